@@ -1,0 +1,21 @@
+"""Entry point of the comments stack: read config, build the service, export its outputs."""
+
+import pulumi
+
+from comments_infra import outputs
+from comments_infra.service import CommentsService, CommentsServiceArgs
+from comments_infra.settings import load_settings
+
+settings = load_settings()
+service = CommentsService(
+    "comments",
+    CommentsServiceArgs(
+        settings=settings,
+        tags={"project": pulumi.get_project(), "stack": pulumi.get_stack()},
+    ),
+)
+
+pulumi.export(outputs.URL, service.url)
+pulumi.export(outputs.TABLE_NAME, service.table.name)
+pulumi.export(outputs.API_ID, service.api.id)
+pulumi.export(outputs.STAGE_NAME, service.stage.stage_name)

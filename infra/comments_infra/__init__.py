@@ -1,0 +1,1 @@
+"""The comments service's Pulumi program, as an importable package."""

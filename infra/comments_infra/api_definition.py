@@ -1,0 +1,332 @@
+"""The REST API as one OpenAPI document with API Gateway extensions, built from code and .vtl files.
+
+Pure functions of plain values, so tests (and the local emulator) can build and inspect the exact
+document the stack deploys without any cloud call.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+TEMPLATES_DIR = Path(__file__).parent / "templates"
+
+COMMENTS_PATH = "/comments"
+DEFAULT_PAGE_SIZE = 10
+MAX_PAGE_SIZE = 50
+# Whole-match regex for limit 1..MAX_PAGE_SIZE, used by the list request template.
+PAGE_SIZE_PATTERN = "[1-9]|[1-4][0-9]|50"
+SLUG_MAX = 256
+AUTHOR_MAX = 64
+COMMENT_MAX = 2000
+
+# The DynamoDB action behind each route: the integration role is granted exactly these.
+CREATE_ACTION = "UpdateItem"
+LIST_ACTION = "Query"
+DYNAMODB_ACTIONS = tuple(sorted(f"dynamodb:{a}" for a in (CREATE_ACTION, LIST_ACTION)))
+
+ALLOWED_METHODS = "GET,POST,OPTIONS"
+ALLOWED_HEADERS = "Content-Type"
+PREFLIGHT_MAX_AGE_SECONDS = 600
+
+JSON = "application/json"
+_PLACEHOLDER = re.compile(r"\{\{([A-Z_]+)\}\}")
+# Values spliced into templates must need no escaping in either JSON or a VTL string literal.
+_SAFE_VALUE = re.compile(r"^[^\"'\\$#\n]*$")
+
+
+@dataclass(frozen=True)
+class ApiInputs:
+    """What the document depends on: resolved names and the stack's settings."""
+
+    title: str
+    region: str
+    table_name: str
+    role_arn: str
+    cors_allowed_origins: tuple[str, ...]
+    smoke_slug_prefix: str
+    smoke_ttl_seconds: int
+
+
+def render_template(name: str, values: dict[str, str]) -> str:
+    """Fill {{NAME}} placeholders of a .vtl file; an unknown or unsafe value is a build error."""
+    text = (TEMPLATES_DIR / name).read_text(encoding="utf-8")
+
+    def substitute(match: re.Match[str]) -> str:
+        key = match.group(1)
+        if key not in values:
+            raise KeyError(f"template {name} uses {{{{{key}}}}} but no value was given for it")
+        value = values[key]
+        if key != "CORS" and not _SAFE_VALUE.match(value):
+            raise ValueError(f"template {name}: value for {key} needs escaping: {value!r}")
+        return value
+
+    return _PLACEHOLDER.sub(substitute, text)
+
+
+def _allows_any_origin(inputs: ApiInputs) -> bool:
+    return inputs.cors_allowed_origins == ("*",)
+
+
+def _response_template(name: str, inputs: ApiInputs, extra: dict[str, str] | None = None) -> str:
+    """A response template with the CORS origin echo spliced in where the stack needs it."""
+    cors = ""
+    if not _allows_any_origin(inputs):
+        origin_list = ", ".join(f"'{origin}'" for origin in inputs.cors_allowed_origins)
+        cors = render_template("cors.vtl", {"CORS_ORIGIN_LIST": origin_list})
+    return render_template(name, {"CORS": cors, **(extra or {})})
+
+
+def _static_origin(inputs: ApiInputs) -> str:
+    """The Access-Control-Allow-Origin sent when no echo applies: '*' or the primary origin."""
+    return f"'{inputs.cors_allowed_origins[0]}'"
+
+
+def _cors_response_parameters(inputs: ApiInputs) -> dict[str, str]:
+    params = {"method.response.header.Access-Control-Allow-Origin": _static_origin(inputs)}
+    if not _allows_any_origin(inputs):
+        params["method.response.header.Vary"] = "'Origin'"
+    return params
+
+
+def _method_responses(statuses: tuple[str, ...], schemas: dict[str, str]) -> dict[str, Any]:
+    headers = {
+        "Access-Control-Allow-Origin": {"schema": {"type": "string"}},
+        "Vary": {"schema": {"type": "string"}},
+    }
+    return {
+        status: {
+            "description": f"HTTP {status}",
+            "headers": headers,
+            "content": {JSON: {"schema": {"$ref": f"#/components/schemas/{schemas[status]}"}}},
+        }
+        for status in statuses
+    }
+
+
+def _dynamodb_integration(
+    inputs: ApiInputs, action: str, request_template: str, success: tuple[str, str],
+    validation_message: str,
+) -> dict[str, Any]:
+    """An AWS service integration calling one DynamoDB action as the integration role."""
+    success_status, success_template = success
+    cors = _cors_response_parameters(inputs)
+    return {
+        "type": "aws",
+        "httpMethod": "POST",
+        "uri": f"arn:aws:apigateway:{inputs.region}:dynamodb:action/{action}",
+        "credentials": inputs.role_arn,
+        "passthroughBehavior": "never",
+        "requestTemplates": {JSON: request_template},
+        "responses": {
+            "2\\d{2}": {
+                "statusCode": success_status,
+                "responseParameters": cors,
+                "responseTemplates": {JSON: _response_template(success_template, inputs)},
+            },
+            "4\\d{2}": {
+                "statusCode": "400",
+                "responseParameters": cors,
+                "responseTemplates": {
+                    JSON: _response_template(
+                        "dynamodb_error.response.vtl", inputs,
+                        {"VALIDATION_MESSAGE": validation_message},
+                    )
+                },
+            },
+            "default": {
+                "statusCode": "500",
+                "responseParameters": cors,
+                "responseTemplates": {JSON: _response_template("server_error.response.vtl", inputs)},
+            },
+        },
+    }
+
+
+def _create_comment(inputs: ApiInputs) -> dict[str, Any]:
+    template = render_template(
+        "create_comment.request.vtl",
+        {
+            "TABLE_NAME": inputs.table_name,
+            "SMOKE_SLUG_PREFIX": inputs.smoke_slug_prefix,
+            "SMOKE_TTL_SECONDS": str(inputs.smoke_ttl_seconds),
+        },
+    )
+    return {
+        "operationId": "createComment",
+        "summary": "Store a new comment for a page",
+        "x-amazon-apigateway-request-validator": "body",
+        "requestBody": {
+            "required": True,
+            "content": {JSON: {"schema": {"$ref": "#/components/schemas/NewComment"}}},
+        },
+        "responses": _method_responses(
+            ("201", "400", "409", "429", "500"),
+            {"201": "Comment", "400": "Error", "409": "Error", "429": "Error", "500": "Error"},
+        ),
+        "x-amazon-apigateway-integration": _dynamodb_integration(
+            inputs, CREATE_ACTION, template, ("201", "create_comment.response.vtl"),
+            "The comment could not be stored as sent",
+        ),
+    }
+
+
+def _list_comments(inputs: ApiInputs) -> dict[str, Any]:
+    template = render_template(
+        "list_comments.request.vtl",
+        {
+            "TABLE_NAME": inputs.table_name,
+            "DEFAULT_PAGE_SIZE": str(DEFAULT_PAGE_SIZE),
+            "PAGE_SIZE_PATTERN": PAGE_SIZE_PATTERN,
+        },
+    )
+    return {
+        "operationId": "listComments",
+        "summary": "One page of a page's comments, newest first",
+        "x-amazon-apigateway-request-validator": "params",
+        "parameters": [
+            {"name": "slug", "in": "query", "required": True,
+             "schema": {"type": "string", "minLength": 1, "maxLength": SLUG_MAX}},
+            {"name": "before", "in": "query", "required": False,
+             "schema": {"type": "integer", "minimum": 1}},
+            {"name": "limit", "in": "query", "required": False,
+             "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_SIZE,
+                        "default": DEFAULT_PAGE_SIZE}},
+        ],
+        "responses": _method_responses(
+            ("200", "400", "429", "500"),
+            {"200": "CommentPage", "400": "Error", "429": "Error", "500": "Error"},
+        ),
+        "x-amazon-apigateway-integration": _dynamodb_integration(
+            inputs, LIST_ACTION, template, ("200", "list_comments.response.vtl"),
+            f"Invalid query: limit must be a whole number from 1 to {MAX_PAGE_SIZE} and before "
+            "the createdAt of a comment (epoch milliseconds)",
+        ),
+    }
+
+
+def _preflight(inputs: ApiInputs) -> dict[str, Any]:
+    headers = {
+        "Access-Control-Allow-Origin": {"schema": {"type": "string"}},
+        "Access-Control-Allow-Methods": {"schema": {"type": "string"}},
+        "Access-Control-Allow-Headers": {"schema": {"type": "string"}},
+        "Access-Control-Max-Age": {"schema": {"type": "string"}},
+        "Vary": {"schema": {"type": "string"}},
+    }
+    return {
+        "operationId": "preflightComments",
+        "summary": "CORS preflight",
+        "responses": {"200": {"description": "CORS preflight", "headers": headers}},
+        "x-amazon-apigateway-integration": {
+            "type": "mock",
+            # Browsers send preflights without a body or Content-Type.
+            "passthroughBehavior": "when_no_match",
+            "requestTemplates": {JSON: render_template("preflight.request.vtl", {})},
+            "responses": {
+                "default": {
+                    "statusCode": "200",
+                    "responseParameters": {
+                        **_cors_response_parameters(inputs),
+                        "method.response.header.Access-Control-Allow-Methods": f"'{ALLOWED_METHODS}'",
+                        "method.response.header.Access-Control-Allow-Headers": f"'{ALLOWED_HEADERS}'",
+                        "method.response.header.Access-Control-Max-Age": f"'{PREFLIGHT_MAX_AGE_SECONDS}'",
+                    },
+                    "responseTemplates": {JSON: _response_template("preflight.response.vtl", inputs)},
+                }
+            },
+        },
+    }
+
+
+def _gateway_responses(inputs: ApiInputs) -> dict[str, Any]:
+    """Errors API Gateway answers itself: JSON {"message": ...} with CORS, like our own errors."""
+    parameters = {"gatewayresponse.header.Access-Control-Allow-Origin": _static_origin(inputs)}
+    if not _allows_any_origin(inputs):
+        parameters["gatewayresponse.header.Vary"] = "'Origin'"
+    template = {JSON: '{"message":$context.error.messageString}'}
+    return {
+        kind: {"responseParameters": parameters, "responseTemplates": template}
+        for kind in ("DEFAULT_4XX", "DEFAULT_5XX")
+    }
+
+
+def _schemas() -> dict[str, Any]:
+    def text(max_length: int) -> dict[str, Any]:
+        return {"type": "string", "minLength": 1, "maxLength": max_length}
+
+    return {
+        "NewComment": {
+            "title": "NewComment",
+            "type": "object",
+            "required": ["slug", "author", "comment"],
+            "properties": {
+                "slug": text(SLUG_MAX),
+                "author": text(AUTHOR_MAX),
+                "comment": text(COMMENT_MAX),
+            },
+            "additionalProperties": False,
+        },
+        "Comment": {
+            "title": "Comment",
+            "type": "object",
+            "required": ["slug", "createdAt", "author", "comment"],
+            "properties": {
+                "slug": text(SLUG_MAX),
+                "createdAt": {"type": "integer"},
+                "author": text(AUTHOR_MAX),
+                "comment": text(COMMENT_MAX),
+            },
+            "additionalProperties": False,
+        },
+        "CommentPage": {
+            "title": "CommentPage",
+            "type": "object",
+            "required": ["items", "next"],
+            "properties": {
+                "items": {"type": "array", "items": {"$ref": "#/components/schemas/Comment"}},
+                "next": {"type": "integer", "nullable": True},
+            },
+            "additionalProperties": False,
+        },
+        "Error": {
+            "title": "Error",
+            "type": "object",
+            "required": ["message"],
+            "properties": {"message": {"type": "string"}},
+        },
+    }
+
+
+def build_api_document(inputs: ApiInputs) -> dict[str, Any]:
+    """The whole API: routes, validators, models, integrations and gateway responses."""
+    return {
+        "openapi": "3.0.1",
+        "info": {"title": inputs.title, "version": "1"},
+        "paths": {
+            COMMENTS_PATH: {
+                "post": _create_comment(inputs),
+                "get": _list_comments(inputs),
+                "options": _preflight(inputs),
+            }
+        },
+        "components": {"schemas": _schemas()},
+        "x-amazon-apigateway-request-validators": {
+            "body": {"validateRequestBody": True, "validateRequestParameters": False},
+            "params": {"validateRequestBody": False, "validateRequestParameters": True},
+        },
+        "x-amazon-apigateway-gateway-responses": _gateway_responses(inputs),
+    }
+
+
+def document_json(document: dict[str, Any]) -> str:
+    """Canonical JSON: the RestApi body, and the input of the deployment trigger."""
+    return json.dumps(document, sort_keys=True, separators=(",", ":"))
+
+
+def document_hash(body: str) -> str:
+    """Changes whenever any part of the API changes, so the stage never serves a stale deployment."""
+    return hashlib.sha256(body.encode("utf-8")).hexdigest()

@@ -1,0 +1,8 @@
+"""Stack output names, shared by the program, its tests, the local deploy and the smoke tests."""
+
+URL = "url"
+TABLE_NAME = "tableName"
+API_ID = "apiId"
+STAGE_NAME = "stageName"
+
+ALL = (URL, TABLE_NAME, API_ID, STAGE_NAME)

@@ -1,0 +1,205 @@
+"""CommentsService: the table, the integration role, the REST API and its stage, as one component."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+import pulumi
+import pulumi_aws as aws
+
+from comments_infra import api_definition
+from comments_infra.settings import ServiceSettings
+
+COMPONENT_TYPE = "comments:service:CommentsService"
+SMOKE_TTL_ATTRIBUTE = "expiresAt"
+API_GATEWAY_PRINCIPAL = "apigateway.amazonaws.com"
+# JSON access-log lines: one per request, no bodies (they hold user text).
+ACCESS_LOG_FORMAT = json.dumps(
+    {
+        "requestId": "$context.requestId",
+        "ip": "$context.identity.sourceIp",
+        "requestTime": "$context.requestTime",
+        "httpMethod": "$context.httpMethod",
+        "resourcePath": "$context.resourcePath",
+        "status": "$context.status",
+        "responseLength": "$context.responseLength",
+        "integrationStatus": "$context.integration.status",
+        "errorType": "$context.error.responseType",
+    },
+    separators=(",", ":"),
+)
+
+
+@dataclass(frozen=True)
+class CommentsServiceArgs:
+    settings: ServiceSettings
+    tags: dict[str, str]
+
+
+def integration_trust_policy(account_id: str) -> str:
+    """Only API Gateway, and only on behalf of this account (the confused-deputy guard)."""
+    return json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Sid": "ApiGatewayOfThisAccount",
+                    "Effect": "Allow",
+                    "Principal": {"Service": API_GATEWAY_PRINCIPAL},
+                    "Action": "sts:AssumeRole",
+                    "Condition": {"StringEquals": {"aws:SourceAccount": account_id}},
+                }
+            ],
+        }
+    )
+
+
+def integration_access_policy(table_arn: str) -> str:
+    """Exactly the DynamoDB actions the API's integrations call, on exactly this table."""
+    return json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Sid": "CommentsTable",
+                    "Effect": "Allow",
+                    "Action": list(api_definition.DYNAMODB_ACTIONS),
+                    "Resource": table_arn,
+                }
+            ],
+        }
+    )
+
+
+class CommentsService(pulumi.ComponentResource):
+    """The whole comments service of one stack."""
+
+    table: aws.dynamodb.Table
+    role: aws.iam.Role
+    api: aws.apigateway.RestApi
+    stage: aws.apigateway.Stage
+    url: pulumi.Output[str]
+
+    def __init__(
+        self, name: str, args: CommentsServiceArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__(COMPONENT_TYPE, name, None, opts)
+        settings, tags = args.settings, args.tags
+        child = pulumi.ResourceOptions(parent=self)
+
+        self.table = aws.dynamodb.Table(
+            f"{name}-table",
+            billing_mode="PROVISIONED",
+            hash_key="slug",
+            range_key="createdAt",
+            attributes=[
+                aws.dynamodb.TableAttributeArgs(name="slug", type="S"),
+                aws.dynamodb.TableAttributeArgs(name="createdAt", type="N"),
+            ],
+            read_capacity=settings.read_capacity,
+            write_capacity=settings.write_capacity,
+            server_side_encryption=aws.dynamodb.TableServerSideEncryptionArgs(enabled=True),
+            point_in_time_recovery=aws.dynamodb.TablePointInTimeRecoveryArgs(
+                enabled=settings.data_protection
+            ),
+            deletion_protection_enabled=settings.data_protection,
+            ttl=aws.dynamodb.TableTtlArgs(attribute_name=SMOKE_TTL_ATTRIBUTE, enabled=True),
+            tags=tags,
+            opts=pulumi.ResourceOptions(parent=self, protect=settings.data_protection),
+        )
+
+        caller = aws.get_caller_identity_output()
+        region = aws.get_region_output()
+
+        self.role = aws.iam.Role(
+            f"{name}-integration-role",
+            description="Assumed by API Gateway to read and write the comments table",
+            assume_role_policy=caller.account_id.apply(integration_trust_policy),
+            tags=tags,
+            opts=child,
+        )
+        self.role_policy = aws.iam.RolePolicy(
+            f"{name}-integration-access",
+            role=self.role.id,
+            policy=self.table.arn.apply(integration_access_policy),
+            opts=child,
+        )
+
+        title = f"{name}-{pulumi.get_stack()}"
+        body = pulumi.Output.all(region.region, self.table.name, self.role.arn).apply(
+            lambda values: api_definition.document_json(
+                api_definition.build_api_document(
+                    api_definition.ApiInputs(
+                        title=title,
+                        region=values[0],
+                        table_name=values[1],
+                        role_arn=values[2],
+                        cors_allowed_origins=settings.cors_allowed_origins,
+                        smoke_slug_prefix=settings.smoke_slug_prefix,
+                        smoke_ttl_seconds=settings.smoke_ttl_hours * 3600,
+                    )
+                )
+            )
+        )
+        self.api = aws.apigateway.RestApi(
+            f"{name}-api",
+            name=title,
+            description="Comments API: API Gateway straight to DynamoDB",
+            body=body,
+            endpoint_configuration=aws.apigateway.RestApiEndpointConfigurationArgs(
+                types="REGIONAL"
+            ),
+            tags=tags,
+            # The role's permissions must exist before the API can use it.
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[self.role_policy]),
+        )
+        deployment = aws.apigateway.Deployment(
+            f"{name}-deployment",
+            rest_api=self.api.id,
+            description="Re-created whenever the API document changes",
+            triggers={"apiDocument": body.apply(api_definition.document_hash)},
+            opts=child,
+        )
+        log_group = aws.cloudwatch.LogGroup(
+            f"{name}-access-logs",
+            retention_in_days=settings.log_retention_days,
+            tags=tags,
+            opts=child,
+        )
+        self.stage = aws.apigateway.Stage(
+            f"{name}-stage",
+            rest_api=self.api.id,
+            deployment=deployment.id,
+            stage_name=settings.stage_name,
+            access_log_settings=aws.apigateway.StageAccessLogSettingsArgs(
+                destination_arn=log_group.arn, format=ACCESS_LOG_FORMAT
+            ),
+            tags=tags,
+            opts=child,
+        )
+        aws.apigateway.MethodSettings(
+            f"{name}-throttling",
+            rest_api=self.api.id,
+            stage_name=self.stage.stage_name,
+            method_path="*/*",
+            settings=aws.apigateway.MethodSettingsSettingsArgs(
+                throttling_rate_limit=settings.throttle_rate_limit,
+                throttling_burst_limit=settings.throttle_burst_limit,
+                # Execution logs could hold comment text; access logs are enough.
+                logging_level="OFF",
+                data_trace_enabled=False,
+                metrics_enabled=False,
+            ),
+            opts=child,
+        )
+        self.url = self.stage.invoke_url
+
+        outputs: dict[str, Any] = {
+            "url": self.url,
+            "tableName": self.table.name,
+            "apiId": self.api.id,
+            "stageName": self.stage.stage_name,
+        }
+        self.register_outputs(outputs)
