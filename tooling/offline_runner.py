@@ -186,7 +186,9 @@ class DefaultMocks(pulumi.runtime.Mocks):
         self.region = region
         self.account_id = account_id
 
-    def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
+    def new_resource(
+        self, args: pulumi.runtime.MockResourceArgs
+    ) -> tuple[str | None, dict[str, Any]]:
         name = args.inputs.get("name") or f"{args.name}-0000000"
         resource_id = f"{args.name}-id"
         state: dict[str, Any] = {**args.inputs}
@@ -209,22 +211,28 @@ class DefaultMocks(pulumi.runtime.Mocks):
         elif args.typ == "aws:apigateway/stage:Stage":
             api_id = args.inputs.get("restApi", "mockapi123")
             stage = args.inputs["stageName"]
-            state["invokeUrl"] = (
-                f"https://{api_id}.execute-api.{self.region}.amazonaws.com/{stage}"
-            )
+            state["invokeUrl"] = f"https://{api_id}.execute-api.{self.region}.amazonaws.com/{stage}"
         return resource_id, state
 
-    def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]] | None]:
-        if args.token == "aws:index/getCallerIdentity:getCallerIdentity":
-            return {
+    def call(
+        self, args: pulumi.runtime.MockCallArgs
+    ) -> tuple[dict[str, Any], list[tuple[str, str]] | None]:
+        functions = {
+            "aws:index/getCallerIdentity:getCallerIdentity": {
                 "accountId": self.account_id,
                 "arn": f"arn:aws:iam::{self.account_id}:user/offline",
                 "userId": "offline",
                 "id": self.account_id,
-            }, []
-        if args.token == "aws:index/getRegion:getRegion":
-            return {"name": self.region, "region": self.region, "id": self.region}, []
-        raise NotImplementedError(f"the offline runner has no mock for function {args.token}")
+            },
+            "aws:index/getRegion:getRegion": {
+                "name": self.region,
+                "region": self.region,
+                "id": self.region,
+            },
+        }
+        if args.token not in functions:
+            raise NotImplementedError(f"the offline runner has no mock for function {args.token}")
+        return functions[args.token], []
 
 
 class _RecordingMonitor(pulumi_mocks.MockMonitor):
@@ -232,11 +240,10 @@ class _RecordingMonitor(pulumi_mocks.MockMonitor):
 
     def __init__(self, mocks: pulumi.runtime.Mocks) -> None:
         super().__init__(mocks)
-        self.planned: list[PlannedResource] = []
         self.options: dict[str, dict[str, Any]] = {}
 
-    def RegisterResource(self, request: Any) -> Any:  # noqa: N802 - the gRPC method name
-        response = super().RegisterResource(request)
+    def RegisterResource(self, request: Any) -> Any:
+        response = super().RegisterResource(request)  # type: ignore[no-untyped-call]
         if request.type != "pulumi:pulumi:Stack":
             self.options[response.urn] = {
                 "type": request.type,
@@ -328,7 +335,9 @@ def run_stack(
                 custom=options["custom"],
             )
         )
-    return Plan(stack=stack, project=project.name, config=config, resources=resources, outputs=outputs)
+    return Plan(
+        stack=stack, project=project.name, config=config, resources=resources, outputs=outputs
+    )
 
 
 def run_or_exit(stack: str, **kwargs: Any) -> Plan:

@@ -61,7 +61,8 @@ def render_template(name: str, values: dict[str, str]) -> str:
         if key not in values:
             raise KeyError(f"template {name} uses {{{{{key}}}}} but no value was given for it")
         value = values[key]
-        if key != "CORS" and not _SAFE_VALUE.match(value):
+        # CORS is a rendered snippet and the origin list is quoted by _response_template.
+        if key not in ("CORS", "CORS_ORIGIN_LIST") and not _SAFE_VALUE.match(value):
             raise ValueError(f"template {name}: value for {key} needs escaping: {value!r}")
         return value
 
@@ -76,6 +77,9 @@ def _response_template(name: str, inputs: ApiInputs, extra: dict[str, str] | Non
     """A response template with the CORS origin echo spliced in where the stack needs it."""
     cors = ""
     if not _allows_any_origin(inputs):
+        unsafe = [o for o in inputs.cors_allowed_origins if not _SAFE_VALUE.match(o)]
+        if unsafe:
+            raise ValueError(f"CORS origins need escaping: {unsafe!r}")
         origin_list = ", ".join(f"'{origin}'" for origin in inputs.cors_allowed_origins)
         cors = render_template("cors.vtl", {"CORS_ORIGIN_LIST": origin_list})
     return render_template(name, {"CORS": cors, **(extra or {})})
@@ -109,7 +113,10 @@ def _method_responses(statuses: tuple[str, ...], schemas: dict[str, str]) -> dic
 
 
 def _dynamodb_integration(
-    inputs: ApiInputs, action: str, request_template: str, success: tuple[str, str],
+    inputs: ApiInputs,
+    action: str,
+    request_template: str,
+    success: tuple[str, str],
     validation_message: str,
 ) -> dict[str, Any]:
     """An AWS service integration calling one DynamoDB action as the integration role."""
@@ -133,7 +140,8 @@ def _dynamodb_integration(
                 "responseParameters": cors,
                 "responseTemplates": {
                     JSON: _response_template(
-                        "dynamodb_error.response.vtl", inputs,
+                        "dynamodb_error.response.vtl",
+                        inputs,
                         {"VALIDATION_MESSAGE": validation_message},
                     )
                 },
@@ -141,7 +149,9 @@ def _dynamodb_integration(
             "default": {
                 "statusCode": "500",
                 "responseParameters": cors,
-                "responseTemplates": {JSON: _response_template("server_error.response.vtl", inputs)},
+                "responseTemplates": {
+                    JSON: _response_template("server_error.response.vtl", inputs)
+                },
             },
         },
     }
@@ -169,7 +179,10 @@ def _create_comment(inputs: ApiInputs) -> dict[str, Any]:
             {"201": "Comment", "400": "Error", "409": "Error", "429": "Error", "500": "Error"},
         ),
         "x-amazon-apigateway-integration": _dynamodb_integration(
-            inputs, CREATE_ACTION, template, ("201", "create_comment.response.vtl"),
+            inputs,
+            CREATE_ACTION,
+            template,
+            ("201", "create_comment.response.vtl"),
             "The comment could not be stored as sent",
         ),
     }
@@ -189,20 +202,39 @@ def _list_comments(inputs: ApiInputs) -> dict[str, Any]:
         "summary": "One page of a page's comments, newest first",
         "x-amazon-apigateway-request-validator": "params",
         "parameters": [
-            {"name": "slug", "in": "query", "required": True,
-             "schema": {"type": "string", "minLength": 1, "maxLength": SLUG_MAX}},
-            {"name": "before", "in": "query", "required": False,
-             "schema": {"type": "integer", "minimum": 1}},
-            {"name": "limit", "in": "query", "required": False,
-             "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_SIZE,
-                        "default": DEFAULT_PAGE_SIZE}},
+            {
+                "name": "slug",
+                "in": "query",
+                "required": True,
+                "schema": {"type": "string", "minLength": 1, "maxLength": SLUG_MAX},
+            },
+            {
+                "name": "before",
+                "in": "query",
+                "required": False,
+                "schema": {"type": "integer", "minimum": 1},
+            },
+            {
+                "name": "limit",
+                "in": "query",
+                "required": False,
+                "schema": {
+                    "type": "integer",
+                    "minimum": 1,
+                    "maximum": MAX_PAGE_SIZE,
+                    "default": DEFAULT_PAGE_SIZE,
+                },
+            },
         ],
         "responses": _method_responses(
             ("200", "400", "429", "500"),
             {"200": "CommentPage", "400": "Error", "429": "Error", "500": "Error"},
         ),
         "x-amazon-apigateway-integration": _dynamodb_integration(
-            inputs, LIST_ACTION, template, ("200", "list_comments.response.vtl"),
+            inputs,
+            LIST_ACTION,
+            template,
+            ("200", "list_comments.response.vtl"),
             f"Invalid query: limit must be a whole number from 1 to {MAX_PAGE_SIZE} and before "
             "the createdAt of a comment (epoch milliseconds)",
         ),
@@ -235,7 +267,9 @@ def _preflight(inputs: ApiInputs) -> dict[str, Any]:
                         "method.response.header.Access-Control-Allow-Headers": f"'{ALLOWED_HEADERS}'",
                         "method.response.header.Access-Control-Max-Age": f"'{PREFLIGHT_MAX_AGE_SECONDS}'",
                     },
-                    "responseTemplates": {JSON: _response_template("preflight.response.vtl", inputs)},
+                    "responseTemplates": {
+                        JSON: _response_template("preflight.response.vtl", inputs)
+                    },
                 }
             },
         },

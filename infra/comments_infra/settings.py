@@ -78,7 +78,9 @@ def _number(raw: RawConfig, name: str, low: float, high: float) -> float:
     except ValueError:
         number = float("nan")
     if not low < number <= high:
-        raise ConfigError(f"{_key(name)}={value!r}: allowed values are numbers above {low:g} up to {high:g}")
+        raise ConfigError(
+            f"{_key(name)}={value!r}: allowed values are numbers above {low:g} up to {high:g}"
+        )
     return number
 
 

@@ -1,0 +1,80 @@
+# The front door: `make deploy` (local environment + smoke tests) and `make test` (everything, offline).
+# Every target installs what it needs into .venv first; `make help` lists them.
+
+ENV ?= local
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+INSTALLED := $(VENV)/.installed
+POLICY_ARGS = --policy-pack policy --policy-pack-config policy/config/$(ENV).json
+STACKS := local dev staging prod
+# pytest exits 5 when it collects nothing; a suite with no tests is not a failure of the run.
+PYTEST = $(BIN)/python -m tooling.run_pytest
+
+.DEFAULT_GOAL := help
+.PHONY: help venv lint typecheck test unit e2e deploy preview outputs smoke down policy policy-all cost bench fuzz lock clean
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+	@echo "  ENV=<stack> selects the stack (local, dev, staging, prod); default: local"
+
+$(INSTALLED): requirements.txt
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	@touch $@
+
+venv: $(INSTALLED) ## Create .venv and install the pinned dependencies
+
+lint: $(INSTALLED) ## ruff (lint + format check)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: $(INSTALLED) ## mypy --strict over the program, tooling and emulator
+	$(BIN)/mypy infra tooling
+
+unit: $(INSTALLED) ## Offline tests only (no local environment)
+	$(PYTEST) -m "not e2e"
+
+test: lint typecheck $(INSTALLED) ## Lint, type check and every test, offline (starts its own local environment)
+	$(PYTEST)
+
+deploy: $(INSTALLED) ## Deploy ENV (local: emulator + smoke tests; others: pulumi up with the policy pack)
+ifeq ($(ENV),local)
+	$(BIN)/python -m emulator deploy
+	$(MAKE) --no-print-directory smoke ENV=local
+	@$(BIN)/python -m emulator status
+else
+	pulumi up --stack $(ENV) --yes $(POLICY_ARGS)
+	$(MAKE) --no-print-directory smoke ENV=$(ENV)
+endif
+
+preview: $(INSTALLED) ## Show what a deploy of ENV would change
+ifeq ($(ENV),local)
+	$(BIN)/python -m emulator deploy --dry-run
+else
+	pulumi preview --stack $(ENV) --diff $(POLICY_ARGS)
+endif
+
+outputs: $(INSTALLED) ## Print ENV's stack outputs as JSON (like pulumi stack output --json)
+ifeq ($(ENV),local)
+	@$(BIN)/python -m emulator outputs
+else
+	@pulumi stack output --stack $(ENV) --json
+endif
+
+smoke: $(INSTALLED) ## Run the smoke tests against ENV (or SMOKE_BASE_URL)
+	SMOKE_STACK=$(ENV) $(PYTEST) smoke_tests -p no:cacheprovider
+
+down: $(INSTALLED) ## Stop the local environment
+	$(BIN)/python -m emulator down
+
+lock: ## Re-pin requirements.txt from requirements.in (needs the registry)
+	rm -rf .lock-venv && $(PYTHON) -m venv .lock-venv
+	.lock-venv/bin/pip install --quiet -r requirements.in
+	{ echo "# Pinned set installed by 'make test'/'make deploy'; generated from requirements.in (make lock)."; \
+	  .lock-venv/bin/pip freeze; } > requirements.txt
+	rm -rf .lock-venv
+
+clean: down ## Stop the local environment and remove .venv and caches
+	rm -rf $(VENV) .local .mypy_cache .ruff_cache .pytest_cache .hypothesis node_modules
