@@ -1,0 +1,159 @@
+"""The local environment's commands (the Makefile's deploy, outputs and down call these).
+
+    python -m emulator deploy [--stack local] [--dry-run]   start what is needed, deploy the stack
+    python -m emulator up [--moto-only]                     start the backend (and the data plane)
+    python -m emulator outputs [--stack local]              the stack outputs as JSON
+    python -m emulator status                               what is running, and where
+    python -m emulator down                                 stop everything it started
+    python -m emulator gateway-from-state CHECKPOINT        serve what `pulumi up` deployed into moto
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+import pulumi
+
+from emulator import deployer, environment
+from emulator.environment import LocalEnvironmentError, Paths
+from tooling.offline_runner import StackConfigError, load_stack_config
+
+DEFAULT_STACK = "local"
+
+
+def _region(stack: str) -> str:
+    return load_stack_config(stack).get("aws:region", "us-east-1")
+
+
+def _deploy(paths: Paths, stack: str, dry_run: bool) -> int:
+    region = _region(stack)
+    moto, fresh = environment.ensure_moto(paths)
+    if fresh:
+        print(f"started moto on {moto.url}")
+    gateway = environment.ensure_gateway(paths, moto, region)
+    result = deployer.deploy(
+        stack,
+        stack_file=paths.stack(stack),
+        gateway_state_file=paths.gateway_state,
+        endpoint=moto.url,
+        gateway_url=gateway.url,
+        region=region,
+        moto_instance=moto.instance,
+        dry_run=dry_run,
+    )
+    verb = "would be " if dry_run else ""
+    for change in result.changes:
+        print(f"  {verb}{change.action:9} {change.type}  {change.name}  ({change.id})")
+    counts = {a: sum(c.action == a for c in result.changes) for a in ("created", "updated", "replaced", "deleted", "unchanged")}
+    print(", ".join(f"{n} {a}" for a, n in counts.items() if n) or "nothing to do")
+    if not dry_run:
+        print(f"url: {result.plan.outputs['url']}")
+    return 0
+
+
+def _outputs(paths: Paths, stack: str) -> int:
+    record = paths.stack(stack)
+    if not record.exists() or not environment.running(paths.moto, "moto"):
+        raise LocalEnvironmentError(f"stack {stack!r} is not deployed locally: run `make deploy`")
+    print(json.dumps(json.loads(record.read_text())["outputs"], indent=2, sort_keys=True))
+    return 0
+
+
+def _status(paths: Paths) -> int:
+    moto = environment.running(paths.moto, "moto")
+    gateway = environment.running(paths.gateway, "gateway")
+    if not moto and not gateway:
+        print("the local environment is not running (make deploy starts it)")
+        return 1
+    if moto:
+        print(f"moto backend:  {moto.url}  (pid {moto.pid})")
+    if gateway:
+        print(f"data plane:    {gateway.url}  (pid {gateway.pid}, logs in {paths.log('gateway')})")
+    record = paths.stack(DEFAULT_STACK)
+    if record.exists():
+        print(f"API url:       {json.loads(record.read_text()).get('outputs', {}).get('url')}")
+    print("stop it with:  make down")
+    return 0
+
+
+def _down(paths: Paths) -> int:
+    stopped = [name for name, path in (("data plane", paths.gateway), ("moto", paths.moto)) if environment.stop(path)]
+    # moto's data is gone with it, so the local stacks' records are too.
+    for record in paths.root.glob("stacks/*.json"):
+        record.unlink()
+    paths.gateway_state.unlink(missing_ok=True)
+    print(f"stopped {' and '.join(stopped)}" if stopped else "nothing was running")
+    return 0
+
+
+def _gateway_from_state(paths: Paths, checkpoint: Path, stack: str) -> int:
+    moto = environment.running(paths.moto, "moto")
+    if not moto:
+        raise LocalEnvironmentError("the moto backend is not running: start it with `python -m emulator up --moto-only`")
+    environment.write_json(paths.gateway_state, deployer.gateway_state_from_checkpoint(checkpoint))
+    gateway = environment.ensure_gateway(paths, moto, _region(stack))
+    apis = json.loads(paths.gateway_state.read_text())["restApis"]
+    for api_id, api in apis.items():
+        for stage in api["stages"]:
+            print(f"{gateway.url}/{api_id}/{stage}")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m emulator", description="The local environment.")
+    commands = parser.add_subparsers(dest="command", required=True)
+    deploy = commands.add_parser("deploy", help="start what is needed and deploy the stack")
+    deploy.add_argument("--stack", default=DEFAULT_STACK)
+    deploy.add_argument("--dry-run", action="store_true", help="show what would change")
+    up = commands.add_parser("up", help="start the moto backend and the data plane")
+    up.add_argument("--moto-only", action="store_true", help="only the backend (for pulumi up --stack local)")
+    outputs = commands.add_parser("outputs", help="the stack outputs as JSON")
+    outputs.add_argument("--stack", default=DEFAULT_STACK)
+    commands.add_parser("status", help="what is running")
+    commands.add_parser("down", help="stop everything")
+    from_state = commands.add_parser("gateway-from-state", help="serve what the real engine deployed")
+    from_state.add_argument("checkpoint", type=Path, help="output of `pulumi stack export`")
+    from_state.add_argument("--stack", default=DEFAULT_STACK)
+    args = parser.parse_args(argv)
+    paths = Paths.default()
+    try:
+        if args.command == "deploy":
+            return _deploy(paths, args.stack, args.dry_run)
+        if args.command == "up":
+            moto, _ = environment.ensure_moto(paths)
+            print(f"moto backend: {moto.url}")
+            if not args.moto_only:
+                print(f"data plane:   {environment.ensure_gateway(paths, moto, _region(DEFAULT_STACK)).url}")
+            return 0
+        if args.command == "outputs":
+            return _outputs(paths, args.stack)
+        if args.command == "status":
+            return _status(paths)
+        if args.command == "down":
+            return _down(paths)
+        return _gateway_from_state(paths, args.checkpoint, args.stack)
+    except (LocalEnvironmentError, StackConfigError, pulumi.RunError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    except Exception as error:
+        cause = _deploy_error(error)
+        if cause is None:
+            raise
+        print(f"error: {cause}", file=sys.stderr)
+        return 2
+
+
+def _deploy_error(error: BaseException | None) -> deployer.DeployError | None:
+    """The DeployError behind an exception the Pulumi runtime wrapped, if there is one."""
+    while error is not None:
+        if isinstance(error, deployer.DeployError):
+            return error
+        error = error.__cause__ or error.__context__
+    return None
+
+
+if __name__ == "__main__":
+    sys.exit(main())

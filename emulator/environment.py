@@ -1,0 +1,210 @@
+"""The local environment's processes: the moto backend and the API Gateway data plane.
+
+Both run in the background on loopback, recorded under the state directory (`.local/`, or
+`COMMENTS_LOCAL_DIR`) so `make deploy` can find them again and `make down` can stop them.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_MOTO_PORT = 45660  # environments/Pulumi.local.yaml's aws:endpoints point here
+DEFAULT_GATEWAY_PORT = 45661
+START_TIMEOUT_SECONDS = 60.0
+STOP_TIMEOUT_SECONDS = 10.0
+HOST = "127.0.0.1"
+
+
+class LocalEnvironmentError(Exception):
+    """The local environment cannot be started or reached; the message says what to do."""
+
+
+@dataclass(frozen=True)
+class Paths:
+    root: Path
+
+    @classmethod
+    def default(cls) -> Paths:
+        return cls(Path(os.environ.get("COMMENTS_LOCAL_DIR", REPO_ROOT / ".local")).resolve())
+
+    @property
+    def moto(self) -> Path:
+        return self.root / "moto.json"
+
+    @property
+    def gateway(self) -> Path:
+        return self.root / "gateway.json"
+
+    @property
+    def gateway_state(self) -> Path:
+        return self.root / "gateway-state.json"
+
+    def stack(self, name: str) -> Path:
+        return self.root / "stacks" / f"{name}.json"
+
+    def log(self, process: str) -> Path:
+        return self.root / f"{process}.log"
+
+
+@dataclass(frozen=True)
+class Process:
+    """A background process of the environment, as recorded in its JSON file."""
+
+    name: str
+    pid: int
+    port: int
+    instance: str  # changes on every start: moto's data lives only as long as one instance
+
+    @property
+    def url(self) -> str:
+        return f"http://{HOST}:{self.port}"
+
+
+def _read(path: Path) -> dict[str, Any] | None:
+    try:
+        data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    except (FileNotFoundError, json.JSONDecodeError):
+        return None
+    return data
+
+
+def write_json(path: Path, data: Any) -> None:
+    """Write atomically, so a reader (or an interrupted deploy) never sees half a file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_suffix(f".{os.getpid()}.tmp")
+    temporary.write_text(json.dumps(data, indent=2, sort_keys=True), encoding="utf-8")
+    temporary.replace(path)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _answers(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.settimeout(0.5)
+        return probe.connect_ex((HOST, port)) == 0
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind((HOST, 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def running(path: Path, name: str) -> Process | None:
+    """The recorded process if it is still alive and answering, else None."""
+    record = _read(path)
+    if not record:
+        return None
+    process = Process(name, int(record["pid"]), int(record["port"]), str(record["instance"]))
+    if _alive(process.pid) and _answers(process.port):
+        return process
+    return None
+
+
+def _start(paths: Paths, name: str, command: list[str], port: int) -> Process:
+    if _answers(port):
+        variable = "COMMENTS_MOTO_PORT" if name == "moto" else "COMMENTS_GATEWAY_PORT"
+        raise LocalEnvironmentError(
+            f"port {port} on {HOST} is in use by another program: stop it, or choose another "
+            f"port with {variable}=<port>"
+        )
+    paths.root.mkdir(parents=True, exist_ok=True)
+    log = paths.log(name).open("ab")
+    child = subprocess.Popen(  # noqa: S603 - our own interpreter and module, no shell
+        command, cwd=REPO_ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+    )
+    deadline = time.monotonic() + START_TIMEOUT_SECONDS
+    while not _answers(port):
+        if child.poll() is not None or time.monotonic() > deadline:
+            with contextlib.suppress(ProcessLookupError):
+                child.kill()
+            tail = paths.log(name).read_text(errors="replace").splitlines()[-5:]
+            raise LocalEnvironmentError(
+                f"{name} did not start on port {port}; last lines of {paths.log(name)}:\n"
+                + "\n".join(tail)
+            )
+        time.sleep(0.1)
+    process = Process(name, child.pid, port, uuid.uuid4().hex)
+    write_json(paths.root / f"{name}.json", {"pid": process.pid, "port": port, "instance": process.instance})
+    return process
+
+
+def _port(variable: str, default: int) -> int:
+    value = os.environ.get(variable, str(default))
+    if not value.isdigit() or not 0 <= int(value) <= 65535:
+        raise LocalEnvironmentError(f"{variable}={value!r}: allowed values are port numbers 0..65535")
+    return int(value) or free_port()
+
+
+def ensure_moto(paths: Paths) -> tuple[Process, bool]:
+    """The running moto backend, started if needed; True when it was (re)started empty."""
+    process = running(paths.moto, "moto")
+    if process:
+        return process, False
+    port = _port("COMMENTS_MOTO_PORT", DEFAULT_MOTO_PORT)
+    command = [sys.executable, "-m", "emulator.moto_backend", "--host", HOST, "--port", str(port)]
+    return _start(paths, "moto", command, port), True
+
+
+def ensure_gateway(paths: Paths, moto: Process, region: str) -> Process:
+    """The running data plane serving what the state file describes, started if needed."""
+    process = running(paths.gateway, "gateway")
+    record = _read(paths.gateway) or {}
+    if process and record.get("awsEndpoint") == moto.url:
+        return process
+    if process:  # serving an older moto instance
+        stop(paths.gateway)
+    if not paths.gateway_state.exists():
+        write_json(paths.gateway_state, {"restApis": {}})
+    port = _port("COMMENTS_GATEWAY_PORT", DEFAULT_GATEWAY_PORT)
+    command = [
+        sys.executable, "-m", "emulator.gateway", "--state-file", str(paths.gateway_state),
+        "--aws-endpoint", moto.url, "--host", HOST, "--port", str(port), "--region", region,
+    ]  # fmt: skip
+    started = _start(paths, "gateway", command, port)
+    write_json(
+        paths.gateway,
+        {"pid": started.pid, "port": started.port, "instance": started.instance, "awsEndpoint": moto.url},
+    )
+    return started
+
+
+def stop(path: Path) -> bool:
+    """Stop the process recorded in `path` (its whole process group); True if one was running."""
+    record = _read(path)
+    path.unlink(missing_ok=True)
+    if not record or not _alive(int(record["pid"])):
+        return False
+    pid = int(record["pid"])
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(pid, signal.SIGTERM)
+    deadline = time.monotonic() + STOP_TIMEOUT_SECONDS
+    while _alive(pid) and time.monotonic() < deadline:
+        with contextlib.suppress(ChildProcessError):
+            os.waitpid(pid, os.WNOHANG)
+        time.sleep(0.1)
+    if _alive(pid):
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(pid, signal.SIGKILL)
+    return True
