@@ -1,11 +1,11 @@
 """The local environment's commands (the Makefile's deploy, outputs and down call these).
 
-    python -m emulator deploy [--stack local] [--dry-run]   start what is needed, deploy the stack
-    python -m emulator up [--moto-only]                     start the backend (and the data plane)
-    python -m emulator outputs [--stack local]              the stack outputs as JSON
-    python -m emulator status                               what is running, and where
-    python -m emulator down                                 stop everything it started
-    python -m emulator gateway-from-state CHECKPOINT        serve what `pulumi up` deployed into moto
+python -m emulator deploy [--stack local] [--dry-run]   start what is needed, deploy the stack
+python -m emulator up [--moto-only]                     start the backend (and the data plane)
+python -m emulator outputs [--stack local]              the stack outputs as JSON
+python -m emulator status                               what is running, and where
+python -m emulator down                                 stop everything it started
+python -m emulator gateway-from-state CHECKPOINT        serve what `pulumi up` deployed into moto
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ def _region(stack: str) -> str:
     return load_stack_config(stack).get("aws:region", "us-east-1")
 
 
-def _deploy(paths: Paths, stack: str, dry_run: bool) -> int:
+def _deploy(paths: Paths, stack: str, dry_run: bool, program_dir: Path | None) -> int:
     region = _region(stack)
     moto, fresh = environment.ensure_moto(paths)
     if fresh:
@@ -43,11 +43,15 @@ def _deploy(paths: Paths, stack: str, dry_run: bool) -> int:
         region=region,
         moto_instance=moto.instance,
         dry_run=dry_run,
+        program_dir=program_dir,
     )
     verb = "would be " if dry_run else ""
     for change in result.changes:
         print(f"  {verb}{change.action:9} {change.type}  {change.name}  ({change.id})")
-    counts = {a: sum(c.action == a for c in result.changes) for a in ("created", "updated", "replaced", "deleted", "unchanged")}
+    counts = {
+        a: sum(c.action == a for c in result.changes)
+        for a in ("created", "updated", "replaced", "deleted", "unchanged")
+    }
     print(", ".join(f"{n} {a}" for a, n in counts.items() if n) or "nothing to do")
     if not dry_run:
         print(f"url: {result.plan.outputs['url']}")
@@ -80,7 +84,11 @@ def _status(paths: Paths) -> int:
 
 
 def _down(paths: Paths) -> int:
-    stopped = [name for name, path in (("data plane", paths.gateway), ("moto", paths.moto)) if environment.stop(path)]
+    stopped = [
+        name
+        for name, path in (("data plane", paths.gateway), ("moto", paths.moto))
+        if environment.stop(path)
+    ]
     # moto's data is gone with it, so the local stacks' records are too.
     for record in paths.root.glob("stacks/*.json"):
         record.unlink()
@@ -92,7 +100,9 @@ def _down(paths: Paths) -> int:
 def _gateway_from_state(paths: Paths, checkpoint: Path, stack: str) -> int:
     moto = environment.running(paths.moto, "moto")
     if not moto:
-        raise LocalEnvironmentError("the moto backend is not running: start it with `python -m emulator up --moto-only`")
+        raise LocalEnvironmentError(
+            "the moto backend is not running: start it with `python -m emulator up --moto-only`"
+        )
     environment.write_json(paths.gateway_state, deployer.gateway_state_from_checkpoint(checkpoint))
     gateway = environment.ensure_gateway(paths, moto, _region(stack))
     apis = json.loads(paths.gateway_state.read_text())["restApis"]
@@ -103,30 +113,39 @@ def _gateway_from_state(paths: Paths, checkpoint: Path, stack: str) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m emulator", description="The local environment.")
+    parser = argparse.ArgumentParser(
+        prog="python -m emulator", description="The local environment."
+    )
     commands = parser.add_subparsers(dest="command", required=True)
     deploy = commands.add_parser("deploy", help="start what is needed and deploy the stack")
     deploy.add_argument("--stack", default=DEFAULT_STACK)
     deploy.add_argument("--dry-run", action="store_true", help="show what would change")
+    deploy.add_argument("--program-dir", type=Path, help="another copy of infra/ (default: infra/)")
     up = commands.add_parser("up", help="start the moto backend and the data plane")
-    up.add_argument("--moto-only", action="store_true", help="only the backend (for pulumi up --stack local)")
+    up.add_argument(
+        "--moto-only", action="store_true", help="only the backend (for pulumi up --stack local)"
+    )
     outputs = commands.add_parser("outputs", help="the stack outputs as JSON")
     outputs.add_argument("--stack", default=DEFAULT_STACK)
     commands.add_parser("status", help="what is running")
     commands.add_parser("down", help="stop everything")
-    from_state = commands.add_parser("gateway-from-state", help="serve what the real engine deployed")
+    from_state = commands.add_parser(
+        "gateway-from-state", help="serve what the real engine deployed"
+    )
     from_state.add_argument("checkpoint", type=Path, help="output of `pulumi stack export`")
     from_state.add_argument("--stack", default=DEFAULT_STACK)
     args = parser.parse_args(argv)
     paths = Paths.default()
     try:
         if args.command == "deploy":
-            return _deploy(paths, args.stack, args.dry_run)
+            return _deploy(paths, args.stack, args.dry_run, args.program_dir)
         if args.command == "up":
             moto, _ = environment.ensure_moto(paths)
             print(f"moto backend: {moto.url}")
             if not args.moto_only:
-                print(f"data plane:   {environment.ensure_gateway(paths, moto, _region(DEFAULT_STACK)).url}")
+                print(
+                    f"data plane:   {environment.ensure_gateway(paths, moto, _region(DEFAULT_STACK)).url}"
+                )
             return 0
         if args.command == "outputs":
             return _outputs(paths, args.stack)

@@ -76,10 +76,13 @@ class TableHandler:
             BillingMode="PROVISIONED",
             KeySchema=keys,
             AttributeDefinitions=[
-                {"AttributeName": a["name"], "AttributeType": a["type"]} for a in inputs["attributes"]
+                {"AttributeName": a["name"], "AttributeType": a["type"]}
+                for a in inputs["attributes"]
             ],
             ProvisionedThroughput=self._throughput(inputs),
-            SSESpecification={"Enabled": bool(inputs.get("serverSideEncryption", {}).get("enabled"))},
+            SSESpecification={
+                "Enabled": bool(inputs.get("serverSideEncryption", {}).get("enabled"))
+            },
             DeletionProtectionEnabled=bool(inputs.get("deletionProtectionEnabled")),
             Tags=_tag_list(inputs.get("tags")),
         )
@@ -90,7 +93,9 @@ class TableHandler:
     def update(self, ctx: Context, old: Record, inputs: Record) -> Record:
         before = old["inputs"]
         for key in ("hashKey", "rangeKey", "attributes", "name"):
-            if before.get(key) != inputs.get(key) and not (key == "name" and inputs.get(key) is None):
+            if before.get(key) != inputs.get(key) and not (
+                key == "name" and inputs.get(key) is None
+            ):
                 raise DeployError(
                     f"table {old['name']}: changing {key} replaces the table and its data; "
                     "run `make down` then `make deploy` to start the local environment afresh"
@@ -132,7 +137,10 @@ class TableHandler:
             if current.get("TimeToLiveStatus") != "ENABLED":
                 dynamodb.update_time_to_live(
                     TableName=table,
-                    TimeToLiveSpecification={"Enabled": True, "AttributeName": ttl["attributeName"]},
+                    TimeToLiveSpecification={
+                        "Enabled": True,
+                        "AttributeName": ttl["attributeName"],
+                    },
                 )
 
 
@@ -224,7 +232,11 @@ class RestApiHandler:
         )
         api_id = created["id"]
         self._import(ctx, api_id, inputs)
-        return api_id, {**inputs, "rootResourceId": created["rootResourceId"], **self._arns(ctx, api_id)}
+        return api_id, {
+            **inputs,
+            "rootResourceId": created["rootResourceId"],
+            **self._arns(ctx, api_id),
+        }
 
     def update(self, ctx: Context, old: Record, inputs: Record) -> Record:
         self._import(ctx, old["id"], inputs)
@@ -290,7 +302,9 @@ class StageHandler:
         ctx.clients("apigateway").update_stage(
             restApiId=inputs["restApi"],
             stageName=inputs["stageName"],
-            patchOperations=[{"op": "replace", "path": "/deploymentId", "value": inputs["deployment"]}],
+            patchOperations=[
+                {"op": "replace", "path": "/deploymentId", "value": inputs["deployment"]}
+            ],
         )
         self._access_logs(ctx, inputs)
         return self._state(ctx, inputs)
@@ -313,11 +327,18 @@ class StageHandler:
                 restApiId=inputs["restApi"],
                 stageName=inputs["stageName"],
                 patchOperations=[
-                    {"op": "replace", "path": "/accessLogSettings/destinationArn",
-                     "value": settings["destinationArn"]},
-                    {"op": "replace", "path": "/accessLogSettings/format", "value": settings["format"]},
+                    {
+                        "op": "replace",
+                        "path": "/accessLogSettings/destinationArn",
+                        "value": settings["destinationArn"],
+                    },
+                    {
+                        "op": "replace",
+                        "path": "/accessLogSettings/format",
+                        "value": settings["format"],
+                    },
                 ],
-            )  # fmt: skip
+            )
 
 
 class MethodSettingsHandler:
@@ -342,13 +363,19 @@ class MethodSettingsHandler:
         operations = []
         if "throttlingRateLimit" in settings:
             rate = str(float(settings["throttlingRateLimit"]))
-            operations.append({"op": "replace", "path": f"/{path}/throttling/rateLimit", "value": rate})
+            operations.append(
+                {"op": "replace", "path": f"/{path}/throttling/rateLimit", "value": rate}
+            )
         if "throttlingBurstLimit" in settings:
             burst = str(int(settings["throttlingBurstLimit"]))
-            operations.append({"op": "replace", "path": f"/{path}/throttling/burstLimit", "value": burst})
+            operations.append(
+                {"op": "replace", "path": f"/{path}/throttling/burstLimit", "value": burst}
+            )
         if operations:
             ctx.clients("apigateway").update_stage(
-                restApiId=inputs["restApi"], stageName=inputs["stageName"], patchOperations=operations
+                restApiId=inputs["restApi"],
+                stageName=inputs["stageName"],
+                patchOperations=operations,
             )
 
 
@@ -381,9 +408,12 @@ class MotoMocks(pulumi.runtime.Mocks):
     """Creates, updates or keeps each registered resource in moto; records every change at once."""
 
     def __init__(
-        self, ctx: Context, previous: dict[str, Record], save: Callable[[dict[str, Record]], None],
+        self,
+        ctx: Context,
+        previous: dict[str, Record],
+        save: Callable[[dict[str, Record]], None],
         dry_run: bool = False,
-    ) -> None:  # fmt: skip
+    ) -> None:
         self.ctx = ctx
         self.previous = previous
         self.current: dict[str, Record] = {}
@@ -422,10 +452,21 @@ class MotoMocks(pulumi.runtime.Mocks):
                 if old and args.typ in REPLACE_ON_CHANGE:
                     action = "replaced"
                 resource_id, state = (
-                    (old["id"], {**old["state"], **inputs}) if old else self._preview.new_resource(args)
+                    (old["id"], {**old["state"], **inputs})
+                    if old
+                    else self._preview.new_resource(args)
                 )
-                self._record(key, {"type": args.typ, "name": args.name, "id": resource_id,
-                                   "inputs": inputs, "state": state}, action)  # fmt: skip
+                self._record(
+                    key,
+                    {
+                        "type": args.typ,
+                        "name": args.name,
+                        "id": resource_id,
+                        "inputs": inputs,
+                        "state": state,
+                    },
+                    action,
+                )
                 return resource_id, state
             try:
                 if old and args.typ not in REPLACE_ON_CHANGE:
@@ -434,8 +475,13 @@ class MotoMocks(pulumi.runtime.Mocks):
                     self._record(key, record, "updated")
                 else:
                     resource_id, state = handler.create(self.ctx, args.name, inputs)
-                    record = {"type": args.typ, "name": args.name, "id": resource_id,
-                              "inputs": inputs, "state": state}  # fmt: skip
+                    record = {
+                        "type": args.typ,
+                        "name": args.name,
+                        "id": resource_id,
+                        "inputs": inputs,
+                        "state": state,
+                    }
                     if old:  # replaced: the old one is removed after everything else is in place
                         self.previous[f"{key}::replaced"] = old
                     self._record(key, record, "replaced" if old else "created")
@@ -476,12 +522,18 @@ def gateway_state(resources: Iterable[Record]) -> dict[str, Any]:
     apis: dict[str, Any] = {}
     for record in records:
         if record["type"] == "aws:apigateway/restApi:RestApi":
-            apis[record["id"]] = {"name": record["state"].get("name", ""), "deployments": {}, "stages": {}}
+            apis[record["id"]] = {
+                "name": record["state"].get("name", ""),
+                "deployments": {},
+                "stages": {},
+            }
     for record in records:
         inputs, state = record["inputs"], record["state"]
         if record["type"] == "aws:apigateway/deployment:Deployment" and inputs["restApi"] in apis:
             definition = state.get("definition")
-            if definition is None:  # a Pulumi checkpoint: the API's current body is what was deployed
+            if (
+                definition is None
+            ):  # a Pulumi checkpoint: the API's current body is what was deployed
                 body = next(r for r in records if r["id"] == inputs["restApi"])["inputs"]["body"]
                 definition = json.loads(body)
             apis[inputs["restApi"]]["deployments"][record["id"]] = {"definition": definition}
@@ -497,7 +549,9 @@ def gateway_state(resources: Iterable[Record]) -> dict[str, Any]:
             }
     for record in records:
         inputs = record["inputs"]
-        stage = apis.get(inputs.get("restApi", ""), {}).get("stages", {}).get(inputs.get("stageName"))
+        stage = (
+            apis.get(inputs.get("restApi", ""), {}).get("stages", {}).get(inputs.get("stageName"))
+        )
         if record["type"] == "aws:apigateway/methodSettings:MethodSettings" and stage is not None:
             settings = inputs.get("settings") or {}
             if "throttlingRateLimit" in settings or "throttlingBurstLimit" in settings:
@@ -513,8 +567,13 @@ def gateway_state_from_checkpoint(path: Path) -> dict[str, Any]:
     checkpoint = json.loads(path.read_text(encoding="utf-8"))
     resources = checkpoint.get("deployment", {}).get("resources") or []
     return gateway_state(
-        {"type": r["type"], "name": r["urn"].rsplit("::", 1)[-1], "id": r.get("id", ""),
-         "inputs": r.get("inputs") or {}, "state": r.get("outputs") or {}}  # fmt: skip
+        {
+            "type": r["type"],
+            "name": r["urn"].rsplit("::", 1)[-1],
+            "id": r.get("id", ""),
+            "inputs": r.get("inputs") or {},
+            "state": r.get("outputs") or {},
+        }
         for r in resources
         if r.get("custom")
     )
@@ -532,22 +591,32 @@ class DeployResult:
 def boto_clients(endpoint: str, region: str) -> Clients:
     """boto3 clients for moto; its credentials are any non-empty strings."""
     session = boto3.session.Session(
-        aws_access_key_id="test", aws_secret_access_key="test", region_name=region  # noqa: S106
+        aws_access_key_id="test",
+        aws_secret_access_key="test",  # noqa: S106 - moto accepts any credentials
+        region_name=region,
     )
     cache: dict[str, Any] = {}
 
     def client(service: str) -> Any:
         if service not in cache:
-            cache[service] = session.client(service, endpoint_url=endpoint)  # type: ignore[call-overload]
+            cache[service] = session.client(service, endpoint_url=endpoint)
         return cache[service]
 
     return client
 
 
 def deploy(
-    stack: str, *, stack_file: Path, gateway_state_file: Path, endpoint: str, gateway_url: str,
-    region: str, moto_instance: str, dry_run: bool = False,
-) -> DeployResult:  # fmt: skip
+    stack: str,
+    *,
+    stack_file: Path,
+    gateway_state_file: Path,
+    endpoint: str,
+    gateway_url: str,
+    region: str,
+    moto_instance: str,
+    dry_run: bool = False,
+    program_dir: Path | None = None,
+) -> DeployResult:
     """Run the program for `stack` against moto; record it; refresh the data plane's state."""
     clients = boto_clients(endpoint, region)
     account_id = clients("sts").get_caller_identity()["Account"]
@@ -562,7 +631,7 @@ def deploy(
         write_json(stack_file, {**saved, "resources": resources})
 
     mocks = MotoMocks(ctx, dict(previous), save, dry_run=dry_run)
-    plan = run_stack(stack, mocks)
+    plan = run_stack(stack, mocks, program_dir=program_dir)
     mocks.remove_stale()
     if not dry_run:
         write_json(

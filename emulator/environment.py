@@ -146,14 +146,19 @@ def _start(paths: Paths, name: str, command: list[str], port: int) -> Process:
             )
         time.sleep(0.1)
     process = Process(name, child.pid, port, uuid.uuid4().hex)
-    write_json(paths.root / f"{name}.json", {"pid": process.pid, "port": port, "instance": process.instance})
+    write_json(
+        paths.root / f"{name}.json",
+        {"pid": process.pid, "port": port, "instance": process.instance},
+    )
     return process
 
 
 def _port(variable: str, default: int) -> int:
     value = os.environ.get(variable, str(default))
     if not value.isdigit() or not 0 <= int(value) <= 65535:
-        raise LocalEnvironmentError(f"{variable}={value!r}: allowed values are port numbers 0..65535")
+        raise LocalEnvironmentError(
+            f"{variable}={value!r}: allowed values are port numbers 0..65535"
+        )
     return int(value) or free_port()
 
 
@@ -179,13 +184,29 @@ def ensure_gateway(paths: Paths, moto: Process, region: str) -> Process:
         write_json(paths.gateway_state, {"restApis": {}})
     port = _port("COMMENTS_GATEWAY_PORT", DEFAULT_GATEWAY_PORT)
     command = [
-        sys.executable, "-m", "emulator.gateway", "--state-file", str(paths.gateway_state),
-        "--aws-endpoint", moto.url, "--host", HOST, "--port", str(port), "--region", region,
-    ]  # fmt: skip
+        sys.executable,
+        "-m",
+        "emulator.gateway",
+        "--state-file",
+        str(paths.gateway_state),
+        "--aws-endpoint",
+        moto.url,
+        "--host",
+        HOST,
+        "--port",
+        str(port),
+        "--region",
+        region,
+    ]
     started = _start(paths, "gateway", command, port)
     write_json(
         paths.gateway,
-        {"pid": started.pid, "port": started.port, "instance": started.instance, "awsEndpoint": moto.url},
+        {
+            "pid": started.pid,
+            "port": started.port,
+            "instance": started.instance,
+            "awsEndpoint": moto.url,
+        },
     )
     return started
 

@@ -1,6 +1,6 @@
 """The local AWS backend: moto's server, with one compatibility fix applied before it starts.
 
-    python -m emulator.moto_backend --host 127.0.0.1 --port 45660
+python -m emulator.moto_backend --host 127.0.0.1 --port 45660
 """
 
 from __future__ import annotations
@@ -18,9 +18,11 @@ def _accept_mock_integrations_without_uri() -> None:
     moto empty values so the document imports as it does on AWS."""
     original = apigateway_models.APIGatewayBackend._build_integration_args
 
-    def build(self: Any, integration: dict[str, Any]) -> dict[str, Any]:
-        args: dict[str, Any] = original(self, integration)
-        if str(integration.get("type", "")).lower() == "mock":
+    def build(
+        self: apigateway_models.APIGatewayBackend, x_amaz_apigw_integ: dict[str, Any]
+    ) -> dict[str, Any]:
+        args: dict[str, Any] = original(self, x_amaz_apigw_integ)
+        if str(x_amaz_apigw_integ.get("type", "")).lower() == "mock":
             args["uri"] = args.get("uri") or ""
             args["integration_method"] = args.get("integration_method") or ""
         return args
