@@ -1,0 +1,1 @@
+"""Local environment: moto for the AWS services plus an API Gateway data plane (``gateway``)."""

@@ -1,0 +1,97 @@
+"""Clients for the AWS backend (moto): boto3 for IAM and Logs, signed raw calls for DynamoDB."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+import boto3
+import urllib3
+from botocore.auth import SigV4Auth
+from botocore.awsrequest import AWSRequest
+from botocore.config import Config
+from botocore.credentials import Credentials
+
+# moto accepts any credentials; these only make SigV4 signing possible.
+_CREDENTIALS = Credentials("testing", "testing")
+# IAM itself takes seconds to propagate a change; re-reading a role on every request would make
+# the local data plane several times slower than the calls it stands in front of.
+CACHE_SECONDS = 1.0
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class BackendResponse:
+    """A backend's HTTP answer as the integration response phase sees it."""
+
+    status: int
+    headers: dict[str, str]
+    body: str
+
+
+class AwsBackend:
+    """The moto endpoint standing in for every AWS service the gateway calls."""
+
+    def __init__(self, endpoint: str, region: str) -> None:
+        self.endpoint = endpoint.rstrip("/")
+        self.region = region
+        self._clients: dict[str, Any] = {}
+        self._lock = threading.Lock()
+        self._cache: dict[str, tuple[float, Any]] = {}
+        # Kept-alive connections: a new TCP connection per call would dominate the cost.
+        self._pool = urllib3.PoolManager(maxsize=64, retries=False)
+
+    def cached(self, key: str, load: Callable[[], T]) -> T:
+        """`load()`'s result, reused for CACHE_SECONDS (errors are not cached)."""
+        now = time.monotonic()
+        with self._lock:
+            hit = self._cache.get(key)
+        if hit and now - hit[0] < CACHE_SECONDS:
+            value: T = hit[1]
+            return value
+        value = load()
+        with self._lock:
+            self._cache[key] = (now, value)
+        return value
+
+    def client(self, service: str) -> Any:
+        """A shared boto3 client for ``service`` (clients are thread-safe; sessions are not)."""
+        with self._lock:
+            if service not in self._clients:
+                self._clients[service] = boto3.session.Session().client(
+                    service,
+                    endpoint_url=self.endpoint,
+                    region_name=self.region,
+                    aws_access_key_id="testing",
+                    aws_secret_access_key="testing",  # noqa: S106 - moto's dummy credentials
+                    config=Config(retries={"max_attempts": 1}, max_pool_connections=64),
+                )
+            return self._clients[service]
+
+    def call_json_service(
+        self, *, service: str, region: str, target: str, body: str, timeout: float
+    ) -> BackendResponse:
+        """POST an AWS JSON-protocol request (X-Amz-Target) signed with SigV4."""
+        url = self.endpoint + "/"
+        payload = body.encode("utf-8")
+        headers = {
+            "X-Amz-Target": target,
+            "Content-Type": "application/x-amz-json-1.0",
+        }
+        signed = AWSRequest(method="POST", url=url, data=payload, headers=headers)
+        SigV4Auth(_CREDENTIALS, service, region).add_auth(signed)
+        response = self._pool.request(
+            "POST",
+            url,
+            body=payload,
+            headers=dict(signed.headers.items()),
+            timeout=urllib3.Timeout(total=timeout),
+        )
+        return BackendResponse(
+            response.status,
+            dict(response.headers.items()),
+            response.data.decode("utf-8", "replace"),
+        )

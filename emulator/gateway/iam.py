@@ -1,0 +1,282 @@
+"""IAM as API Gateway meets it: assuming the integration role and that role's permissions.
+
+moto does not scope DynamoDB permissions to resources and rejects ``Service`` principals in
+trust policies, so the gateway evaluates the role's policies itself before calling DynamoDB.
+
+Conditions: the operators below are evaluated against the context keys we can know
+(``aws:SourceAccount``, ``aws:SourceArn``, ``aws:RequestedRegion``, ``aws:PrincipalArn``,
+``aws:PrincipalAccount``, ``aws:SecureTransport``). A statement whose condition uses any other
+key or operator cannot be evaluated and is treated as not matching, for Allow and Deny alike.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import json
+import re
+from dataclasses import dataclass
+from enum import Enum
+from typing import Any
+from urllib.parse import unquote
+
+ASSUME_ROLE_SESSION = "BackplaneAssumeRoleSession"
+APIGATEWAY_PRINCIPAL = "apigateway.amazonaws.com"
+
+
+class Decision(Enum):
+    """The outcome of IAM policy evaluation."""
+
+    ALLOW = "allow"
+    EXPLICIT_DENY = "explicit deny"
+    IMPLICIT_DENY = "implicit deny"
+
+
+class RoleUnavailableError(Exception):
+    """The integration's credentials role cannot be assumed by API Gateway."""
+
+
+@dataclass(frozen=True)
+class LoadedRole:
+    """A role's trust policy and every identity policy (inline and attached)."""
+
+    name: str
+    arn: str
+    account: str
+    trust_policy: dict[str, Any]
+    policies: list[dict[str, Any]]
+
+    @property
+    def session_arn(self) -> str:
+        """The assumed-role ARN DynamoDB names in AccessDenied messages."""
+        return f"arn:aws:sts::{self.account}:assumed-role/{self.name}/{ASSUME_ROLE_SESSION}"
+
+
+def _as_list(value: Any) -> list[Any]:
+    if value is None:
+        return []
+    return value if isinstance(value, list) else [value]
+
+
+def wildcard_match(pattern: str, value: str, *, ignore_case: bool) -> bool:
+    """IAM wildcard matching: ``*`` any run of characters, ``?`` one character."""
+    regex = "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern)
+    flags = re.IGNORECASE | re.DOTALL if ignore_case else re.DOTALL
+    return re.fullmatch(regex, value, flags) is not None
+
+
+class _CannotEvaluateError(Exception):
+    pass
+
+
+def _string_op(op: str, actual: str, expected: str) -> bool:
+    if op in ("StringEquals", "ArnEquals"):
+        return actual == expected
+    if op == "StringEqualsIgnoreCase":
+        return actual.lower() == expected.lower()
+    if op in ("StringLike", "ArnLike"):
+        return wildcard_match(expected, actual, ignore_case=False)
+    raise _CannotEvaluateError(op)
+
+
+_NEGATED = {
+    "StringNotEquals": "StringEquals",
+    "StringNotEqualsIgnoreCase": "StringEqualsIgnoreCase",
+    "StringNotLike": "StringLike",
+    "ArnNotEquals": "ArnEquals",
+    "ArnNotLike": "ArnLike",
+}
+_POSITIVE = {"StringEquals", "StringEqualsIgnoreCase", "StringLike", "ArnEquals", "ArnLike"}
+
+
+def _condition_matches(condition: Any, context: dict[str, str]) -> bool:
+    """Evaluate a Condition block; raises _CannotEvaluateError for what we do not support."""
+    if not isinstance(condition, dict):
+        raise _CannotEvaluateError("malformed Condition")
+    known = {k.lower(): v for k, v in context.items()}
+    for raw_op, clauses in condition.items():
+        op = str(raw_op)
+        qualifier = ""
+        if ":" in op:
+            qualifier, op = op.split(":", 1)
+            if qualifier not in ("ForAnyValue", "ForAllValues"):
+                raise _CannotEvaluateError(raw_op)
+        if_exists = op.endswith("IfExists")
+        op = op.removesuffix("IfExists")
+        if not isinstance(clauses, dict):
+            raise _CannotEvaluateError(raw_op)
+        for key, expected_raw in clauses.items():
+            lowered = str(key).lower()
+            expected = [str(e) for e in _as_list(expected_raw)]
+            if op == "Null":
+                present = lowered in known
+                if lowered not in _KNOWN_KEYS:
+                    raise _CannotEvaluateError(key)
+                if (expected[0].lower() == "true") == present:
+                    return False
+                continue
+            if lowered not in _KNOWN_KEYS:
+                raise _CannotEvaluateError(key)
+            actual = known.get(lowered)
+            if op == "Bool":
+                if actual is None:
+                    if not if_exists:
+                        return False
+                    continue
+                if not any(actual.lower() == e.lower() for e in expected):
+                    return False
+                continue
+            if op in _NEGATED:
+                if actual is None:
+                    continue  # a negated operator matches when the key is absent
+                if any(_string_op(_NEGATED[op], actual, e) for e in expected):
+                    return False
+            elif op in _POSITIVE:
+                if actual is None:
+                    if not if_exists:
+                        return False
+                    continue
+                if not any(_string_op(op, actual, e) for e in expected):
+                    return False
+            else:
+                raise _CannotEvaluateError(raw_op)
+    return True
+
+
+_KNOWN_KEYS = {
+    "aws:sourceaccount",
+    "aws:sourcearn",
+    "aws:requestedregion",
+    "aws:principalarn",
+    "aws:principalaccount",
+    "aws:securetransport",
+}
+
+
+def _statement_applies(
+    statement: dict[str, Any], action: str, resource: str | None, context: dict[str, str]
+) -> bool:
+    if "Action" in statement:
+        if not any(
+            wildcard_match(str(a), action, ignore_case=True) for a in _as_list(statement["Action"])
+        ):
+            return False
+    elif "NotAction" in statement:
+        if any(
+            wildcard_match(str(a), action, ignore_case=True)
+            for a in _as_list(statement["NotAction"])
+        ):
+            return False
+    else:
+        return False
+    if resource is not None:
+        if "Resource" in statement:
+            if not any(
+                wildcard_match(str(r), resource, ignore_case=False)
+                for r in _as_list(statement["Resource"])
+            ):
+                return False
+        elif "NotResource" in statement:
+            if any(
+                wildcard_match(str(r), resource, ignore_case=False)
+                for r in _as_list(statement["NotResource"])
+            ):
+                return False
+        else:
+            return False
+    if "Condition" in statement:
+        try:
+            return _condition_matches(statement["Condition"], context)
+        except _CannotEvaluateError:
+            return False
+    return True
+
+
+def _principal_is_apigateway(statement: dict[str, Any]) -> bool:
+    principal = statement.get("Principal")
+    if principal == "*":
+        return True
+    if not isinstance(principal, dict):
+        return False
+    if "*" in _as_list(principal.get("AWS")):
+        return True
+    return any(
+        fnmatch.fnmatchcase(str(s), APIGATEWAY_PRINCIPAL)
+        for s in _as_list(principal.get("Service"))
+    )
+
+
+def _statements(policy: dict[str, Any]) -> list[dict[str, Any]]:
+    return [s for s in _as_list(policy.get("Statement")) if isinstance(s, dict)]
+
+
+def evaluate(
+    policies: list[dict[str, Any]], action: str, resource: str, context: dict[str, str]
+) -> Decision:
+    """Identity-policy evaluation: an explicit Deny wins, else some Allow must match."""
+    allowed = False
+    for policy in policies:
+        for statement in _statements(policy):
+            if not _statement_applies(statement, action, resource, context):
+                continue
+            if statement.get("Effect") == "Deny":
+                return Decision.EXPLICIT_DENY
+            if statement.get("Effect") == "Allow":
+                allowed = True
+    return Decision.ALLOW if allowed else Decision.IMPLICIT_DENY
+
+
+def trusts_apigateway(trust_policy: dict[str, Any], context: dict[str, str]) -> bool:
+    """Whether the role's trust policy lets apigateway.amazonaws.com call sts:AssumeRole."""
+    allowed = False
+    for statement in _statements(trust_policy):
+        if not _principal_is_apigateway(statement):
+            continue
+        if not _statement_applies(statement, "sts:AssumeRole", None, context):
+            continue
+        if statement.get("Effect") == "Deny":
+            return False
+        if statement.get("Effect") == "Allow":
+            allowed = True
+    return allowed
+
+
+def parse_role_arn(arn: str) -> tuple[str, str]:
+    """Split ``arn:aws:iam::<account>:role/<path/>name`` into (account, role name)."""
+    m = re.fullmatch(r"arn:aws[\w-]*:iam::(\d{12}):role/(?:[\w+=,.@/-]*/)?([\w+=,.@-]+)", arn)
+    if not m:
+        raise RoleUnavailableError(f"credentials {arn!r} is not an IAM role ARN")
+    return m.group(1), m.group(2)
+
+
+def load_role(iam_client: Any, role_arn: str) -> LoadedRole:
+    """Read a role and all its identity policies from (moto) IAM."""
+    account, name = parse_role_arn(role_arn)
+    try:
+        role = iam_client.get_role(RoleName=name)["Role"]
+    except Exception as exc:  # botocore ClientError (NoSuchEntity) or connection failure
+        raise RoleUnavailableError(f"role {role_arn} cannot be read: {exc}") from exc
+    if role.get("Arn") != role_arn:
+        raise RoleUnavailableError(f"role {role_arn} does not exist (found {role.get('Arn')})")
+    policies: list[dict[str, Any]] = []
+    for page in iam_client.get_paginator("list_role_policies").paginate(RoleName=name):
+        for policy_name in page["PolicyNames"]:
+            doc = iam_client.get_role_policy(RoleName=name, PolicyName=policy_name)
+            policies.append(_document(doc["PolicyDocument"]))
+    for page in iam_client.get_paginator("list_attached_role_policies").paginate(RoleName=name):
+        for attached in page["AttachedPolicies"]:
+            arn = attached["PolicyArn"]
+            version = iam_client.get_policy(PolicyArn=arn)["Policy"]["DefaultVersionId"]
+            doc = iam_client.get_policy_version(PolicyArn=arn, VersionId=version)
+            policies.append(_document(doc["PolicyVersion"]["Document"]))
+    return LoadedRole(
+        name, role_arn, account, _document(role["AssumeRolePolicyDocument"]), policies
+    )
+
+
+def _document(value: Any) -> dict[str, Any]:
+    """Policy documents come back decoded from botocore; accept JSON text too."""
+    if isinstance(value, str):
+        text = value if value.lstrip().startswith("{") else unquote(value)
+        loaded = json.loads(text)
+        return loaded if isinstance(loaded, dict) else {}
+    return value if isinstance(value, dict) else {}

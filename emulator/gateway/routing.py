@@ -1,0 +1,81 @@
+"""Resource and method matching: which ``paths`` entry and operation a request runs."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import unquote
+
+ANY_METHOD = "x-amazon-apigateway-any-method"
+
+
+@dataclass(frozen=True)
+class Route:
+    """A matched method: the resource path template, the operation and the path parameters."""
+
+    resource_path: str
+    http_method: str
+    operation: dict[str, Any]
+    path_item: dict[str, Any]
+    path_params: dict[str, str]
+
+    @property
+    def resource_id(self) -> str:
+        """A stable stand-in for API Gateway's 10-character resource id."""
+        return hashlib.sha1(self.resource_path.encode(), usedforsecurity=False).hexdigest()[:10]
+
+
+def _segments(path: str) -> list[str]:
+    return [s for s in path.split("/") if s != ""]
+
+
+def _match_template(
+    template: str, parts: list[str]
+) -> tuple[tuple[int, ...], dict[str, str]] | None:
+    """Match one resource path; the score orders literal before {param} before {proxy+}."""
+    tmpl = _segments(template)
+    params: dict[str, str] = {}
+    score: list[int] = []
+    for i, seg in enumerate(tmpl):
+        if seg.startswith("{") and seg.endswith("+}"):
+            if i != len(tmpl) - 1 or i >= len(parts):
+                return None
+            params[seg[1:-2]] = "/".join(unquote(p) for p in parts[i:])
+            score.append(0)
+            return tuple(score), params
+        if i >= len(parts):
+            return None
+        if seg.startswith("{") and seg.endswith("}"):
+            params[seg[1:-1]] = unquote(parts[i])
+            score.append(1)
+        elif seg == unquote(parts[i]):
+            score.append(2)
+        else:
+            return None
+    if len(tmpl) != len(parts):
+        return None
+    return tuple(score), params
+
+
+def match_route(definition: dict[str, Any], method: str, path: str) -> Route | None:
+    """Pick the resource for ``path`` (most specific wins) and its method (or ANY)."""
+    parts = _segments(path)
+    best: tuple[tuple[int, ...], str, dict[str, str]] | None = None
+    for template in definition.get("paths") or {}:
+        matched = _match_template(template, parts)
+        if matched is None:
+            continue
+        score, params = matched
+        if best is None or score > best[0]:
+            best = (score, template, params)
+    if best is None:
+        return None
+    _, template, params = best
+    path_item = definition["paths"][template] or {}
+    operation = path_item.get(method.lower())
+    if not isinstance(operation, dict):
+        operation = path_item.get(ANY_METHOD)
+    if not isinstance(operation, dict):
+        return None
+    return Route(template, method.upper(), operation, path_item, params)

@@ -1,0 +1,1 @@
+"""Fidelity tests for the local API Gateway data plane (emulator.gateway)."""
