@@ -1,0 +1,1 @@
+"""The comments service's CrossGuard rules, one module per domain; `pack` lists them all."""

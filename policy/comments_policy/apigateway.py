@@ -1,0 +1,297 @@
+"""API Gateway: logged and throttled stages, validated writes, role credentials, no '*' CORS origin."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from pulumi_policy import (
+    PolicyConfigSchema,
+    ReportViolation,
+    ResourceValidationArgs,
+    ResourceValidationPolicy,
+    StackValidationArgs,
+    StackValidationPolicy,
+)
+
+from comments_policy.common import (
+    BODY_METHODS,
+    GATEWAY_RESPONSE,
+    INTEGRATION,
+    INTEGRATION_RESPONSE,
+    METHOD,
+    METHOD_SETTINGS,
+    REST_API,
+    ROLE_ARN,
+    STAGE,
+    USAGE_PLAN,
+    WRITE_METHODS,
+    ConfigMissing,
+    api_document,
+    as_list,
+    config_number,
+    fmt,
+    integrations,
+    label,
+    mapping,
+    misconfigured,
+    number,
+    operations,
+    reporter,
+    walk,
+)
+
+ACCESS_LOGGING = "apigateway-stage-access-logging"
+THROTTLING = "apigateway-throttling-within-caps"
+STAGE_THROTTLED = "apigateway-stage-throttled"
+WRITE_VALIDATION = "apigateway-write-validation"
+CREDENTIALS = "apigateway-integration-credentials"
+CORS = "apigateway-cors-origin"
+
+_RATE, _BURST = "maxRateLimit", "maxBurstLimit"
+ALL_METHODS = "*/*"
+_ALLOW_ORIGIN = "header.Access-Control-Allow-Origin"
+
+
+def _access_logging(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    if args.resource_type != STAGE:
+        return
+    say = reporter(report, ACCESS_LOGGING, label(args.resource_type, args.name))
+    settings = mapping(args.props.get("accessLogSettings"))
+    if not settings.get("destinationArn"):
+        say("has no access log destination (accessLogSettings.destinationArn)")
+    if not settings.get("format"):
+        say("has no access log format (accessLogSettings.format)")
+
+
+def _throttling(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    if args.resource_type not in (METHOD_SETTINGS, USAGE_PLAN):
+        return
+    try:
+        config = args.get_config()
+        caps = {_RATE: config_number(config, _RATE), _BURST: config_number(config, _BURST)}
+    except ConfigMissing as error:
+        misconfigured(report, THROTTLING, error)
+        return
+    say = reporter(report, THROTTLING, label(args.resource_type, args.name))
+
+    def within(value: Any, what: str, cap_key: str) -> None:
+        limit = number(value)
+        if limit is None:
+            return  # unset: inherits; apigateway-stage-throttled requires the stage-wide limit
+        if limit < 0:
+            say(f"turns throttling off ({what} {fmt(limit)}); set it at most {fmt(caps[cap_key])}")
+        elif limit > caps[cap_key]:
+            say(
+                f"{what} is {fmt(limit)}, above this stack's cap of {fmt(caps[cap_key])} ({cap_key})"
+            )
+
+    if args.resource_type == METHOD_SETTINGS:
+        settings = mapping(args.props.get("settings"))
+        within(settings.get("throttlingRateLimit"), "throttlingRateLimit", _RATE)
+        within(settings.get("throttlingBurstLimit"), "throttlingBurstLimit", _BURST)
+        return
+    throttle = mapping(args.props.get("throttleSettings"))
+    within(throttle.get("rateLimit"), "throttleSettings.rateLimit", _RATE)
+    within(throttle.get("burstLimit"), "throttleSettings.burstLimit", _BURST)
+    for stage in as_list(args.props.get("apiStages")):
+        for per_path in as_list(mapping(stage).get("throttles")):
+            path = mapping(per_path).get("path", "?")
+            within(mapping(per_path).get("rateLimit"), f"rateLimit for {path}", _RATE)
+            within(mapping(per_path).get("burstLimit"), f"burstLimit for {path}", _BURST)
+
+
+def _stage_throttled(args: StackValidationArgs, report: ReportViolation) -> None:
+    throttled: set[tuple[Any, Any]] = set()
+    for resource in args.resources:
+        if resource.resource_type != METHOD_SETTINGS:
+            continue
+        settings = mapping(resource.props.get("settings"))
+        rate = number(settings.get("throttlingRateLimit"))
+        burst = number(settings.get("throttlingBurstLimit"))
+        if (
+            resource.props.get("methodPath") == ALL_METHODS
+            and rate is not None
+            and rate >= 0
+            and burst is not None
+            and burst >= 0
+        ):
+            throttled.add((resource.props.get("restApi"), resource.props.get("stageName")))
+    for resource in args.resources:
+        if resource.resource_type != STAGE:
+            continue
+        key = (resource.props.get("restApi"), resource.props.get("stageName"))
+        if key not in throttled:
+            report(
+                f"{STAGE_THROTTLED}: {label(resource.resource_type, resource.name)} has no "
+                f"MethodSettings for '{ALL_METHODS}' setting throttlingRateLimit and "
+                "throttlingBurstLimit; without them it gets the account's limits",
+                resource.urn,
+            )
+
+
+def _body_schemas(operation: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    """Request body schemas of an OpenAPI 3 or Swagger 2 operation."""
+    found = [
+        mapping(mapping(media).get("schema"))
+        for media in mapping(mapping(operation.get("requestBody")).get("content")).values()
+    ]
+    found += [
+        mapping(mapping(p).get("schema"))
+        for p in as_list(operation.get("parameters"))
+        if mapping(p).get("in") == "body"
+    ]
+    return [schema for schema in found if schema]
+
+
+def _write_validation(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    say = reporter(report, WRITE_VALIDATION, label(args.resource_type, args.name))
+    if args.resource_type == METHOD:
+        method = str(args.props.get("httpMethod", "")).lower()
+        if method == "any":
+            method = "x-amazon-apigateway-any-method"
+        if method not in WRITE_METHODS:
+            return
+        if not args.props.get("requestValidatorId"):
+            say(f"{method.upper()} writes without a request validator (requestValidatorId)")
+        if method in BODY_METHODS and not mapping(args.props.get("requestModels")):
+            say(f"{method.upper()} writes without a request model (requestModels)")
+        return
+    if args.resource_type != REST_API:
+        return
+    document, error = api_document(args.props)
+    if error is not None:
+        say(error)
+        return
+    if document is None:
+        return
+    validators = mapping(document.get("x-amazon-apigateway-request-validators"))
+    default = document.get("x-amazon-apigateway-request-validator")
+    components = mapping(mapping(document.get("components")).get("schemas"))
+    models = {f"#/components/schemas/{name}" for name in components} | {
+        f"#/definitions/{name}" for name in mapping(document.get("definitions"))
+    }
+    for path, method, operation in operations(document):
+        if method not in WRITE_METHODS:
+            continue
+        where = f"{method.upper()} {path}"
+        name = operation.get("x-amazon-apigateway-request-validator", default)
+        if not isinstance(name, str) or not name:
+            say(
+                f"{where} writes without a request validator (x-amazon-apigateway-request-validator)"
+            )
+        elif name not in validators:
+            say(f"{where} uses request validator '{name}', which the API does not define")
+        elif (
+            method in BODY_METHODS
+            and mapping(validators[name]).get("validateRequestBody") is not True
+        ):
+            say(f"{where} uses request validator '{name}', which does not validate the body")
+        if method not in BODY_METHODS:
+            continue
+        schemas = _body_schemas(operation)
+        if not schemas:
+            say(f"{where} has no request body model (requestBody schema)")
+        for schema in schemas:
+            ref = schema.get("$ref")
+            if isinstance(ref, str) and ref not in models:
+                say(f"{where} refers to model '{ref}', which the API does not define")
+
+
+def _credentials(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    say = reporter(report, CREDENTIALS, label(args.resource_type, args.name))
+
+    def check(where: str, integration: Mapping[str, Any]) -> None:
+        if str(integration.get("type", "")).lower() != "aws":
+            return
+        credentials = integration.get("credentials")
+        if not credentials:
+            say(f"{where} calls AWS without credentials; use the stack's integration role ARN")
+        elif not isinstance(credentials, str) or not ROLE_ARN.match(credentials):
+            say(
+                f"{where} uses credentials '{credentials}', which is not an IAM role ARN "
+                "(caller pass-through and wildcards are not allowed)"
+            )
+
+    if args.resource_type == INTEGRATION:
+        check("integration", args.props)
+        return
+    if args.resource_type != REST_API:
+        return
+    document, error = api_document(args.props)
+    if error is not None:
+        say(error)
+        return
+    for where, integration in integrations(document or {}):
+        check(where, integration)
+
+
+def _cors(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    say = reporter(report, CORS, label(args.resource_type, args.name))
+    if args.resource_type in (INTEGRATION_RESPONSE, GATEWAY_RESPONSE):
+        tree: Any = {"responseParameters": args.props.get("responseParameters")}
+    elif args.resource_type == REST_API:
+        document, error = api_document(args.props)
+        if error is not None:
+            say(error)
+            return
+        tree = document or {}
+    else:
+        return
+    found = [
+        where
+        for where, key, value in walk(tree)
+        if key.endswith(_ALLOW_ORIGIN) and isinstance(value, str) and value.strip("'\"") == "*"
+    ]
+    if found:
+        more = f" and {len(found) - 1} more" if len(found) > 1 else ""
+        say(f"allows any origin ('*') at {found[0]}{more}; list the site's origins instead")
+
+
+POLICIES = [
+    ResourceValidationPolicy(
+        name=ACCESS_LOGGING,
+        description="Stages write access logs (a destination and a format).",
+        validate=_access_logging,
+    ),
+    ResourceValidationPolicy(
+        name=THROTTLING,
+        description="Stage, method and usage-plan throttling stays on and within the stack's caps.",
+        validate=_throttling,
+        config_schema=PolicyConfigSchema(
+            properties={
+                _RATE: {
+                    "type": "number",
+                    "minimum": 0,
+                    "description": "Most steady requests per second a stage or method may allow.",
+                },
+                _BURST: {
+                    "type": "integer",
+                    "minimum": 0,
+                    "description": "Largest burst (token bucket) a stage or method may allow.",
+                },
+            },
+            required=[_RATE, _BURST],
+        ),
+    ),
+    StackValidationPolicy(
+        name=STAGE_THROTTLED,
+        description="Every stage has stage-wide ('*/*') throttling set in MethodSettings.",
+        validate=_stage_throttled,
+    ),
+    ResourceValidationPolicy(
+        name=WRITE_VALIDATION,
+        description="Every method that writes has a request validator, and a body model when it takes a body.",
+        validate=_write_validation,
+    ),
+    ResourceValidationPolicy(
+        name=CREDENTIALS,
+        description="AWS service integrations call AWS with an IAM role's credentials.",
+        validate=_credentials,
+    ),
+    ResourceValidationPolicy(
+        name=CORS,
+        description="No response allows any origin (Access-Control-Allow-Origin '*').",
+        validate=_cors,
+    ),
+]

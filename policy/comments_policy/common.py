@@ -1,0 +1,254 @@
+"""Helpers every rule shares: reading policy config, walking property bags, parsing documents.
+
+Property bags arrive wrapped in pulumi_policy's unknown-checking proxy: mappings and lists are
+`Mapping`/`Sequence` proxies, never `dict`/`list`, so everything here tests for the abstract types.
+Reading a value that is unknown at preview raises the SDK's UnknownValueError, which the analyzer
+turns into a "can't run policy during preview" diagnostic (see README, "Unknown values").
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from pulumi_policy import ReportViolation
+
+# Types whose instances can carry an IAM policy document that ends up on a role.
+ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
+MANAGED_POLICY = "aws:iam/policy:Policy"
+ROLE = "aws:iam/role:Role"
+ROLE_POLICY_ATTACHMENT = "aws:iam/rolePolicyAttachment:RolePolicyAttachment"
+POLICY_ATTACHMENT = "aws:iam/policyAttachment:PolicyAttachment"
+ROLE_POLICY_ATTACHMENTS_EXCLUSIVE = (
+    "aws:iam/rolePolicyAttachmentsExclusive:RolePolicyAttachmentsExclusive"
+)
+TABLE = "aws:dynamodb/table:Table"
+GLOBAL_SECONDARY_INDEX = "aws:dynamodb/globalSecondaryIndex:GlobalSecondaryIndex"
+SCALING_TARGET = "aws:appautoscaling/target:Target"
+REST_API = "aws:apigateway/restApi:RestApi"
+STAGE = "aws:apigateway/stage:Stage"
+METHOD_SETTINGS = "aws:apigateway/methodSettings:MethodSettings"
+USAGE_PLAN = "aws:apigateway/usagePlan:UsagePlan"
+METHOD = "aws:apigateway/method:Method"
+INTEGRATION = "aws:apigateway/integration:Integration"
+INTEGRATION_RESPONSE = "aws:apigateway/integrationResponse:IntegrationResponse"
+METHOD_RESPONSE = "aws:apigateway/methodResponse:MethodResponse"
+GATEWAY_RESPONSE = "aws:apigateway/response:Response"
+
+# A table ARN names one table: no wildcard, no /index/ or /stream/ suffix.
+TABLE_ARN = re.compile(
+    r"^arn:aws[a-z-]*:dynamodb:[a-z0-9-]+:[0-9]{12}:table/[A-Za-z0-9_.-]{3,255}$"
+)
+ROLE_ARN = re.compile(r"^arn:aws[a-z-]*:iam::[0-9]{12}:role/[A-Za-z0-9+=,.@_/-]+$")
+
+
+class ConfigMissing(Exception):
+    """A policy parameter is absent or of the wrong type; reported as a violation, never skipped."""
+
+
+def short_type(resource_type: str) -> str:
+    """'aws:iam/rolePolicy:RolePolicy' -> 'RolePolicy', for messages."""
+    return resource_type.rsplit(":", 1)[-1]
+
+
+def label(resource_type: str, name: str) -> str:
+    return f"{short_type(resource_type)} '{name}'"
+
+
+def reporter(report: ReportViolation, policy: str, subject: str) -> Callable[[str], None]:
+    """Messages that name the rule and the resource: '<policy>: <Type 'name'> <what is wrong>'."""
+
+    def say(text: str) -> None:
+        report(f"{policy}: {subject} {text}", None)
+
+    return say
+
+
+def config_number(config: Mapping[str, Any], key: str) -> float:
+    value = config.get(key)
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ConfigMissing(f"policy parameter '{key}' is missing or not a number")
+    return float(value)
+
+
+def config_strings(config: Mapping[str, Any], key: str) -> list[str]:
+    value = config.get(key)
+    if isinstance(value, str) or not isinstance(value, Sequence) or not value:
+        raise ConfigMissing(f"policy parameter '{key}' is missing or not a list of strings")
+    items = list(value)
+    if not all(isinstance(item, str) for item in items):
+        raise ConfigMissing(f"policy parameter '{key}' must list strings only")
+    return items
+
+
+def misconfigured(report: ReportViolation, policy: str, error: ConfigMissing) -> None:
+    report(
+        f"{policy}: {error}; set it in the stack's policy config (policy/config/<stack>.json)",
+        None,
+    )
+
+
+def as_list(value: Any) -> list[Any]:
+    """IAM and OpenAPI fields that take one value or a list of them, as a list."""
+    if value is None:
+        return []
+    if isinstance(value, (str, Mapping)):
+        return [value]
+    if isinstance(value, Sequence):
+        return list(value)
+    return [value]
+
+
+def mapping(value: Any) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else {}
+
+
+def number(value: Any) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    return float(value)
+
+
+def has_wildcard(text: str) -> bool:
+    return "*" in text or "?" in text
+
+
+def fmt(value: float) -> str:
+    """Capacities and limits as people write them: 2, not 2.0."""
+    return f"{value:g}"
+
+
+# -- IAM documents ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Document:
+    """One IAM policy document found on a resource, or why it could not be read."""
+
+    where: str  # e.g. "policy" or "inlinePolicies[0].policy"
+    body: Mapping[str, Any] | None
+    error: str | None = None
+
+
+def parse_document(where: str, raw: Any) -> Document:
+    """A policy document given as JSON text (what the provider takes) or as a mapping."""
+    if isinstance(raw, Mapping):
+        return Document(where, raw)
+    if not isinstance(raw, str) or not raw.strip():
+        return Document(where, None, f"{where} is not a policy document")
+    try:
+        parsed = json.loads(raw)
+    except json.JSONDecodeError as error:
+        return Document(
+            where, None, f"{where} is not valid JSON ({error.msg}); it cannot be checked"
+        )
+    if not isinstance(parsed, dict):
+        return Document(where, None, f"{where} is not a JSON object; it cannot be checked")
+    return Document(where, parsed)
+
+
+def role_documents(resource_type: str, props: Mapping[str, Any]) -> list[Document]:
+    """Every identity-policy document a resource can put on a role."""
+    if resource_type in (ROLE_POLICY, MANAGED_POLICY):
+        return [parse_document("policy", props.get("policy"))]
+    if resource_type == ROLE:
+        return [
+            parse_document(f"inlinePolicies[{i}].policy", mapping(inline).get("policy"))
+            for i, inline in enumerate(as_list(props.get("inlinePolicies")))
+            if mapping(inline).get("policy") is not None
+        ]
+    return []
+
+
+@dataclass(frozen=True)
+class Statement:
+    index: int
+    body: Mapping[str, Any]
+
+    @property
+    def name(self) -> str:
+        sid = self.body.get("Sid")
+        return f"statement '{sid}'" if isinstance(sid, str) and sid else f"statement {self.index}"
+
+    @property
+    def allows(self) -> bool:
+        return self.body.get("Effect") == "Allow"
+
+
+def statements(document: Mapping[str, Any]) -> Iterator[Statement]:
+    for index, body in enumerate(as_list(document.get("Statement"))):
+        yield Statement(index, mapping(body))
+
+
+# -- attached managed policies ---------------------------------------------------------------------
+
+
+def attached_policy_arns(resource_type: str, props: Mapping[str, Any]) -> list[tuple[str, Any]]:
+    """(where, ARN) of every managed policy a resource attaches to a role."""
+    if resource_type == ROLE_POLICY_ATTACHMENT:
+        return [("policyArn", props.get("policyArn"))]
+    if resource_type == POLICY_ATTACHMENT and as_list(props.get("roles")):
+        return [("policyArn", props.get("policyArn"))]
+    if resource_type == ROLE:
+        return [
+            (f"managedPolicyArns[{i}]", arn)
+            for i, arn in enumerate(as_list(props.get("managedPolicyArns")))
+        ]
+    if resource_type == ROLE_POLICY_ATTACHMENTS_EXCLUSIVE:
+        return [(f"policyArns[{i}]", arn) for i, arn in enumerate(as_list(props.get("policyArns")))]
+    return []
+
+
+# -- the REST API's OpenAPI document ---------------------------------------------------------------
+
+WRITE_METHODS = ("post", "put", "patch", "delete", "x-amazon-apigateway-any-method")
+BODY_METHODS = ("post", "put", "patch", "x-amazon-apigateway-any-method")
+
+
+def api_document(props: Mapping[str, Any]) -> tuple[Mapping[str, Any] | None, str | None]:
+    """The RestApi's `body` as a mapping; (None, None) when the API is built from resources."""
+    body = props.get("body")
+    if body is None:
+        return None, None
+    if not isinstance(body, str):
+        return None, "body is not a JSON string; it cannot be checked"
+    try:
+        document = json.loads(body)
+    except json.JSONDecodeError as error:
+        return None, f"body is not valid JSON ({error.msg}); this pack reads JSON API definitions"
+    if not isinstance(document, dict):
+        return None, "body is not a JSON object; it cannot be checked"
+    return document, None
+
+
+def operations(document: Mapping[str, Any]) -> Iterator[tuple[str, str, Mapping[str, Any]]]:
+    """(path, method, operation) for every operation of an OpenAPI document."""
+    for path, methods in mapping(document.get("paths")).items():
+        for method, operation in mapping(methods).items():
+            if isinstance(operation, Mapping):
+                yield path, method.lower(), operation
+
+
+def integrations(
+    document: Mapping[str, Any],
+) -> Iterator[tuple[str, Mapping[str, Any]]]:
+    """('METHOD path', integration) for every x-amazon-apigateway-integration of a document."""
+    for path, method, operation in operations(document):
+        integration = operation.get("x-amazon-apigateway-integration")
+        if isinstance(integration, Mapping):
+            yield f"{method.upper()} {path}", integration
+
+
+def walk(value: Any, where: str = "") -> Iterator[tuple[str, str, Any]]:
+    """(location, key, value) of every key in nested mappings and lists."""
+    if isinstance(value, Mapping):
+        for key, item in value.items():
+            location = f"{where}.{key}" if where else str(key)
+            yield location, str(key), item
+            yield from walk(item, location)
+    elif isinstance(value, Sequence) and not isinstance(value, str):
+        for index, item in enumerate(value):
+            yield from walk(item, f"{where}[{index}]")

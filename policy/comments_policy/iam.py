@@ -1,0 +1,221 @@
+"""IAM: the integration role may do exactly what the API needs, on exactly the table, for API Gateway only."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from pulumi_policy import (
+    PolicyConfigSchema,
+    ReportViolation,
+    ResourceValidationArgs,
+    ResourceValidationPolicy,
+)
+
+from comments_policy.common import (
+    ROLE,
+    TABLE_ARN,
+    ConfigMissing,
+    as_list,
+    attached_policy_arns,
+    config_strings,
+    has_wildcard,
+    label,
+    mapping,
+    misconfigured,
+    parse_document,
+    reporter,
+    role_documents,
+    statements,
+)
+
+LEAST_PRIVILEGE = "iam-least-privilege"
+TRUST = "iam-trust-api-gateway-only"
+NO_MANAGED = "iam-no-managed-policy-attachments"
+
+TRUSTED_SERVICE = "apigateway.amazonaws.com"
+# Condition keys that stop another account's API from using this role (the confused deputy).
+_DEPUTY_KEYS = ("aws:sourceaccount", "aws:sourcearn")
+_ACCOUNT_ID = re.compile(r"^[0-9]{12}$")
+_ARN_WITH_ACCOUNT = re.compile(r"^arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:[0-9]{12}:")
+_AWS_MANAGED = re.compile(r"^arn:aws[a-z-]*:iam::aws:policy/")
+_ADMIN_POLICY_NAMES = frozenset({"AdministratorAccess", "PowerUserAccess", "IAMFullAccess"})
+
+
+def _least_privilege(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    documents = role_documents(args.resource_type, args.props)
+    if not documents:
+        return
+    try:
+        allowed = config_strings(args.get_config(), "allowedActions")
+    except ConfigMissing as error:
+        misconfigured(report, LEAST_PRIVILEGE, error)
+        return
+    allowed_lower = {action.lower() for action in allowed}
+    say = reporter(report, LEAST_PRIVILEGE, label(args.resource_type, args.name))
+    for document in documents:
+        if document.body is None:
+            say(f"{document.error}")
+            continue
+        for statement in statements(document.body):
+            if not statement.allows:
+                continue  # Deny statements only narrow access.
+            where = f"{document.where} {statement.name}"
+            body = statement.body
+            if "NotAction" in body:
+                say(
+                    f"{where} allows NotAction (every action but a list); list the actions in Action"
+                )
+            if "NotResource" in body:
+                say(
+                    f"{where} allows NotResource (every resource but a list); name the table in Resource"
+                )
+            for action in as_list(body.get("Action")):
+                if not isinstance(action, str):
+                    say(f"{where} has an Action that is not a string: {action!r}")
+                elif action == "*":
+                    say(
+                        f"{where} allows every action ('*'); list exact actions from allowedActions"
+                    )
+                elif has_wildcard(action):
+                    say(
+                        f"{where} allows the wildcard action '{action}'; "
+                        "list exact actions from allowedActions"
+                    )
+                elif action.lower() not in allowed_lower:
+                    say(
+                        f"{where} allows '{action}', which is not in allowedActions "
+                        f"({', '.join(allowed)})"
+                    )
+            for resource in as_list(body.get("Resource")):
+                if not isinstance(resource, str):
+                    say(f"{where} has a Resource that is not a string: {resource!r}")
+                elif resource == "*":
+                    say(
+                        f"{where} applies to every resource ('Resource: \"*\"'); name the table ARN"
+                    )
+                elif has_wildcard(resource):
+                    say(
+                        f"{where} uses the wildcard resource '{resource}'; name the table ARN exactly"
+                    )
+                elif not TABLE_ARN.match(resource):
+                    say(
+                        f"{where} names '{resource}', which is not a DynamoDB table ARN; "
+                        "only the stack's own table is allowed"
+                    )
+
+
+def _principals(principal: Any) -> list[tuple[str, Any]]:
+    if isinstance(principal, Mapping):
+        return [
+            (str(kind), value) for kind, values in principal.items() for value in as_list(values)
+        ]
+    return [("*", principal)] if principal is not None else []
+
+
+def _deputy_guarded(condition: Mapping[str, Any]) -> bool:
+    """True when an unconditional aws:SourceAccount / aws:SourceArn test pins this account."""
+    for operator, tests in condition.items():
+        if str(operator).endswith("IfExists"):
+            continue  # passes when the key is absent, so it guards nothing
+        for key, values in mapping(tests).items():
+            key_lower = str(key).lower()
+            if key_lower not in _DEPUTY_KEYS:
+                continue
+            found = as_list(values)
+            pattern = _ACCOUNT_ID if key_lower == "aws:sourceaccount" else _ARN_WITH_ACCOUNT
+            if found and all(isinstance(v, str) and pattern.match(v) for v in found):
+                return True
+    return False
+
+
+def _trust(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    if args.resource_type != ROLE:
+        return
+    say = reporter(report, TRUST, label(args.resource_type, args.name))
+    document = parse_document("assumeRolePolicy", args.props.get("assumeRolePolicy"))
+    if document.body is None:
+        say(f"{document.error}")
+        return
+    for statement in statements(document.body):
+        if not statement.allows:
+            continue
+        body, where = statement.body, f"trust policy {statement.name}"
+        if "NotPrincipal" in body:
+            say(
+                f"{where} trusts every principal but a list (NotPrincipal); trust {TRUSTED_SERVICE} only"
+            )
+        principals = _principals(body.get("Principal"))
+        if not principals and "NotPrincipal" not in body:
+            say(f"{where} names no Principal; trust {TRUSTED_SERVICE} only")
+        for kind, value in principals:
+            if value == "*":
+                say(f"{where} trusts any principal ('*'); trust {TRUSTED_SERVICE} only")
+            elif kind != "Service" or value != TRUSTED_SERVICE:
+                say(f"{where} trusts {kind} '{value}'; only {TRUSTED_SERVICE} may assume this role")
+        for action in as_list(body.get("Action")):
+            if not isinstance(action, str) or action.lower() != "sts:assumerole":
+                say(f"{where} allows '{action}'; a service role needs sts:AssumeRole only")
+        if not _deputy_guarded(mapping(body.get("Condition"))):
+            say(
+                f"{where} has no aws:SourceAccount or aws:SourceArn condition naming an account; "
+                "without it another account's API could use this role (confused deputy)"
+            )
+
+
+def _no_managed(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    say = reporter(report, NO_MANAGED, label(args.resource_type, args.name))
+    for where, arn in attached_policy_arns(args.resource_type, args.props):
+        if not isinstance(arn, str):
+            say(f"{where} is not a policy ARN: {arn!r}")
+            continue
+        name = arn.rsplit("/", 1)[-1]
+        if _AWS_MANAGED.match(arn):
+            say(
+                f"attaches the AWS-managed policy '{arn}' ({where}); AWS-managed policies grant "
+                "whole services - write the exact statement in a RolePolicy instead"
+            )
+        elif name in _ADMIN_POLICY_NAMES:
+            say(f"attaches the admin policy '{arn}' ({where})")
+        elif has_wildcard(arn):
+            say(f"attaches policies by wildcard '{arn}' ({where})")
+
+
+ALLOWED_ACTIONS_SCHEMA = PolicyConfigSchema(
+    properties={
+        "allowedActions": {
+            "type": "array",
+            "minItems": 1,
+            "uniqueItems": True,
+            "items": {"type": "string", "pattern": "^[a-z0-9-]+:[A-Za-z0-9]+$"},
+            "description": "Exact IAM actions (no wildcards) a role in this stack may be allowed.",
+        }
+    },
+    required=["allowedActions"],
+)
+
+POLICIES = [
+    ResourceValidationPolicy(
+        name=LEAST_PRIVILEGE,
+        description=(
+            "IAM policies that reach a role allow only listed actions, without wildcards, "
+            "on DynamoDB table ARNs."
+        ),
+        validate=_least_privilege,
+        config_schema=ALLOWED_ACTIONS_SCHEMA,
+    ),
+    ResourceValidationPolicy(
+        name=TRUST,
+        description=(
+            "Roles trust only apigateway.amazonaws.com, with an aws:SourceAccount or "
+            "aws:SourceArn condition."
+        ),
+        validate=_trust,
+    ),
+    ResourceValidationPolicy(
+        name=NO_MANAGED,
+        description="Roles get no AWS-managed, admin or wildcard-named managed policies.",
+        validate=_no_managed,
+    ),
+]

@@ -1,0 +1,207 @@
+"""Rules only the whole stack can check: IAM grants point at this stack's table, through its own role.
+
+A resource policy sees one resource's inputs, and at preview a RolePolicy's Resource is an ARN
+the table has not been given yet. Stack policies see every resource with its outputs, so they can
+match the RolePolicy's Resource against the Table's `arn` and the integration's credentials
+against the Role's `arn`.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from pulumi_policy import (
+    PolicyResource,
+    ReportViolation,
+    StackValidationArgs,
+    StackValidationPolicy,
+)
+
+from comments_policy.common import (
+    INTEGRATION,
+    MANAGED_POLICY,
+    REST_API,
+    ROLE,
+    ROLE_POLICY,
+    ROLE_POLICY_ATTACHMENT,
+    TABLE,
+    api_document,
+    as_list,
+    attached_policy_arns,
+    integrations,
+    label,
+    mapping,
+    role_documents,
+    statements,
+)
+
+OWN_TABLE = "stack-iam-targets-own-table"
+INTEGRATION_ROLE = "stack-integration-role-grants-table"
+
+_AWS_MANAGED = re.compile(r"^arn:aws[a-z-]*:iam::aws:policy/")
+_DYNAMODB_ACTION_URI = re.compile(
+    r"^arn:aws[a-z-]*:apigateway:[a-z0-9-]+:dynamodb:action/([A-Za-z]+)$"
+)
+_TABLE_NAME = re.compile(r'"TableName"\s*:\s*"([^"]+)"')
+
+
+def _of_type(resources: list[PolicyResource], resource_type: str) -> list[PolicyResource]:
+    return [r for r in resources if r.resource_type == resource_type]
+
+
+def _arns(resources: list[PolicyResource], resource_type: str) -> dict[str, PolicyResource]:
+    return {
+        arn: r
+        for r in _of_type(resources, resource_type)
+        if isinstance(arn := r.props.get("arn"), str)
+    }
+
+
+def _text(resource: PolicyResource, key: str) -> str:
+    """A string property, or '' (so lookups never hash a mapping)."""
+    value = resource.props.get(key)
+    return value if isinstance(value, str) else ""
+
+
+def _own_table(args: StackValidationArgs, report: ReportViolation) -> None:
+    tables = _arns(args.resources, TABLE)
+    policies = _arns(args.resources, MANAGED_POLICY)
+    known = ", ".join(sorted(tables)) or "none"
+    for resource in args.resources:
+        subject = label(resource.resource_type, resource.name)
+        for document in role_documents(resource.resource_type, resource.props):
+            for statement in statements(document.body or {}):
+                if not statement.allows:
+                    continue
+                for arn in as_list(statement.body.get("Resource")):
+                    if not isinstance(arn, str) or arn not in tables:
+                        report(
+                            f"{OWN_TABLE}: {subject} {document.where} {statement.name} names "
+                            f"'{arn}', which is not the ARN of a table in this stack ({known})",
+                            resource.urn,
+                        )
+        for where, arn in attached_policy_arns(resource.resource_type, resource.props):
+            if isinstance(arn, str) and not _AWS_MANAGED.match(arn) and arn not in policies:
+                report(
+                    f"{OWN_TABLE}: {subject} attaches '{arn}' ({where}), a policy this stack does "
+                    "not define, so its permissions cannot be checked",
+                    resource.urn,
+                )
+
+
+@dataclass(frozen=True)
+class _Grant:
+    action: str  # lower case, may hold wildcards
+    resource: str
+
+
+def _role_grants(resources: list[PolicyResource], role: PolicyResource) -> Iterator[_Grant]:
+    """Every Allow (action, resource) pair that reaches `role` by any attachment in the stack."""
+    names = {v for v in (role.props.get("name"), role.props.get("arn")) if isinstance(v, str)}
+    policies = _arns(resources, MANAGED_POLICY)
+    sources: list[PolicyResource] = [role]
+    sources += [r for r in _of_type(resources, ROLE_POLICY) if _text(r, "role") in names]
+    sources += [
+        policies[arn]
+        for r in _of_type(resources, ROLE_POLICY_ATTACHMENT)
+        if _text(r, "role") in names and (arn := _text(r, "policyArn")) in policies
+    ]
+    for source in sources:
+        for document in role_documents(source.resource_type, source.props):
+            for statement in statements(document.body or {}):
+                if not statement.allows:
+                    continue
+                for action in as_list(statement.body.get("Action")):
+                    for arn in as_list(statement.body.get("Resource")):
+                        if isinstance(action, str) and isinstance(arn, str):
+                            yield _Grant(action.lower(), arn)
+
+
+def _allows(grants: list[_Grant], action: str, arn: str) -> bool:
+    return any(
+        fnmatch.fnmatchcase(action.lower(), g.action) and fnmatch.fnmatchcase(arn, g.resource)
+        for g in grants
+    )
+
+
+def _stack_integrations(
+    resources: list[PolicyResource],
+) -> Iterator[tuple[PolicyResource, str, Mapping[str, Any]]]:
+    for resource in resources:
+        if resource.resource_type == INTEGRATION:
+            yield resource, "integration", resource.props
+        elif resource.resource_type == REST_API:
+            # An unreadable body is reported by the resource policies; nothing to match here.
+            document, _ = api_document(resource.props)
+            for where, integration in integrations(document or {}):
+                yield resource, where, integration
+
+
+def _integration_role(args: StackValidationArgs, report: ReportViolation) -> None:
+    roles = _arns(args.resources, ROLE)
+    tables = {str(t.props.get("name")): arn for arn, t in _arns(args.resources, TABLE).items()}
+    for resource, where, integration in _stack_integrations(args.resources):
+        if str(integration.get("type", "")).lower() != "aws":
+            continue
+        subject = f"{label(resource.resource_type, resource.name)} {where}"
+        credentials = integration.get("credentials")
+        role = roles.get(credentials) if isinstance(credentials, str) else None
+        if role is None:
+            report(
+                f"{INTEGRATION_ROLE}: {subject} uses credentials '{credentials}', which is not "
+                "the ARN of a role in this stack",
+                resource.urn,
+            )
+            continue
+        match = _DYNAMODB_ACTION_URI.match(str(integration.get("uri", "")))
+        if match is None:
+            continue  # not a DynamoDB action: nothing this stack's table grants can vouch for it
+        action = f"dynamodb:{match.group(1)}"
+        grants = list(_role_grants(args.resources, role))
+        templates = mapping(integration.get("requestTemplates")).values()
+        named = {m for t in templates if isinstance(t, str) for m in _TABLE_NAME.findall(t)}
+        # The table the template names; a template that names none could reach any of them.
+        targets = {name: tables.get(name) for name in named} if named else dict(tables)
+        for name, arn in targets.items():
+            if arn is None:
+                report(
+                    f"{INTEGRATION_ROLE}: {subject} sends {action} to table '{name}', which is "
+                    "not a table in this stack",
+                    resource.urn,
+                )
+            elif not _allows(grants, action, arn):
+                report(
+                    f"{INTEGRATION_ROLE}: {subject} calls {action} as role "
+                    f"'{role.props.get('name')}', whose policies do not allow it on table "
+                    f"'{name}' ({arn})",
+                    resource.urn,
+                )
+        if not targets:
+            report(
+                f"{INTEGRATION_ROLE}: {subject} calls {action} but this stack has no table",
+                resource.urn,
+            )
+
+
+POLICIES = [
+    StackValidationPolicy(
+        name=OWN_TABLE,
+        description=(
+            "IAM statements reaching a role name only this stack's table ARNs, and attach only "
+            "policies this stack defines."
+        ),
+        validate=_own_table,
+    ),
+    StackValidationPolicy(
+        name=INTEGRATION_ROLE,
+        description=(
+            "Each AWS integration runs as a role of this stack whose policies allow its "
+            "DynamoDB action on the table its template names."
+        ),
+        validate=_integration_role,
+    ),
+]

@@ -1,0 +1,241 @@
+"""A happy-path stack shaped like the real program's, and the two assertion helpers.
+
+Tests take `Stack()`, change one thing, and run the pack through the offline checker's `analyze`
+(the same path `make policy` takes: wire-format properties, unknown-checking proxies, the CLI's
+enforcement levels) with the prod policy config unless a test says otherwise.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from tooling.offline_runner import Plan, PlannedResource
+from tooling.policy_check import (
+    POLICY_DIR,
+    Finding,
+    Pack,
+    PolicySettings,
+    analyze,
+    load_pack,
+    load_policy_config,
+)
+
+PACK = load_pack()
+ACCOUNT = "123456789012"
+REGION = "us-east-1"
+TABLE_NAME = "comments-table-0000000"
+TABLE_ARN = f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/{TABLE_NAME}"
+ROLE_NAME = "comments-integration-role-0000000"
+ROLE_ARN = f"arn:aws:iam::{ACCOUNT}:role/{ROLE_NAME}"
+API_ID = "mockapi123"
+COMPONENT = "urn:pulumi:prod::comments::comments:service:CommentsService::comments"
+
+
+def urn(type_: str, name: str, stack: str = "prod") -> str:
+    return f"urn:pulumi:{stack}::comments::comments:service:CommentsService${type_}::{name}"
+
+
+def resource(
+    type_: str,
+    name: str,
+    inputs: dict[str, Any],
+    state: dict[str, Any] | None = None,
+    *,
+    protect: bool = False,
+) -> PlannedResource:
+    return PlannedResource(
+        type=type_,
+        name=name,
+        urn=urn(type_, name),
+        id=f"{name}-id",
+        inputs=inputs,
+        state={**inputs, **(state or {})},
+        parent=COMPONENT,
+        protect=protect,
+    )
+
+
+def trust_policy() -> dict[str, Any]:
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "ApiGatewayOfThisAccount",
+                "Effect": "Allow",
+                "Principal": {"Service": "apigateway.amazonaws.com"},
+                "Action": "sts:AssumeRole",
+                "Condition": {"StringEquals": {"aws:SourceAccount": ACCOUNT}},
+            }
+        ],
+    }
+
+
+def access_policy() -> dict[str, Any]:
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "CommentsTable",
+                "Effect": "Allow",
+                "Action": ["dynamodb:Query", "dynamodb:UpdateItem"],
+                "Resource": TABLE_ARN,
+            }
+        ],
+    }
+
+
+def _integration(action: str) -> dict[str, Any]:
+    origin = {
+        "method.response.header.Access-Control-Allow-Origin": "'https://comments-demo.example'"
+    }
+    return {
+        "type": "aws",
+        "httpMethod": "POST",
+        "uri": f"arn:aws:apigateway:{REGION}:dynamodb:action/{action}",
+        "credentials": ROLE_ARN,
+        "requestTemplates": {"application/json": f'{{"TableName": "{TABLE_NAME}"}}'},
+        "responses": {"default": {"statusCode": "200", "responseParameters": origin}},
+    }
+
+
+def api_body() -> dict[str, Any]:
+    return {
+        "openapi": "3.0.1",
+        "paths": {
+            "/comments": {
+                "post": {
+                    "x-amazon-apigateway-request-validator": "body",
+                    "requestBody": {
+                        "content": {
+                            "application/json": {
+                                "schema": {"$ref": "#/components/schemas/NewComment"}
+                            }
+                        }
+                    },
+                    "x-amazon-apigateway-integration": _integration("UpdateItem"),
+                },
+                "get": {
+                    "x-amazon-apigateway-request-validator": "params",
+                    "x-amazon-apigateway-integration": _integration("Query"),
+                },
+            }
+        },
+        "components": {"schemas": {"NewComment": {"type": "object"}}},
+        "x-amazon-apigateway-request-validators": {
+            "body": {"validateRequestBody": True, "validateRequestParameters": False},
+            "params": {"validateRequestBody": False, "validateRequestParameters": True},
+        },
+    }
+
+
+@dataclass
+class Stack:
+    """The real program's resources, as plain values a test can change before building."""
+
+    table: dict[str, Any] = field(
+        default_factory=lambda: {
+            "billingMode": "PROVISIONED",
+            "readCapacity": 2,
+            "writeCapacity": 1,
+            "pointInTimeRecovery": {"enabled": True},
+            "deletionProtectionEnabled": True,
+        }
+    )
+    table_protect: bool = True
+    trust: Any = field(default_factory=trust_policy)
+    access: Any = field(default_factory=access_policy)
+    access_resource: str = TABLE_ARN
+    body: Any = field(default_factory=api_body)
+    stage: dict[str, Any] = field(
+        default_factory=lambda: {
+            "restApi": API_ID,
+            "stageName": "v1",
+            "accessLogSettings": {
+                "destinationArn": f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:access",
+                "format": '{"requestId":"$context.requestId"}',
+            },
+        }
+    )
+    method_settings: dict[str, Any] = field(
+        default_factory=lambda: {
+            "restApi": API_ID,
+            "stageName": "v1",
+            "methodPath": "*/*",
+            "settings": {"throttlingRateLimit": 50, "throttlingBurstLimit": 100},
+        }
+    )
+    extra: list[PlannedResource] = field(default_factory=list)
+
+    def resources(self) -> list[PlannedResource]:
+        def text(value: Any) -> Any:
+            return json.dumps(value) if isinstance(value, dict) else value
+
+        return [
+            resource(
+                "aws:dynamodb/table:Table",
+                "comments-table",
+                self.table,
+                {"name": TABLE_NAME, "arn": TABLE_ARN},
+                protect=self.table_protect,
+            ),
+            resource(
+                "aws:iam/role:Role",
+                "comments-integration-role",
+                {"assumeRolePolicy": text(self.trust)},
+                {"name": ROLE_NAME, "arn": ROLE_ARN},
+            ),
+            resource(
+                "aws:iam/rolePolicy:RolePolicy",
+                "comments-integration-access",
+                {"role": ROLE_NAME, "policy": text(self.access)},
+            ),
+            resource("aws:apigateway/restApi:RestApi", "comments-api", {"body": text(self.body)}),
+            resource("aws:apigateway/stage:Stage", "comments-stage", self.stage),
+            resource(
+                "aws:apigateway/methodSettings:MethodSettings",
+                "comments-throttling",
+                self.method_settings,
+            ),
+            *self.extra,
+        ]
+
+
+def prod_settings() -> dict[str, PolicySettings]:
+    return load_policy_config(POLICY_DIR / "config" / "prod.json", PACK)
+
+
+def findings(
+    policy: str,
+    resources: list[PlannedResource],
+    *,
+    settings: dict[str, PolicySettings] | None = None,
+    **properties: Any,
+) -> list[Finding]:
+    """Run one policy of the real pack; keyword arguments override its config parameters."""
+    settings = dict(settings or prod_settings())
+    current = settings[policy]
+    settings[policy] = PolicySettings(current.level, {**current.properties, **properties})
+    only = Pack(PACK.name, PACK.default_level, [p for p in PACK.policies if p.name == policy])
+    assert only.policies, f"no policy named {policy} in the pack"
+    plan = Plan(stack="prod", project="comments", config={}, resources=resources, outputs={})
+    return analyze(plan, only, settings)
+
+
+def assert_no_violations(policy: str, resources: list[PlannedResource], **properties: Any) -> None:
+    found = findings(policy, resources, **properties)
+    assert not found, "unexpected violations:\n" + "\n".join(f.line() for f in found)
+
+
+def assert_has_violation(
+    policy: str, resources: list[PlannedResource], fragment: str, **properties: Any
+) -> Finding:
+    """One violation of `policy` whose message names the rule and contains `fragment`."""
+    found = findings(policy, resources, **properties)
+    matching = [f for f in found if fragment in f.message]
+    assert matching, f"no {policy} violation mentioning {fragment!r}; got:\n" + "\n".join(
+        f.line() for f in found
+    )
+    assert all(f.message.startswith(f"{policy}: ") for f in matching)
+    return matching[0]

@@ -1,0 +1,233 @@
+"""API Gateway rules: logging, throttling, validated writes, role credentials, CORS origins."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.policy.builders import (
+    PACK,
+    Stack,
+    assert_has_violation,
+    assert_no_violations,
+    findings,
+    resource,
+)
+from tooling.policy_check import POLICY_DIR, load_policy_config
+
+LOGGING = "apigateway-stage-access-logging"
+THROTTLING = "apigateway-throttling-within-caps"
+THROTTLED = "apigateway-stage-throttled"
+VALIDATION = "apigateway-write-validation"
+CREDENTIALS = "apigateway-integration-credentials"
+CORS = "apigateway-cors-origin"
+ALL_API_POLICIES = (LOGGING, THROTTLING, THROTTLED, VALIDATION, CREDENTIALS, CORS)
+
+
+@pytest.mark.parametrize("policy", ALL_API_POLICIES)
+def test_happy_path(policy: str) -> None:
+    assert_no_violations(policy, Stack().resources())
+
+
+def post(stack: Stack) -> dict[str, Any]:
+    operation: dict[str, Any] = stack.body["paths"]["/comments"]["post"]
+    return operation
+
+
+@pytest.mark.parametrize(
+    ("field", "fragment"),
+    [
+        ("destinationArn", "has no access log destination (accessLogSettings.destinationArn)"),
+        ("format", "has no access log format (accessLogSettings.format)"),
+    ],
+)
+def test_stage_without_access_logs(field: str, fragment: str) -> None:
+    stack = Stack()
+    del stack.stage["accessLogSettings"][field]
+    finding = assert_has_violation(LOGGING, stack.resources(), fragment)
+    assert "Stage 'comments-stage'" in finding.message
+
+
+@pytest.mark.parametrize(
+    ("settings", "fragment"),
+    [
+        (
+            {"throttlingRateLimit": 1000},
+            "throttlingRateLimit is 1000, above this stack's cap of 100 (maxRateLimit)",
+        ),
+        (
+            {"throttlingBurstLimit": 2000},
+            "throttlingBurstLimit is 2000, above this stack's cap of 200 (maxBurstLimit)",
+        ),
+        ({"throttlingRateLimit": -1}, "turns throttling off (throttlingRateLimit -1)"),
+    ],
+)
+def test_method_settings_above_caps(settings: dict[str, Any], fragment: str) -> None:
+    stack = Stack()
+    stack.method_settings["settings"].update(settings)
+    finding = assert_has_violation(THROTTLING, stack.resources(), fragment)
+    assert "MethodSettings 'comments-throttling'" in finding.message
+
+
+def test_usage_plan_above_caps() -> None:
+    plan = resource(
+        "aws:apigateway/usagePlan:UsagePlan",
+        "partners",
+        {
+            "throttleSettings": {"rateLimit": 500, "burstLimit": 100},
+            "apiStages": [
+                {
+                    "apiId": "mockapi123",
+                    "stage": "v1",
+                    "throttles": [{"path": "/comments/POST", "burstLimit": 900}],
+                }
+            ],
+        },
+    )
+    resources = Stack(extra=[plan]).resources()
+    assert_has_violation(THROTTLING, resources, "throttleSettings.rateLimit is 500")
+    assert_has_violation(THROTTLING, resources, "burstLimit for /comments/POST is 900")
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda s: s.method_settings.update(methodPath="comments/POST"),
+        lambda s: s.method_settings.update(stageName="other"),
+        lambda s: s.method_settings["settings"].pop("throttlingBurstLimit"),
+    ],
+)
+def test_stage_without_stage_wide_throttling(change: Any) -> None:
+    stack = Stack()
+    change(stack)
+    finding = assert_has_violation(
+        THROTTLED, stack.resources(), "Stage 'comments-stage' has no MethodSettings for '*/*'"
+    )
+    assert finding.urn.endswith("Stage::comments-stage")
+
+
+def test_post_without_validator() -> None:
+    stack = Stack()
+    del post(stack)["x-amazon-apigateway-request-validator"]
+    finding = assert_has_violation(
+        VALIDATION, stack.resources(), "POST /comments writes without a request validator"
+    )
+    assert "RestApi 'comments-api'" in finding.message
+
+
+def test_document_default_validator_counts() -> None:
+    stack = Stack()
+    del post(stack)["x-amazon-apigateway-request-validator"]
+    stack.body["x-amazon-apigateway-request-validator"] = "body"
+    assert_no_violations(VALIDATION, stack.resources())
+
+
+@pytest.mark.parametrize(
+    ("change", "fragment"),
+    [
+        (
+            lambda s: post(s).update({"x-amazon-apigateway-request-validator": "nope"}),
+            "uses request validator 'nope', which the API does not define",
+        ),
+        (
+            lambda s: post(s).update({"x-amazon-apigateway-request-validator": "params"}),
+            "uses request validator 'params', which does not validate the body",
+        ),
+        (lambda s: post(s).pop("requestBody"), "POST /comments has no request body model"),
+        (
+            lambda s: s.body["components"]["schemas"].clear(),
+            "refers to model '#/components/schemas/NewComment', which the API does not define",
+        ),
+        (
+            lambda s: s.body["paths"]["/comments"].update(delete={}),
+            "DELETE /comments writes without a request validator",
+        ),
+    ],
+)
+def test_write_validation_mutations(change: Any, fragment: str) -> None:
+    stack = Stack()
+    change(stack)
+    assert_has_violation(VALIDATION, stack.resources(), fragment)
+
+
+def test_body_that_is_not_json_cannot_pass() -> None:
+    assert_has_violation(
+        VALIDATION, Stack(body="openapi: 3.0.1").resources(), "body is not valid JSON"
+    )
+
+
+def test_method_resources_that_write() -> None:
+    method = resource(
+        "aws:apigateway/method:Method",
+        "post-comments",
+        {"httpMethod": "POST", "authorization": "NONE"},
+    )
+    resources = Stack(extra=[method]).resources()
+    assert_has_violation(
+        VALIDATION, resources, "POST writes without a request validator (requestValidatorId)"
+    )
+    assert_has_violation(
+        VALIDATION, resources, "POST writes without a request model (requestModels)"
+    )
+    reading = resource("aws:apigateway/method:Method", "get-comments", {"httpMethod": "GET"})
+    assert_no_violations(VALIDATION, [reading])
+
+
+@pytest.mark.parametrize(
+    ("credentials", "fragment"),
+    [
+        (None, "POST /comments calls AWS without credentials"),
+        (
+            "arn:aws:iam::*:user/*",
+            "uses credentials 'arn:aws:iam::*:user/*', which is not an IAM role ARN",
+        ),
+        ("arn:aws:iam::123456789012:role/*", "which is not an IAM role ARN"),
+    ],
+)
+def test_integration_credentials(credentials: str | None, fragment: str) -> None:
+    stack = Stack()
+    post(stack)["x-amazon-apigateway-integration"]["credentials"] = credentials
+    assert_has_violation(CREDENTIALS, stack.resources(), fragment)
+
+
+def test_integration_resource_without_credentials() -> None:
+    integration = resource(
+        "aws:apigateway/integration:Integration", "post", {"type": "AWS", "uri": "x"}
+    )
+    assert_has_violation(
+        CREDENTIALS, [integration], "Integration 'post' integration calls AWS without credentials"
+    )
+
+
+def any_origin(stack: Stack) -> Stack:
+    responses = post(stack)["x-amazon-apigateway-integration"]["responses"]
+    responses["default"]["responseParameters"][
+        "method.response.header.Access-Control-Allow-Origin"
+    ] = "'*'"
+    return stack
+
+
+def test_any_origin_in_prod_is_mandatory() -> None:
+    finding = assert_has_violation(
+        CORS, any_origin(Stack()).resources(), "allows any origin ('*') at paths./comments.post"
+    )
+    assert finding.level == "mandatory"
+
+
+def test_any_origin_elsewhere_is_advisory() -> None:
+    settings = load_policy_config(POLICY_DIR / "config" / "dev.json", PACK)
+    [finding] = findings(CORS, any_origin(Stack()).resources(), settings=settings)
+    assert finding.level == "advisory"
+
+
+def test_gateway_response_resource_with_any_origin() -> None:
+    response = resource(
+        "aws:apigateway/response:Response",
+        "default-4xx",
+        {
+            "responseType": "DEFAULT_4XX",
+            "responseParameters": {"gatewayresponse.header.Access-Control-Allow-Origin": "'*'"},
+        },
+    )
+    assert_has_violation(CORS, [response], "Response 'default-4xx' allows any origin")

@@ -1,0 +1,118 @@
+"""The pack as the Pulumi CLI runs it: `python policy/ <engine-address>` announces a port, then serves.
+
+The test then speaks the CLI's side of the Analyzer protocol: GetAnalyzerInfo, Configure (with
+the prod config, reconciled as the CLI does), Analyze of one resource, and AnalyzeStack.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import grpc
+import pytest
+from google.protobuf import empty_pb2, struct_pb2
+from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc
+
+from tests.policy.builders import PACK, Stack, prod_settings
+from tooling.policy_check import POLICY_DIR
+
+# What PulumiPolicy.yaml's `virtualenv: ../.venv` resolves to; the test's own interpreter otherwise.
+PACK_PYTHON = POLICY_DIR.parent / ".venv" / "bin" / "python"
+
+
+@pytest.fixture(scope="module")
+def analyzer() -> Iterator[analyzer_pb2_grpc.AnalyzerStub]:
+    python = str(PACK_PYTHON if PACK_PYTHON.exists() else Path(sys.executable))
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}  # only what the CLI gives it
+    process = subprocess.Popen(
+        [python, "-u", str(POLICY_DIR), "127.0.0.1:1"],
+        cwd=POLICY_DIR,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+    )
+    try:
+        assert process.stdout is not None
+        announced = process.stdout.readline().decode().strip()
+        if not announced.isdigit():
+            process.terminate()
+            _, stderr = process.communicate(timeout=30)
+            pytest.fail(f"the pack announced no port ({announced!r}): {stderr.decode()}")
+        channel = grpc.insecure_channel(f"127.0.0.1:{announced}")
+        grpc.channel_ready_future(channel).result(timeout=30)
+        yield analyzer_pb2_grpc.AnalyzerStub(channel)
+        channel.close()
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def struct(value: dict[str, Any]) -> struct_pb2.Struct:
+    message = struct_pb2.Struct()
+    message.update(value)
+    return message
+
+
+def test_pack_announces_its_policies(analyzer: analyzer_pb2_grpc.AnalyzerStub) -> None:
+    info = analyzer.GetAnalyzerInfo(empty_pb2.Empty())
+    assert info.name == PACK.name
+    assert [p.name for p in info.policies] == [p.name for p in PACK.policies]
+    assert all(p.enforcementLevel == analyzer_pb2.MANDATORY for p in info.policies)
+    schemas = {p.name: list(p.configSchema.required) for p in info.policies}
+    assert schemas["dynamodb-provisioned-capacity"] == ["maxReadCapacity", "maxWriteCapacity"]
+
+
+def test_served_pack_blocks_a_wildcard_action(analyzer: analyzer_pb2_grpc.AnalyzerStub) -> None:
+    levels = {
+        "mandatory": analyzer_pb2.MANDATORY,
+        "advisory": analyzer_pb2.ADVISORY,
+        "disabled": analyzer_pb2.DISABLED,
+        "remediate": analyzer_pb2.REMEDIATE,
+    }
+    analyzer.Configure(
+        analyzer_pb2.ConfigureAnalyzerRequest(
+            policyConfig={
+                name: analyzer_pb2.PolicyConfig(
+                    enforcementLevel=levels[s.level.value], properties=struct(s.properties)
+                )
+                for name, s in prod_settings().items()
+            }
+        )
+    )
+    stack = Stack()
+    stack.access["Statement"][0]["Action"] = "dynamodb:*"
+    role_policy = stack.resources()[2]
+    response = analyzer.Analyze(
+        analyzer_pb2.AnalyzeRequest(
+            type=role_policy.type,
+            name=role_policy.name,
+            urn=role_policy.urn,
+            properties=struct(role_policy.inputs),
+        )
+    )
+    [diagnostic] = response.diagnostics
+    assert diagnostic.policyName == "iam-least-privilege"
+    assert diagnostic.enforcementLevel == analyzer_pb2.MANDATORY
+    assert "allows the wildcard action 'dynamodb:*'" in diagnostic.message
+
+    stack_response = analyzer.AnalyzeStack(
+        analyzer_pb2.AnalyzeStackRequest(
+            resources=[
+                analyzer_pb2.AnalyzerResource(
+                    type=r.type,
+                    name=r.name,
+                    urn=r.urn,
+                    properties=struct(json.loads(json.dumps(r.state))),
+                    options=analyzer_pb2.AnalyzerResourceOptions(protect=r.protect),
+                )
+                for r in Stack().resources()
+            ]
+        )
+    )
+    assert list(stack_response.diagnostics) == []

@@ -1,0 +1,115 @@
+"""Stack-level rules: what only the whole stack shows (whose table, whose role)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.policy.builders import (
+    ACCOUNT,
+    ROLE_NAME,
+    Stack,
+    assert_has_violation,
+    assert_no_violations,
+    resource,
+)
+
+OWN_TABLE = "stack-iam-targets-own-table"
+INTEGRATION_ROLE = "stack-integration-role-grants-table"
+OTHER_TABLE = f"arn:aws:dynamodb:us-east-1:{ACCOUNT}:table/someone-elses-table"
+
+
+@pytest.mark.parametrize("policy", [OWN_TABLE, INTEGRATION_ROLE])
+def test_happy_path(policy: str) -> None:
+    assert_no_violations(policy, Stack().resources())
+
+
+def test_role_policy_names_another_table() -> None:
+    # A valid table ARN passes iam-least-privilege; only the stack knows it is not ours.
+    stack = Stack()
+    stack.access["Statement"][0]["Resource"] = OTHER_TABLE
+    finding = assert_has_violation(
+        OWN_TABLE,
+        stack.resources(),
+        f"RolePolicy 'comments-integration-access' policy statement 'CommentsTable' names '{OTHER_TABLE}', "
+        "which is not the ARN of a table in this stack",
+    )
+    assert finding.urn.endswith("RolePolicy::comments-integration-access")
+
+
+def test_attached_policy_from_outside_the_stack() -> None:
+    attachment = resource(
+        "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
+        "attachment",
+        {"role": ROLE_NAME, "policyArn": f"arn:aws:iam::{ACCOUNT}:policy/made-by-hand"},
+    )
+    assert_has_violation(
+        OWN_TABLE,
+        Stack(extra=[attachment]).resources(),
+        "attaches 'arn:aws:iam::123456789012:policy/made-by-hand' (policyArn), a policy this stack does not define",
+    )
+
+
+def test_integration_uses_a_role_from_elsewhere() -> None:
+    stack = Stack()
+    stack.body["paths"]["/comments"]["get"]["x-amazon-apigateway-integration"]["credentials"] = (
+        f"arn:aws:iam::{ACCOUNT}:role/shared-admin"
+    )
+    assert_has_violation(
+        INTEGRATION_ROLE,
+        stack.resources(),
+        "RestApi 'comments-api' GET /comments uses credentials 'arn:aws:iam::123456789012:role/shared-admin', "
+        "which is not the ARN of a role in this stack",
+    )
+
+
+def test_role_lacks_the_action_its_integration_calls() -> None:
+    stack = Stack()
+    stack.access["Statement"][0]["Action"] = ["dynamodb:Query"]
+    assert_has_violation(
+        INTEGRATION_ROLE,
+        stack.resources(),
+        "POST /comments calls dynamodb:UpdateItem as role 'comments-integration-role-0000000', whose "
+        "policies do not allow it on table 'comments-table-0000000'",
+    )
+
+
+def test_role_policy_names_another_table_so_integrations_lose_access() -> None:
+    stack = Stack()
+    stack.access["Statement"][0]["Resource"] = OTHER_TABLE
+    assert_has_violation(
+        INTEGRATION_ROLE, stack.resources(), "whose policies do not allow it on table"
+    )
+
+
+def test_template_names_a_table_outside_the_stack() -> None:
+    stack = Stack()
+    integration = stack.body["paths"]["/comments"]["get"]["x-amazon-apigateway-integration"]
+    integration["requestTemplates"]["application/json"] = '{"TableName": "someone-elses-table"}'
+    assert_has_violation(
+        INTEGRATION_ROLE,
+        stack.resources(),
+        "sends dynamodb:Query to table 'someone-elses-table', which is not a table in this stack",
+    )
+
+
+def test_grants_through_an_attached_stack_policy_count() -> None:
+    stack = Stack()
+    document = stack.access
+    stack.access = {"Version": "2012-10-17", "Statement": []}
+    policy_arn = f"arn:aws:iam::{ACCOUNT}:policy/comments-access"
+    managed = resource(
+        "aws:iam/policy:Policy",
+        "comments-access",
+        {"policy": json.dumps(document)},
+        {"arn": policy_arn},
+    )
+    attachment = resource(
+        "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
+        "attachment",
+        {"role": ROLE_NAME, "policyArn": policy_arn},
+    )
+    stack.extra = [managed, attachment]
+    assert_no_violations(INTEGRATION_ROLE, stack.resources())
+    assert_no_violations(OWN_TABLE, stack.resources())

@@ -1,0 +1,179 @@
+"""Cost per environment, as a markdown table (a GitHub job summary reads it as is).
+
+For every stack: the provisioned capacity the program declares, what it costs a month, the budget
+and caps from the stack's policy config, and how many requests a second that capacity sustains.
+Then what one POST and one GET of a page of typical comments consume, by DynamoDB's size rules,
+checked against the seed's figure. Prices come from the policy pack's one price table.
+
+    python -m tooling.cost_report [stack ...]
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+from dataclasses import dataclass
+from decimal import Decimal
+
+from tooling.offline_runner import (
+    REPO_ROOT,
+    StackConfigError,
+    available_stacks,
+    load_project,
+    run_stack,
+)
+from tooling.policy_check import PolicyConfigError, load_pack, load_policy_config, pack_module
+
+# The pack's price table: the one place prices live.
+prices = pack_module("comments_policy.prices")
+
+# The seed's worked example: 2 RCU provisioned, $0.1872 a month.
+SEED_RCU = 2
+SEED_MONTHLY_USD = 0.1872
+PAGE_SIZE = 10  # the API's default page (DESIGN: GET /comments)
+
+# A typical comment: a blog path, a display name, a few sentences, a millisecond timestamp.
+TYPICAL_COMMENT: dict[str, str | int] = {
+    "slug": "/blog/2026/11/hello-world",
+    "createdAt": 1795600000123,
+    "author": "Ada Lovelace",
+    "comment": (
+        "Thanks for writing this up - the part about conditional writes finally made it click "
+        "for me. One question: how do you handle two comments posted in the same millisecond? "
+        "I assume the condition fails and the client retries, but it would be good to say so."
+    ),
+}
+
+
+def number_size(value: int | float | Decimal) -> int:
+    """DynamoDB: about 1 byte per 2 significant digits, plus 1 (leading/trailing zeros trimmed)."""
+    digits = str(Decimal(str(value)).normalize()).lstrip("-").replace(".", "")
+    digits = digits.split("E")[0].strip("0") or "0"
+    return math.ceil(len(digits) / 2) + 1
+
+
+def item_size(item: dict[str, str | int]) -> int:
+    """Bytes an item counts for capacity: attribute names plus values (no storage overhead)."""
+    size = 0
+    for name, value in item.items():
+        size += len(name.encode("utf-8"))
+        size += len(value.encode("utf-8")) if isinstance(value, str) else number_size(value)
+    return size
+
+
+def write_units(size: int) -> int:
+    """A write costs its item size rounded up to 1 KB (at least 1 WCU)."""
+    return max(1, math.ceil(size / 1024))
+
+
+def query_read_units(total_size: int, *, consistent: bool = False) -> float:
+    """A Query costs the total size read rounded up to 4 KB; half that eventually consistent."""
+    units = max(1, math.ceil(total_size / 4096))
+    return float(units) if consistent else units / 2
+
+
+@dataclass(frozen=True)
+class Row:
+    stack: str
+    read: float
+    write: float
+    monthly: float
+    budget: float | None
+    caps: str
+    error: str | None = None
+
+
+def stack_row(stack: str) -> Row:
+    try:
+        plan = run_stack(stack)
+        settings = load_policy_config(
+            REPO_ROOT / "policy" / "config" / f"{stack}.json", load_pack()
+        )
+    except (StackConfigError, PolicyConfigError) as error:
+        return Row(stack, 0, 0, 0, None, "", error=str(error).splitlines()[0])
+    except Exception as error:  # the program failed: one line in the table, not a traceback
+        return Row(stack, 0, 0, 0, None, "", error=(str(error).strip().splitlines() or ["?"])[-1])
+    tables = pack_module("comments_policy.dynamodb").table_capacities(
+        [(r.type, r.state) for r in plan.resources]
+    )
+    read, write = sum(t.read for t in tables), sum(t.write for t in tables)
+    caps = settings["dynamodb-provisioned-capacity"].properties
+    budget = settings["dynamodb-monthly-cost-budget"].properties.get("monthlyBudgetUsd")
+    return Row(
+        stack,
+        read,
+        write,
+        float(prices.provisioned_monthly_usd(read, write)),
+        float(budget) if budget is not None else None,
+        f"{caps.get('maxReadCapacity')} / {caps.get('maxWriteCapacity')}",
+    )
+
+
+def report(stacks: list[str]) -> tuple[str, int]:
+    size = item_size(TYPICAL_COMMENT)
+    comment_wcu = write_units(size)
+    page_rcu = query_read_units(size * PAGE_SIZE)
+    lines = [
+        "## Cost per environment",
+        "",
+        f"Prices: {prices.PRICES_SOURCE}, as of {prices.PRICES_AS_OF}; a month is "
+        f"{prices.HOURS_PER_MONTH} hours. API Gateway REST: "
+        f"${prices.API_GATEWAY_REST_MILLION_USD:.2f} per million requests (first tier).",
+        "",
+        "| stack | RCU | WCU | DynamoDB $/month | budget $/month | caps RCU / WCU "
+        "| API GW $/M requests | GET pages/s | POSTs/s |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    status = 0
+    for stack in stacks:
+        row = stack_row(stack)
+        if row.error:
+            lines.append(f"| {stack} | error: {row.error} |  |  |  |  |  |  |  |")
+            status = 2
+            continue
+        budget = "-" if row.budget is None else f"{row.budget:.2f}"
+        over = " (over)" if row.budget is not None and row.monthly > row.budget else ""
+        lines.append(
+            f"| {stack} | {row.read:g} | {row.write:g} | {row.monthly:.4f}{over} | {budget} "
+            f"| {row.caps} | {prices.API_GATEWAY_REST_MILLION_USD:.2f} "
+            f"| {row.read / page_rcu:g} | {row.write / comment_wcu:g} |"
+        )
+    seed = float(prices.provisioned_monthly_usd(SEED_RCU, 0))
+    lines += [
+        "",
+        "## Capacity per request",
+        "",
+        f"A typical comment is {size} bytes for capacity (attribute names + values; "
+        f"{len(str(TYPICAL_COMMENT['comment']))}-character text).",
+        "",
+        "| request | bytes read or written | capacity |",
+        "|---|---:|---:|",
+        f"| POST /comments (conditional UpdateItem) | {size} | {comment_wcu} WCU |",
+        f"| GET /comments, {PAGE_SIZE} comments (Query, eventually consistent) "
+        f"| {size * PAGE_SIZE} | {page_rcu:g} RCU |",
+        "",
+        f"Seed's figure: {SEED_RCU} RCU = ${SEED_MONTHLY_USD:.4f}/month; from the price table: "
+        f"${seed:.4f}/month ({'matches' if abs(seed - SEED_MONTHLY_USD) < 1e-9 else 'DIFFERS'}). "
+        f"At {page_rcu:g} RCU a page, {SEED_RCU} RCU sustain {SEED_RCU / page_rcu:g} GET pages "
+        "a second.",
+    ]
+    return "\n".join(lines) + "\n", status
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("stacks", nargs="*", help="stacks to report (default: all)")
+    args = parser.parse_args(argv)
+    try:
+        stacks = args.stacks or available_stacks(load_project())
+    except StackConfigError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    text, status = report(stacks)
+    sys.stdout.write(text)
+    return status
+
+
+if __name__ == "__main__":
+    sys.exit(main())
