@@ -1,0 +1,67 @@
+"""Plans of the bootstrap program under mocks, through the same offline runner as the stacks."""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from pathlib import Path
+from typing import Any
+
+import pulumi
+import pytest
+import yaml
+
+from tooling.offline_runner import DefaultMocks, Plan, run_stack
+
+BOOTSTRAP = Path(__file__).resolve().parents[2] / "bootstrap"
+ACCOUNT = "111122223333"
+REPOSITORY = "example-org/comments"
+
+# The program's package and the guard's rules import the way the Pulumi language hosts do.
+for directory in (BOOTSTRAP, BOOTSTRAP / "guard"):
+    if str(directory) not in sys.path:
+        sys.path.insert(0, str(directory))
+
+
+class BootstrapMocks(DefaultMocks):
+    """Adds what the bootstrap reads: partition, IAM paths in role ARNs, provider and bucket."""
+
+    def new_resource(
+        self, args: pulumi.runtime.MockResourceArgs
+    ) -> tuple[str | None, dict[str, Any]]:
+        resource_id, state = super().new_resource(args)
+        if args.typ == "aws:iam/role:Role":
+            path = args.inputs.get("path", "/")
+            state["arn"] = f"arn:aws:iam::{self.account_id}:role{path}{state['name']}"
+        elif args.typ == "aws:iam/openIdConnectProvider:OpenIdConnectProvider":
+            host = args.inputs["url"].removeprefix("https://")
+            state["arn"] = f"arn:aws:iam::{self.account_id}:oidc-provider/{host}"
+        elif args.typ == "aws:s3/bucket:Bucket":
+            state["bucket"] = args.inputs["bucket"]
+            resource_id = args.inputs["bucket"]
+        return resource_id, state
+
+    def call(
+        self, args: pulumi.runtime.MockCallArgs
+    ) -> tuple[dict[str, Any], list[tuple[str, str]] | None]:
+        if args.token == "aws:index/getPartition:getPartition":
+            return {"partition": "aws", "dnsSuffix": "amazonaws.com", "id": "aws"}, []
+        return super().call(args)
+
+
+def plan_bootstrap(tmp_path: Path, **config: Any) -> Plan:
+    """Run bootstrap/__main__.py for a throwaway stack whose file holds `config`."""
+    shutil.copy(BOOTSTRAP / "Pulumi.yaml", tmp_path / "Pulumi.yaml")
+    stack_config = {"aws:region": "eu-west-1", "githubRepository": REPOSITORY, **config}
+    (tmp_path / "Pulumi.account.yaml").write_text(yaml.safe_dump({"config": stack_config}))
+    return run_stack(
+        "account",
+        BootstrapMocks(region="eu-west-1", account_id=ACCOUNT),
+        root=tmp_path,
+        program_dir=BOOTSTRAP,
+    )
+
+
+@pytest.fixture
+def plan(tmp_path: Path) -> Plan:
+    return plan_bootstrap(tmp_path)

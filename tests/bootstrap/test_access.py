@@ -1,0 +1,199 @@
+"""The bootstrap's synthesized roles: who may assume them, and what they may do."""
+
+from __future__ import annotations
+
+import fnmatch
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from checks import permission_findings, trust_findings
+from comments_bootstrap import documents
+from comments_bootstrap.access import PipelineAccessArgs
+
+from tests.bootstrap.conftest import ACCOUNT, REPOSITORY, plan_bootstrap
+from tooling.offline_runner import Plan, PlannedResource
+
+ENVIRONMENTS = ("dev", "staging", "prod")
+
+
+def roles(plan: Plan) -> dict[str, PlannedResource]:
+    return {r.name: r for r in plan.of_type("aws:iam/role:Role")}
+
+
+def inline_policy(plan: Plan, role_name: str) -> dict[str, Any]:
+    (policy,) = [
+        r for r in plan.of_type("aws:iam/rolePolicy:RolePolicy") if r.name == f"{role_name}-access"
+    ]
+    document: dict[str, Any] = json.loads(policy.inputs["policy"])
+    return document
+
+
+def statement(document: dict[str, Any], sid: str) -> dict[str, Any]:
+    (found,) = [s for s in document["Statement"] if s.get("Sid") == sid]
+    assert isinstance(found, dict)
+    return found
+
+
+def test_a_deploy_and_a_preview_role_per_environment(plan: Plan) -> None:
+    expected = {f"comments-{kind}-{env}" for kind in ("deploy", "preview") for env in ENVIRONMENTS}
+    assert expected <= set(roles(plan))
+    assert set(plan.outputs["deployRoleArns"]) == set(ENVIRONMENTS)
+    assert plan.outputs["deployRoleArns"]["prod"] == (
+        f"arn:aws:iam::{ACCOUNT}:role/github-pipeline/comments-deploy-prod"
+    )
+
+
+@pytest.mark.parametrize("env", ENVIRONMENTS)
+def test_deploy_role_trusts_only_this_repository_and_environment(plan: Plan, env: str) -> None:
+    role = roles(plan)[f"comments-deploy-{env}"]
+    trust = json.loads(role.inputs["assumeRolePolicy"])
+    (only,) = trust["Statement"]
+    assert only["Principal"]["Federated"].endswith(
+        "oidc-provider/token.actions.githubusercontent.com"
+    )
+    assert only["Action"] == "sts:AssumeRoleWithWebIdentity"
+    assert only["Condition"] == {
+        "StringEquals": {
+            "token.actions.githubusercontent.com:aud": "sts.amazonaws.com",
+            "token.actions.githubusercontent.com:sub": f"repo:{REPOSITORY}:environment:{env}",
+        }
+    }, role.urn
+    assert trust_findings(trust) == [], role.urn
+
+
+def test_preview_roles_trust_pull_requests_of_this_repository_only(plan: Plan) -> None:
+    for env in ENVIRONMENTS:
+        role = roles(plan)[f"comments-preview-{env}"]
+        trust = json.loads(role.inputs["assumeRolePolicy"])
+        subject = trust["Statement"][0]["Condition"]["StringEquals"][
+            "token.actions.githubusercontent.com:sub"
+        ]
+        assert subject == f"repo:{REPOSITORY}:pull_request", role.urn
+
+
+@pytest.mark.parametrize("kind", ["deploy", "preview"])
+def test_role_policies_pass_the_guard(plan: Plan, kind: str) -> None:
+    for env in ENVIRONMENTS:
+        assert permission_findings(inline_policy(plan, f"comments-{kind}-{env}")) == [], env
+
+
+def test_deploy_policy_is_scoped_to_the_stacks_names(plan: Plan) -> None:
+    policy = inline_policy(plan, "comments-deploy-dev")
+    region = "eu-west-1"
+    assert statement(policy, "Tables")["Resource"] == [
+        f"arn:aws:dynamodb:{region}:{ACCOUNT}:table/comments-*"
+    ]
+    assert statement(policy, "IntegrationRoles")["Resource"] == [
+        f"arn:aws:iam::{ACCOUNT}:role/comments-*"
+    ]
+    assert statement(policy, "PassIntegrationRoleToApiGatewayOnly")["Condition"] == {
+        "StringEquals": {"iam:PassedToService": "apigateway.amazonaws.com"}
+    }
+    assert statement(policy, "RestApisHaveGeneratedIdsNoNamePrefix")["Resource"] == [
+        f"arn:aws:apigateway:{region}::/restapis",
+        f"arn:aws:apigateway:{region}::/restapis/*",
+        f"arn:aws:apigateway:{region}::/tags/*",
+    ]
+
+
+def test_deploy_roles_cannot_touch_the_pipelines_own_roles(plan: Plan) -> None:
+    """The stacks' `role/comments-*` grant must not reach the roles the bootstrap made."""
+    policy = inline_policy(plan, "comments-deploy-prod")
+    iam_patterns = [
+        pattern
+        for s in policy["Statement"]
+        for pattern in s["Resource"]
+        if pattern.startswith("arn:aws:iam::")
+    ]
+    for role in roles(plan).values():
+        arn = role.state["arn"]
+        assert not any(fnmatch.fnmatchcase(arn, p) for p in iam_patterns), role.urn
+
+
+def test_state_access_is_per_stack(plan: Plan) -> None:
+    bucket = f"comments-pulumi-state-{ACCOUNT}-eu-west-1"
+    deploy = statement(inline_policy(plan, "comments-deploy-staging"), "StateOfThisStack")
+    assert deploy["Action"] == ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"]
+    assert f"arn:aws:s3:::{bucket}/.pulumi/stacks/comments/staging.json*" in deploy["Resource"]
+    assert all("/staging" in key for key in deploy["Resource"])
+    preview = statement(inline_policy(plan, "comments-preview-staging"), "StateOfThisStack")
+    assert preview["Action"] == ["s3:GetObject"], "previews never write state"
+    assert plan.outputs["backendUrl"] == f"s3://{bucket}?region=eu-west-1"
+
+
+def test_preview_policy_is_read_only(plan: Plan) -> None:
+    for env in ENVIRONMENTS:
+        for s in inline_policy(plan, f"comments-preview-{env}")["Statement"]:
+            for action in s["Action"]:
+                verb = action.split(":")[1]
+                assert verb.startswith(("Get", "List", "Describe")) or action == "apigateway:GET", (
+                    f"{env}: {action}"
+                )
+
+
+def test_state_bucket_is_private_versioned_encrypted_and_protected(plan: Plan) -> None:
+    bucket = plan.one("aws:s3/bucket:Bucket")
+    assert bucket.protect, bucket.urn
+    assert plan.one("aws:s3/bucketVersioning:BucketVersioning").inputs[
+        "versioningConfiguration"
+    ] == {"status": "Enabled"}
+    block = plan.one("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock").inputs
+    assert all(block[k] for k in ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls"))
+    assert block["restrictPublicBuckets"]
+    tls = json.loads(plan.one("aws:s3/bucketPolicy:BucketPolicy").inputs["policy"])
+    assert tls["Statement"][0]["Effect"] == "Deny"
+    plan.one(
+        "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration"
+    )
+
+
+def test_api_gateway_logging_role_is_set_account_wide(plan: Plan) -> None:
+    account = plan.one("aws:apigateway/account:Account")
+    role = roles(plan)["comments-pipeline-apigateway-logging"]
+    trust = json.loads(role.inputs["assumeRolePolicy"])
+    assert trust["Statement"][0]["Condition"] == {"StringEquals": {"aws:SourceAccount": ACCOUNT}}, (
+        role.urn
+    )
+    assert account.inputs["cloudwatchRoleArn"] == role.state["arn"]
+
+
+def test_pulumi_cloud_setup_has_no_bucket_and_no_state_grants(tmp_path: Path) -> None:
+    plan = plan_bootstrap(tmp_path, createStateBucket=False, manageApiGatewayAccount=False)
+    assert plan.of_type("aws:s3/bucket:Bucket") == []
+    assert plan.of_type("aws:apigateway/account:Account") == []
+    sids = {s.get("Sid") for s in inline_policy(plan, "comments-deploy-dev")["Statement"]}
+    assert not any(str(sid).startswith("State") for sid in sids)
+
+
+def test_existing_oidc_provider_is_reused(tmp_path: Path) -> None:
+    existing = f"arn:aws:iam::{ACCOUNT}:oidc-provider/token.actions.githubusercontent.com"
+    plan = plan_bootstrap(tmp_path, oidcProviderArn=existing, environments=["prod"])
+    assert plan.of_type("aws:iam/openIdConnectProvider:OpenIdConnectProvider") == []
+    assert set(plan.outputs["deployRoleArns"]) == {"prod"}
+    trust = json.loads(roles(plan)["comments-deploy-prod"].inputs["assumeRolePolicy"])
+    assert trust["Statement"][0]["Principal"]["Federated"] == existing
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"github_repository": "comments"}, "githubRepository='comments'"),
+        ({"github_repository": "org/*"}, "githubRepository='org/*'"),
+        ({"environments": []}, "environments=[]"),
+        ({"environments": ["dev", "dev"]}, "environments=['dev', 'dev']"),
+        ({"resource_prefix": "*"}, "resourcePrefix='*'"),
+        ({"resource_prefix": "github-"}, "resourcePrefix='github-' would cover"),
+    ],
+)
+def test_invalid_settings_fail_early(kwargs: dict[str, Any], message: str) -> None:
+    settings: dict[str, Any] = {"github_repository": REPOSITORY, "environments": ["dev"], **kwargs}
+    with pytest.raises(ValueError, match=message.replace("[", r"\[").replace("*", r"\*")):
+        PipelineAccessArgs(**settings)
+
+
+def test_documents_scope_state_keys_to_the_stack() -> None:
+    scope = documents.Scope("aws", ACCOUNT, "eu-west-1", "dev", "comments-", "comments", "b")
+    keys = statement(documents.deploy_policy(scope), "StateOfThisStack")["Resource"]
+    assert "arn:aws:s3:::b/.pulumi/locks/organization/comments/dev/*" in keys

@@ -1,0 +1,159 @@
+"""The pipeline's rules as checks over parsed workflow YAML, each returning violations.
+
+The tests run them over the real files and over mutated copies, so a rule that stopped
+detecting its violation fails too.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+WORKFLOWS = ROOT / ".github" / "workflows"
+PROMOTION = ("dev", "staging", "prod")
+REUSABLE = "./.github/workflows/deploy-environment.yml"
+STATUS_FUNCTIONS = re.compile(r"\b(always|failure|cancelled)\s*\(")
+
+Workflow = dict[str, Any]
+
+
+def load(name: str) -> Workflow:
+    with (WORKFLOWS / name).open() as handle:
+        raw: dict[Any, Any] = yaml.safe_load(handle)
+    # YAML 1.1 reads the bare key `on` as the boolean true.
+    return {("on" if key is True else str(key)): value for key, value in raw.items()}
+
+
+def triggers(workflow: Workflow) -> dict[str, Any]:
+    on = workflow["on"]
+    if isinstance(on, str):
+        return {on: None}
+    if isinstance(on, list):
+        return dict.fromkeys(on)
+    return dict(on)
+
+
+def steps(job: dict[str, Any]) -> list[dict[str, Any]]:
+    return list(job.get("steps", []))
+
+
+def action_steps(job: dict[str, Any], action: str) -> list[dict[str, Any]]:
+    return [s for s in steps(job) if str(s.get("uses", "")).split("@")[0] == action]
+
+
+def needs(job: dict[str, Any]) -> list[str]:
+    value = job.get("needs", [])
+    return [value] if isinstance(value, str) else list(value)
+
+
+def promotion_violations(caller: Workflow, called: Workflow) -> list[str]:
+    """Each environment deploys only after the previous one's deploy and smoke tests passed."""
+    found: list[str] = []
+    jobs = caller["jobs"]
+    for position, env in enumerate(PROMOTION):
+        job = jobs.get(env)
+        if job is None:
+            found.append(f"deploy.yml: no job '{env}'")
+            continue
+        if job.get("uses") != REUSABLE:
+            found.append(f"deploy.yml: job '{env}' does not call {REUSABLE}")
+        if job.get("with", {}).get("environment") != env:
+            found.append(f"deploy.yml: job '{env}' does not pass environment: {env}")
+        if STATUS_FUNCTIONS.search(str(job.get("if", ""))):
+            found.append(f"deploy.yml: job '{env}' runs whatever its predecessor's result")
+        if job.get("continue-on-error"):
+            found.append(f"deploy.yml: job '{env}' has continue-on-error")
+        if position > 0 and PROMOTION[position - 1] not in needs(job):
+            found.append(
+                f"deploy.yml: job '{env}' does not need '{PROMOTION[position - 1]}' "
+                "(the previous environment's deploy and smoke tests)"
+            )
+    found.extend(smoke_gate_violations(called))
+    return found
+
+
+def smoke_gate_violations(called: Workflow) -> list[str]:
+    """The called workflow fails when the smoke tests fail, and they run after the deploy."""
+    found: list[str] = []
+    jobs = called["jobs"]
+    smoke = jobs.get("smoke")
+    deploy = jobs.get("deploy")
+    if smoke is None or deploy is None:
+        return ["deploy-environment.yml: needs jobs 'deploy' and 'smoke'"]
+    if "deploy" not in needs(smoke):
+        found.append("deploy-environment.yml: 'smoke' does not need 'deploy'")
+    for name, job in (("deploy", deploy), ("smoke", smoke)):
+        if job.get("continue-on-error"):
+            found.append(f"deploy-environment.yml: '{name}' has continue-on-error")
+        if STATUS_FUNCTIONS.search(str(job.get("if", ""))):
+            found.append(f"deploy-environment.yml: '{name}' runs whatever came before")
+        for step in steps(job):
+            if step.get("continue-on-error"):
+                found.append(f"deploy-environment.yml: a step of '{name}' has continue-on-error")
+    if not any("make smoke" in str(s.get("run", "")) for s in steps(smoke)):
+        found.append("deploy-environment.yml: 'smoke' does not run 'make smoke'")
+    return found
+
+
+def concurrency_violations(caller: Workflow) -> list[str]:
+    """One deploy per stack at a time, and a running deploy is never cancelled."""
+    found: list[str] = []
+    for name, job in caller["jobs"].items():
+        if job.get("uses") != REUSABLE:
+            continue
+        concurrency = job.get("concurrency")
+        if not isinstance(concurrency, dict):
+            found.append(f"deploy.yml: job '{name}' has no concurrency group")
+            continue
+        environment = str(job.get("with", {}).get("environment", ""))
+        expected = f"deploy-{environment}" if environment in PROMOTION else None
+        group = str(concurrency.get("group", ""))
+        if expected is not None and group != expected:
+            found.append(f"deploy.yml: job '{name}' uses group '{group}', not '{expected}'")
+        if expected is None and group != "deploy-${{ inputs.environment }}":
+            found.append(f"deploy.yml: job '{name}' group '{group}' is not per stack")
+        if concurrency.get("cancel-in-progress") is not False:
+            found.append(f"deploy.yml: job '{name}' may cancel a running deploy")
+    return found
+
+
+def hardening_violations(name: str, workflow: Workflow, text: str) -> list[str]:
+    """Pinned actions, no default token permissions, bounded jobs, no injectable run:."""
+    found: list[str] = []
+    if workflow.get("permissions") != {}:
+        found.append(f"{name}: top-level permissions is not {{}}")
+    if "pull_request_target" in triggers(workflow):
+        found.append(f"{name}: uses pull_request_target")
+    for line_no, line in enumerate(text.splitlines(), start=1):
+        match = re.search(r"uses:\s*([^\s#]+)(.*)$", line)
+        if not match or match.group(1).startswith("./"):
+            continue
+        ref = match.group(1).partition("@")[2]
+        if not re.fullmatch(r"[0-9a-f]{40}", ref):
+            found.append(f"{name}:{line_no}: {match.group(1)} is not pinned to a commit SHA")
+        elif not re.search(r"#\s*v\d+(\.\d+)*", match.group(2)):
+            found.append(f"{name}:{line_no}: {match.group(1)} has no '# vX.Y.Z' comment")
+    for job_name, job in workflow["jobs"].items():
+        if "runs-on" in job and "timeout-minutes" not in job:
+            found.append(f"{name}: job '{job_name}' has no timeout-minutes")
+        if "permissions" not in job:
+            found.append(f"{name}: job '{job_name}' does not state its permissions")
+        for step in steps(job):
+            if "${{" in str(step.get("run", "")):
+                found.append(f"{name}: job '{job_name}' has an expression inside run:")
+        for step in action_steps(job, "actions/checkout"):
+            if step.get("with", {}).get("persist-credentials") is not False:
+                found.append(f"{name}: job '{job_name}' checks out with persisted credentials")
+    return found
+
+
+def id_token_jobs(workflow: Workflow) -> set[str]:
+    return {
+        name
+        for name, job in workflow["jobs"].items()
+        if (job.get("permissions") or {}).get("id-token") == "write"
+    }
