@@ -1,6 +1,7 @@
 """Entry point of the comments stack: read config, build the service, export its outputs."""
 
 import pulumi
+
 from comments_infra import outputs
 from comments_infra.service import CommentsService, CommentsServiceArgs
 from comments_infra.settings import load_settings

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pulumi
 import pytest
-from comments_infra.settings import ConfigError, parse_settings
 
+from comments_infra.settings import ConfigError, parse_settings
 from tooling.offline_runner import REPO_ROOT, StackConfigError, load_stack_config, run_stack
 
 VALID = {

@@ -7,8 +7,8 @@ import shutil
 from pathlib import Path
 
 import pytest
-from comments_infra import api_definition, outputs
 
+from comments_infra import api_definition, outputs
 from tests.infra.conftest import STACKS, api_document, operations, plan_for
 from tooling.offline_runner import REPO_ROOT, Plan, run_stack
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from comments_policy import prices
 
+from comments_policy import prices
 from tests.policy.builders import (
     TABLE_NAME,
     Stack,
