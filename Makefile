@@ -13,6 +13,10 @@ STACKS := local dev staging prod
 # pytest exits 5 when it collects nothing; a suite with no tests is not a failure of the run.
 PYTEST = $(BIN)/python -m tooling.run_pytest
 
+# Before the Pulumi CLI touches an AWS stack: the stack and its config are valid, and the CLI exists.
+CHECK_AWS_STACK = $(BIN)/python -m tooling.offline_runner $(ENV) --check && \
+	{ command -v pulumi >/dev/null || { echo "error: ENV=$(ENV) needs the Pulumi CLI (https://www.pulumi.com/docs/install/); ENV=local needs none" >&2; exit 2; }; }
+
 .DEFAULT_GOAL := help
 .PHONY: help venv lint lint-workflows typecheck test unit deploy preview outputs smoke down local-engine policy policy-all cost bench lock clean
 
@@ -56,6 +60,7 @@ ifeq ($(ENV),local)
 	$(MAKE) --no-print-directory smoke ENV=local
 	@$(BIN)/python -m emulator status
 else
+	@$(CHECK_AWS_STACK)
 	pulumi up --stack $(ENV) --yes $(POLICY_ARGS)
 	$(MAKE) --no-print-directory smoke ENV=$(ENV)
 endif
@@ -64,6 +69,7 @@ preview: $(INSTALLED) ## Show what a deploy of ENV would change
 ifeq ($(ENV),local)
 	$(BIN)/python -m emulator deploy --dry-run
 else
+	@$(CHECK_AWS_STACK)
 	pulumi preview --stack $(ENV) --diff $(POLICY_ARGS)
 endif
 
@@ -71,6 +77,7 @@ outputs: $(INSTALLED) ## Print ENV's stack outputs as JSON (like pulumi stack ou
 ifeq ($(ENV),local)
 	@$(BIN)/python -m emulator outputs
 else
+	@$(CHECK_AWS_STACK)
 	@pulumi stack output --stack $(ENV) --json
 endif
 

@@ -5,12 +5,15 @@ Loads `Pulumi.yaml` defaults and `environments/Pulumi.<stack>.yaml` the way the 
 options such as `protect`) and the stack outputs. Unit tests use the default mocks; the offline
 policy check and the local deploy plug in their own `pulumi.runtime.Mocks`.
 
-    python -m tooling.offline_runner <stack>     # prints the plan as JSON
+    python -m tooling.offline_runner <stack>            # prints the plan as JSON
+    python -m tooling.offline_runner <stack> --check    # only validates (used before pulumi runs)
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
+import gc
 import json
 import re
 import runpy
@@ -347,14 +350,33 @@ def run_or_exit(stack: str, **kwargs: Any) -> Plan:
     except (StackConfigError, pulumi.RunError) as error:
         print(f"error: {error}", file=sys.stderr)
         raise SystemExit(2) from None
+    finally:
+        close_event_loops()
+
+
+def close_event_loops() -> None:
+    """Stop the SDK's worker threads and close its loops while the interpreter is whole.
+
+    Each worker thread keeps an event loop of its own; left to interpreter shutdown, a loop can
+    outlive its self-pipe and print a spurious "Exception ignored" traceback.
+    """
+    main_loop = asyncio.get_event_loop()
+    main_loop.run_until_complete(main_loop.shutdown_default_executor())
+    for loop in [o for o in gc.get_objects() if isinstance(o, asyncio.AbstractEventLoop)]:
+        if not loop.is_running() and not loop.is_closed():
+            loop.close()
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("stack")
+    parser.add_argument(
+        "--check", action="store_true", help="only validate the stack and its config; print nothing"
+    )
     args = parser.parse_args(argv)
     plan = run_or_exit(args.stack)
-    print(json.dumps({**asdict(plan)}, indent=2, default=str))
+    if not args.check:
+        print(json.dumps(asdict(plan), indent=2, default=str))
     return 0
 
 

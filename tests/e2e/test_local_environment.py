@@ -166,3 +166,7 @@ def test_a_resource_type_the_emulator_lacks_stops_the_deploy(
     assert result.stderr.strip().startswith(
         "error: the local environment cannot deploy resource type aws:sns/topic:Topic (alerts); supported: "
     ), result.stderr
+    # What the stopped deploy did was recorded: the next one carries on, creating nothing twice.
+    again = emulator(local_env, "deploy")
+    assert again.returncode == 0, again.stderr
+    assert "8 unchanged" in again.stdout and "created" not in again.stdout, again.stdout
