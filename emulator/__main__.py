@@ -1,6 +1,7 @@
 """The local environment's commands (the Makefile's deploy, outputs and down call these).
 
-python -m emulator deploy [--stack local] [--dry-run]   start what is needed, deploy the stack
+python -m emulator deploy [--stack local] [--dry-run] [--config KEY=VALUE ...]
+                                                        start what is needed, deploy the stack
 python -m emulator up [--moto-only]                     start the backend (and the data plane)
 python -m emulator outputs [--stack local]              the stack outputs as JSON
 python -m emulator status                               what is running, and where
@@ -14,12 +15,14 @@ import argparse
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 import pulumi
+import yaml
 
 from emulator import deployer, environment
 from emulator.environment import LocalEnvironmentError, Paths
-from tooling.offline_runner import StackConfigError, load_stack_config
+from tooling.offline_runner import StackConfigError, close_event_loops, load_stack_config
 
 DEFAULT_STACK = "local"
 
@@ -28,7 +31,27 @@ def _region(stack: str) -> str:
     return load_stack_config(stack).get("aws:region", "us-east-1")
 
 
-def _deploy(paths: Paths, stack: str, dry_run: bool, program_dir: Path | None) -> int:
+def config_overrides(pairs: list[str]) -> dict[str, Any]:
+    """`KEY=VALUE` pairs as a stack file would hold them (VALUE read as YAML: 5 is a number)."""
+    overrides: dict[str, Any] = {}
+    for pair in pairs:
+        key, separator, value = pair.partition("=")
+        if not separator or not key:
+            raise StackConfigError(f"--config {pair!r}: expected KEY=VALUE")
+        try:
+            overrides[key] = yaml.safe_load(value)
+        except yaml.YAMLError as error:
+            raise StackConfigError(f"--config {pair!r}: VALUE is not valid YAML: {error}") from None
+    return overrides
+
+
+def _deploy(
+    paths: Paths,
+    stack: str,
+    dry_run: bool,
+    program_dir: Path | None,
+    overrides: dict[str, Any] | None = None,
+) -> int:
     region = _region(stack)
     moto, fresh = environment.ensure_moto(paths)
     if fresh:
@@ -44,6 +67,7 @@ def _deploy(paths: Paths, stack: str, dry_run: bool, program_dir: Path | None) -
         moto_instance=moto.instance,
         dry_run=dry_run,
         program_dir=program_dir,
+        config_overrides=overrides,
     )
     verb = "would be " if dry_run else ""
     for change in result.changes:
@@ -52,7 +76,8 @@ def _deploy(paths: Paths, stack: str, dry_run: bool, program_dir: Path | None) -
         a: sum(c.action == a for c in result.changes)
         for a in ("created", "updated", "replaced", "deleted", "unchanged")
     }
-    print(", ".join(f"{n} {a}" for a, n in counts.items() if n) or "nothing to do")
+    summary = ", ".join(f"{n} {a}" for a, n in counts.items() if n) or "nothing to do"
+    print(f"would be: {summary}" if dry_run else summary)
     if not dry_run:
         print(f"url: {result.plan.outputs['url']}")
     return 0
@@ -121,6 +146,13 @@ def main(argv: list[str] | None = None) -> int:
     deploy.add_argument("--stack", default=DEFAULT_STACK)
     deploy.add_argument("--dry-run", action="store_true", help="show what would change")
     deploy.add_argument("--program-dir", type=Path, help="another copy of infra/ (default: infra/)")
+    deploy.add_argument(
+        "--config",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override a config value for this deploy only, e.g. comments:throttleRateLimit=5",
+    )
     up = commands.add_parser("up", help="start the moto backend and the data plane")
     up.add_argument(
         "--moto-only", action="store_true", help="only the backend (for pulumi up --stack local)"
@@ -138,7 +170,12 @@ def main(argv: list[str] | None = None) -> int:
     paths = Paths.default()
     try:
         if args.command == "deploy":
-            return _deploy(paths, args.stack, args.dry_run, args.program_dir)
+            try:
+                return _deploy(
+                    paths, args.stack, args.dry_run, args.program_dir, config_overrides(args.config)
+                )
+            finally:
+                close_event_loops()
         if args.command == "up":
             moto, _ = environment.ensure_moto(paths)
             print(f"moto backend: {moto.url}")

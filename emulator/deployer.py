@@ -616,6 +616,7 @@ def deploy(
     moto_instance: str,
     dry_run: bool = False,
     program_dir: Path | None = None,
+    config_overrides: Mapping[str, Any] | None = None,
 ) -> DeployResult:
     """Run the program for `stack` against moto; record it; refresh the data plane's state."""
     clients = boto_clients(endpoint, region)
@@ -631,7 +632,7 @@ def deploy(
         write_json(stack_file, {**saved, "resources": resources})
 
     mocks = MotoMocks(ctx, dict(previous), save, dry_run=dry_run)
-    plan = run_stack(stack, mocks, program_dir=program_dir)
+    plan = run_stack(stack, mocks, program_dir=program_dir, config_overrides=config_overrides)
     mocks.remove_stale()
     if not dry_run:
         write_json(

@@ -198,10 +198,12 @@ def check_body(definition: dict[str, Any], route: Route, request: MethodRequest)
     schema = media["schema"]
     components = definition.get("components") or {}
     root = {**schema, "components": components} if isinstance(schema, dict) else schema
-    text = request.body_text
     try:
+        # The validator parses the payload bytes as UTF-8 JSON (Jackson): invalid UTF-8 and
+        # nesting deeper than its parser allows are malformed JSON, not a server error.
+        text = request.body.decode("utf-8")
         document = json.loads(text) if text.strip() else {}
-    except ValueError as exc:
+    except (ValueError, RecursionError) as exc:
         raise GatewayError(
             GatewayResponseType.BAD_REQUEST_BODY,
             "Invalid request body",

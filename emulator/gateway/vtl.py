@@ -149,7 +149,7 @@ class Input:
             try:
                 self._parsed = json.loads(self._raw) if self._raw.strip() else {}
                 self._parsed_ok = True
-            except ValueError as exc:
+            except (ValueError, RecursionError) as exc:  # too deep to parse is malformed too
                 self._parsed_ok = False
                 self._parsed = str(exc)
         if not self._parsed_ok:

@@ -1,0 +1,92 @@
+"""`python -m emulator deploy --config KEY=VALUE`: a deploy with config the stack file does not hold.
+
+Tests that need a setting of their own (tight throttling in tests/abuse) deploy with it; the next
+plain deploy goes back to the stack's config.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from emulator.__main__ import config_overrides
+from tooling.offline_runner import REPO_ROOT, StackConfigError
+
+pytestmark = pytest.mark.e2e
+
+
+def test_values_are_read_as_a_stack_file_holds_them() -> None:
+    assert config_overrides(
+        [
+            "comments:throttleRateLimit=5",
+            "comments:dataProtection=true",
+            'comments:corsAllowedOrigins=["https://a.example"]',
+            "comments:stageName=v2=beta",
+        ]
+    ) == {
+        "comments:throttleRateLimit": 5,
+        "comments:dataProtection": True,
+        "comments:corsAllowedOrigins": ["https://a.example"],
+        "comments:stageName": "v2=beta",
+    }
+
+
+@pytest.mark.parametrize("pair", ["comments:throttleRateLimit", "=5"])
+def test_a_pair_without_key_and_value_is_refused(pair: str) -> None:
+    with pytest.raises(StackConfigError, match="expected KEY=VALUE"):
+        config_overrides([pair])
+
+
+def _emulator(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "emulator", *args],
+        cwd=REPO_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+
+
+def _throttle(state: Path) -> Any:
+    apis = json.loads((state / "gateway-state.json").read_text())["restApis"]
+    [api] = apis.values()
+    return api["stages"]["v1"]["throttle"]
+
+
+def test_a_deploy_with_overrides_then_one_without(tmp_path: Path) -> None:
+    env = {
+        **os.environ,
+        "COMMENTS_LOCAL_DIR": str(tmp_path),
+        "COMMENTS_MOTO_PORT": "0",
+        "COMMENTS_GATEWAY_PORT": "0",
+    }
+    try:
+        tight = _emulator(
+            env,
+            "deploy",
+            "--config",
+            "comments:throttleRateLimit=5",
+            "--config=comments:throttleBurstLimit=7",
+        )
+        assert tight.returncode == 0, tight.stdout + tight.stderr
+        assert _throttle(tmp_path) == {"rateLimit": 5.0, "burstLimit": 7}
+
+        refused = _emulator(env, "deploy", "--config", "comments:throttleBurstLimit=many")
+        assert refused.returncode == 2
+        assert "comments:throttleBurstLimit" in refused.stderr, refused.stderr
+        assert _throttle(tmp_path) == {"rateLimit": 5.0, "burstLimit": 7}
+
+        plain = _emulator(env, "deploy")
+        assert plain.returncode == 0, plain.stderr
+        assert "updated   aws:apigateway/methodSettings:MethodSettings" in plain.stdout
+        assert _throttle(tmp_path) == {"rateLimit": 100.0, "burstLimit": 200}
+    finally:
+        _emulator(env, "down")

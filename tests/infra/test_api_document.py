@@ -1,0 +1,44 @@
+"""What the API document promises clients about slugs, checked on every stack's planned document."""
+
+from __future__ import annotations
+
+import re
+
+from jsonschema import Draft4Validator
+
+from comments_infra import api_definition
+from tests.infra.conftest import api_document, operations
+from tooling.offline_runner import Plan
+
+# White space by Java (trim, isWhitespace), ECMA 262 (\s) or Python (isspace): none may make a slug.
+BLANK_SLUGS = [" ", "\t\n\r\x0b\x0c", "\x00", "\x1c\x1d\x1e\x1f", "\x85", "\xa0", "\u1680",
+               "\u2007", "\u200a", "\u2028\u2029", "\u202f", "\u205f", "\u3000", "\ufeff"]  # fmt: skip
+SLUGS = ["/blog/hello-world", "a", " /padded ", "\u200b", "😀", "/é", "#", "\x7f"]
+
+
+def test_the_model_refuses_blank_slugs_which_no_get_could_name(plan: Plan) -> None:
+    document = api_document(plan)
+    model = {
+        **document["components"]["schemas"]["NewComment"],
+        "components": document["components"],
+    }
+    validator = Draft4Validator(model)
+    for slug in BLANK_SLUGS:
+        errors = list(validator.iter_errors({"slug": slug, "author": "a", "comment": "c"}))
+        assert [e.validator for e in errors] == ["pattern"], (plan.stack, slug, errors)
+    for slug in SLUGS:
+        assert validator.is_valid({"slug": slug, "author": "a", "comment": "c"}), (plan.stack, slug)
+
+
+def test_the_get_parameter_documents_the_same_slug(plan: Plan) -> None:
+    get = operations(api_document(plan))[(api_definition.COMMENTS_PATH, "get")]
+    [slug] = [p for p in get["parameters"] if p["name"] == "slug"]
+    post_slug = api_document(plan)["components"]["schemas"]["NewComment"]["properties"]["slug"]
+    assert slug["schema"] == post_slug, plan.stack
+
+
+def test_no_character_the_emulator_calls_blank_makes_a_slug() -> None:
+    """The gateway's blank check is Python's; the pattern must refuse all it strips."""
+    pattern = re.compile(api_definition.NON_BLANK_PATTERN)
+    blank = [chr(c) for c in range(0x110000) if chr(c).isspace() or c <= 0x20]
+    assert [c for c in blank if pattern.search(c)] == []
