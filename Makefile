@@ -18,7 +18,7 @@ CHECK_AWS_STACK = $(BIN)/python -m tooling.offline_runner $(ENV) --check && \
 	{ command -v pulumi >/dev/null || { echo "error: ENV=$(ENV) needs the Pulumi CLI (https://www.pulumi.com/docs/install/); ENV=local needs none" >&2; exit 2; }; }
 
 .DEFAULT_GOAL := help
-.PHONY: help venv lint lint-workflows typecheck test unit deploy preview outputs smoke down local-engine policy policy-all cost bench lock clean
+.PHONY: help venv lint lint-workflows typecheck test unit deploy preview outputs smoke down local-engine policy policy-all cost bench fuzz lock clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -101,6 +101,9 @@ cost: $(INSTALLED) ## Markdown cost table per environment (capacity, $$/month, b
 
 bench: $(INSTALLED) ## Data plane vs direct moto requests/s, and deploy time from cold
 	$(BIN)/python -m benchmarks.local_environment
+
+fuzz: $(INSTALLED) ## Attack a local environment of its own with 5,000+ generated requests and print the report
+	FUZZ_STRENGTH=full $(PYTEST) tests/abuse -p no:cacheprovider
 
 lock: ## Re-pin requirements.txt from requirements.in (needs the registry)
 	rm -rf .lock-venv && $(PYTHON) -m venv .lock-venv

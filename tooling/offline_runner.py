@@ -361,6 +361,11 @@ def close_event_loops() -> None:
     outlive its self-pipe and print a spurious "Exception ignored" traceback.
     """
     main_loop = asyncio.get_event_loop()
+    # A program that failed leaves its outputs' tasks pending: cancel them quietly.
+    pending = [task for task in asyncio.all_tasks(main_loop) if not task.done()]
+    for task in pending:
+        task.cancel()
+    main_loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
     main_loop.run_until_complete(main_loop.shutdown_default_executor())
     for loop in [o for o in gc.get_objects() if isinstance(o, asyncio.AbstractEventLoop)]:
         if not loop.is_running() and not loop.is_closed():
