@@ -7,16 +7,14 @@ Each environment runs in a temporary state directory on free ports, so the suite
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import boto3
 
-from tooling.offline_runner import REPO_ROOT, load_stack_config
+from tests.local_environment import isolated_env, run_emulator
+from tooling.offline_runner import load_stack_config
 
 EXTENSION_PREFIX = "x-amazon-apigateway-"
 REST_API = "aws:apigateway/restApi:RestApi"
@@ -30,15 +28,7 @@ class EmulatorCommandError(Exception):
 
 
 def _emulator(env: dict[str, str], *args: str) -> str:
-    result = subprocess.run(
-        [sys.executable, "-m", "emulator", *args],
-        cwd=REPO_ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+    result = run_emulator(env, *args)
     if result.returncode != 0:
         raise EmulatorCommandError(
             f"python -m emulator {' '.join(args)} exited {result.returncode}:\n"
@@ -60,12 +50,7 @@ class LocalEnvironment:
     @classmethod
     def start(cls, state_dir: Path, config: dict[str, Any] | None = None) -> LocalEnvironment:
         """Deploy the local stack into `state_dir` on free ports, with config overrides if any."""
-        env = {
-            **os.environ,
-            "COMMENTS_LOCAL_DIR": str(state_dir),
-            "COMMENTS_MOTO_PORT": "0",
-            "COMMENTS_GATEWAY_PORT": "0",
-        }
+        env = isolated_env(state_dir)
         # JSON is YAML, which is how `--config KEY=VALUE` reads VALUE.
         overrides = [f"--config={key}={json.dumps(value)}" for key, value in (config or {}).items()]
         try:

@@ -7,16 +7,14 @@ plain deploy goes back to the stack's config.
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from emulator.__main__ import config_overrides
-from tooling.offline_runner import REPO_ROOT, StackConfigError
+from tests.local_environment import isolated_env, run_emulator
+from tooling.offline_runner import StackConfigError
 
 pytestmark = pytest.mark.e2e
 
@@ -43,18 +41,6 @@ def test_a_pair_without_key_and_value_is_refused(pair: str) -> None:
         config_overrides([pair])
 
 
-def _emulator(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "emulator", *args],
-        cwd=REPO_ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-
-
 def _throttle(state: Path) -> Any:
     apis = json.loads((state / "gateway-state.json").read_text())["restApis"]
     [api] = apis.values()
@@ -62,14 +48,9 @@ def _throttle(state: Path) -> Any:
 
 
 def test_a_deploy_with_overrides_then_one_without(tmp_path: Path) -> None:
-    env = {
-        **os.environ,
-        "COMMENTS_LOCAL_DIR": str(tmp_path),
-        "COMMENTS_MOTO_PORT": "0",
-        "COMMENTS_GATEWAY_PORT": "0",
-    }
+    env = isolated_env(tmp_path)
     try:
-        tight = _emulator(
+        tight = run_emulator(
             env,
             "deploy",
             "--config",
@@ -79,14 +60,14 @@ def test_a_deploy_with_overrides_then_one_without(tmp_path: Path) -> None:
         assert tight.returncode == 0, tight.stdout + tight.stderr
         assert _throttle(tmp_path) == {"rateLimit": 5.0, "burstLimit": 7}
 
-        refused = _emulator(env, "deploy", "--config", "comments:throttleBurstLimit=many")
+        refused = run_emulator(env, "deploy", "--config", "comments:throttleBurstLimit=many")
         assert refused.returncode == 2
         assert "comments:throttleBurstLimit" in refused.stderr, refused.stderr
         assert _throttle(tmp_path) == {"rateLimit": 5.0, "burstLimit": 7}
 
-        plain = _emulator(env, "deploy")
+        plain = run_emulator(env, "deploy")
         assert plain.returncode == 0, plain.stderr
         assert "updated   aws:apigateway/methodSettings:MethodSettings" in plain.stdout
         assert _throttle(tmp_path) == {"rateLimit": 100.0, "burstLimit": 200}
     finally:
-        _emulator(env, "down")
+        run_emulator(env, "down")

@@ -15,37 +15,21 @@ from pathlib import Path
 import pytest
 import requests
 
+from tests.local_environment import isolated_env, run_emulator
 from tooling.offline_runner import REPO_ROOT
 
 pytestmark = pytest.mark.e2e
-
-
-def emulator(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "emulator", *args],
-        cwd=REPO_ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
 
 
 @pytest.fixture(scope="module")
 def local_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
     """A local environment of this module's own: its own state directory and free ports."""
     state = tmp_path_factory.mktemp("local-environment")
-    env = {
-        **os.environ,
-        "COMMENTS_LOCAL_DIR": str(state),
-        "COMMENTS_MOTO_PORT": "0",
-        "COMMENTS_GATEWAY_PORT": "0",
-    }
-    deployed = emulator(env, "deploy")
+    env = isolated_env(state)
+    deployed = run_emulator(env, "deploy")
     assert deployed.returncode == 0, deployed.stdout + deployed.stderr
     yield env
-    emulator(env, "down")
+    run_emulator(env, "down")
 
 
 def copy_of_program(tmp_path: Path) -> Path:
@@ -55,7 +39,7 @@ def copy_of_program(tmp_path: Path) -> Path:
 
 
 def outputs(env: dict[str, str]) -> dict[str, str]:
-    result = emulator(env, "outputs")
+    result = run_emulator(env, "outputs")
     assert result.returncode == 0, result.stderr
     data: dict[str, str] = json.loads(result.stdout)
     return data
@@ -85,7 +69,7 @@ def test_smoke_tests_pass_against_the_local_stack(local_env: dict[str, str]) -> 
 
 def test_a_second_deploy_changes_nothing(local_env: dict[str, str]) -> None:
     before = outputs(local_env)
-    again = emulator(local_env, "deploy")
+    again = run_emulator(local_env, "deploy")
     assert again.returncode == 0, again.stderr
     assert "8 unchanged" in again.stdout and "created" not in again.stdout, again.stdout
     assert outputs(local_env) == before
@@ -99,7 +83,7 @@ def test_a_config_change_updates_in_place(local_env: dict[str, str], tmp_path: P
     template.write_text(
         template.read_text().replace("Internal server error", "Internal server error.")
     )
-    result = emulator(local_env, "deploy", "--program-dir", str(program))
+    result = run_emulator(local_env, "deploy", "--program-dir", str(program))
     assert result.returncode == 0, result.stdout + result.stderr
     assert "replaced  aws:apigateway/deployment:Deployment" in result.stdout
     assert "updated   aws:apigateway/restApi:RestApi" in result.stdout
@@ -108,29 +92,24 @@ def test_a_config_change_updates_in_place(local_env: dict[str, str], tmp_path: P
     assert "deleted   aws:apigateway/deployment:Deployment" in result.stdout
     assert outputs(local_env)["apiId"] == before["apiId"]
     # and back, so the other tests see the real program
-    assert emulator(local_env, "deploy").returncode == 0
+    assert run_emulator(local_env, "deploy").returncode == 0
 
 
 def test_deploy_recovers_after_the_backend_died(tmp_path: Path) -> None:
-    env = {
-        **os.environ,
-        "COMMENTS_LOCAL_DIR": str(tmp_path),
-        "COMMENTS_MOTO_PORT": "0",
-        "COMMENTS_GATEWAY_PORT": "0",
-    }
+    env = isolated_env(tmp_path)
     try:
-        assert emulator(env, "deploy").returncode == 0
+        assert run_emulator(env, "deploy").returncode == 0
         moto = json.loads((tmp_path / "moto.json").read_text())
         os.killpg(moto["pid"], signal.SIGKILL)
-        again = emulator(env, "deploy")
+        again = run_emulator(env, "deploy")
         assert again.returncode == 0, again.stderr
         assert "started moto" in again.stdout and "8 created" in again.stdout, again.stdout
         url = outputs(env)["url"]
         assert requests.get(url + "/comments", params={"slug": "/x"}, timeout=10).status_code == 200
     finally:
-        stopped = emulator(env, "down")
+        stopped = run_emulator(env, "down")
     assert "stopped data plane and moto" in stopped.stdout
-    assert emulator(env, "status").returncode == 1
+    assert run_emulator(env, "status").returncode == 1
 
 
 def test_port_in_use_is_a_clear_error(tmp_path: Path) -> None:
@@ -138,8 +117,8 @@ def test_port_in_use_is_a_clear_error(tmp_path: Path) -> None:
         squatter.bind(("127.0.0.1", 0))
         squatter.listen()
         port = squatter.getsockname()[1]
-        env = {**os.environ, "COMMENTS_LOCAL_DIR": str(tmp_path), "COMMENTS_MOTO_PORT": str(port)}
-        result = emulator(env, "deploy")
+        env = {**isolated_env(tmp_path), "COMMENTS_MOTO_PORT": str(port)}
+        result = run_emulator(env, "deploy")
     assert result.returncode == 2
     assert result.stderr.strip() == (
         f"error: port {port} on 127.0.0.1 is in use by another program: stop it, or choose "
@@ -148,7 +127,7 @@ def test_port_in_use_is_a_clear_error(tmp_path: Path) -> None:
 
 
 def test_outputs_before_any_deploy(tmp_path: Path) -> None:
-    result = emulator({**os.environ, "COMMENTS_LOCAL_DIR": str(tmp_path)}, "outputs")
+    result = run_emulator({**os.environ, "COMMENTS_LOCAL_DIR": str(tmp_path)}, "outputs")
     assert result.returncode == 2
     assert (
         result.stderr.strip() == "error: stack 'local' is not deployed locally: run `make deploy`"
@@ -161,12 +140,12 @@ def test_a_resource_type_the_emulator_lacks_stops_the_deploy(
     program = copy_of_program(tmp_path)
     main = program / "__main__.py"
     main.write_text(main.read_text() + "\nimport pulumi_aws\npulumi_aws.sns.Topic('alerts')\n")
-    result = emulator(local_env, "deploy", "--program-dir", str(program))
+    result = run_emulator(local_env, "deploy", "--program-dir", str(program))
     assert result.returncode == 2
     assert result.stderr.strip().startswith(
         "error: the local environment cannot deploy resource type aws:sns/topic:Topic (alerts); supported: "
     ), result.stderr
     # What the stopped deploy did was recorded: the next one carries on, creating nothing twice.
-    again = emulator(local_env, "deploy")
+    again = run_emulator(local_env, "deploy")
     assert again.returncode == 0, again.stderr
     assert "8 unchanged" in again.stdout and "created" not in again.stdout, again.stdout
