@@ -22,7 +22,7 @@ import yaml
 
 from emulator import deployer, environment
 from emulator.environment import LocalEnvironmentError, Paths
-from tooling.offline_runner import StackConfigError, close_event_loops, load_stack_config
+from tooling.offline_runner import StackConfigError, load_stack_config, run_command
 
 DEFAULT_STACK = "local"
 
@@ -170,12 +170,9 @@ def main(argv: list[str] | None = None) -> int:
     paths = Paths.default()
     try:
         if args.command == "deploy":
-            try:
-                return _deploy(
-                    paths, args.stack, args.dry_run, args.program_dir, config_overrides(args.config)
-                )
-            finally:
-                close_event_loops()
+            return _deploy(
+                paths, args.stack, args.dry_run, args.program_dir, config_overrides(args.config)
+            )
         if args.command == "up":
             moto, _ = environment.ensure_moto(paths)
             print(f"moto backend: {moto.url}")
@@ -212,4 +209,4 @@ def _deploy_error(error: BaseException | None) -> deployer.DeployError | None:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    run_command(main)

@@ -21,6 +21,7 @@ from tooling.offline_runner import (
     StackConfigError,
     available_stacks,
     load_project,
+    run_command,
     run_stack,
 )
 from tooling.policy_check import PolicyConfigError, load_pack, load_policy_config, pack_module
@@ -176,4 +177,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    run_command(main)

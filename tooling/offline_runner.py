@@ -18,11 +18,11 @@ import json
 import re
 import runpy
 import sys
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import pulumi
 import pulumi.runtime
@@ -350,8 +350,15 @@ def run_or_exit(stack: str, **kwargs: Any) -> Plan:
     except (StackConfigError, pulumi.RunError) as error:
         print(f"error: {error}", file=sys.stderr)
         raise SystemExit(2) from None
+
+
+def run_command(main: Callable[[], int]) -> NoReturn:
+    """Exit with a command-line entry point's code, closing the SDK's event loops first."""
+    try:
+        code = main()
     finally:
         close_event_loops()
+    sys.exit(code)
 
 
 def close_event_loops() -> None:
@@ -386,4 +393,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    run_command(main)

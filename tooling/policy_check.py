@@ -52,6 +52,7 @@ from tooling.offline_runner import (
     StackConfigError,
     available_stacks,
     load_project,
+    run_command,
     run_stack,
 )
 
@@ -415,4 +416,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    run_command(main)
