@@ -9,9 +9,12 @@ INSTALLED := $(VENV)/.installed
 # npm ci writes node_modules/.package-lock.json; re-run it when the lock file changes.
 NODE_DEPS := node_modules/.package-lock.json
 POLICY_ARGS = --policy-pack policy --policy-pack-config policy/config/$(ENV).json
-STACKS := local dev staging prod
-# pytest exits 5 when it collects nothing; a suite with no tests is not a failure of the run.
+# Every stack with a file in environments/: a new environment is policy-checked and costed at once.
+STACKS := $(patsubst environments/Pulumi.%.yaml,%,$(wildcard environments/Pulumi.*.yaml))
+# pytest exits 5 when it collects nothing; for a filtered run that is not a failure...
 PYTEST = $(BIN)/python -m tooling.run_pytest
+# ...but a gate (smoke tests after a deploy, the abuse suite) that ran no test must fail.
+PYTEST_GATE = $(BIN)/python -m pytest
 
 # Before the Pulumi CLI touches an AWS stack: the stack and its config are valid, and the CLI exists.
 CHECK_AWS_STACK = $(BIN)/python -m tooling.offline_runner $(ENV) --check && \
@@ -21,7 +24,7 @@ CHECK_AWS_STACK = $(BIN)/python -m tooling.offline_runner $(ENV) --check && \
 .PHONY: help venv lint lint-workflows typecheck test unit deploy preview outputs smoke down local-engine policy policy-all cost bench fuzz lock clean
 
 help: ## List the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
 	@echo "  ENV=<stack> selects the stack (local, dev, staging, prod); default: local"
 
 $(INSTALLED): requirements.txt
@@ -82,7 +85,7 @@ else
 endif
 
 smoke: $(INSTALLED) ## Run the smoke tests against ENV (or SMOKE_BASE_URL)
-	SMOKE_STACK=$(ENV) $(PYTEST) smoke_tests -p no:cacheprovider
+	SMOKE_STACK=$(ENV) $(PYTEST_GATE) smoke_tests -p no:cacheprovider
 
 down: $(INSTALLED) ## Stop the local environment
 	$(BIN)/python -m emulator down
@@ -96,14 +99,14 @@ policy: $(INSTALLED) ## Check ENV's program against the policy pack and ENV's po
 policy-all: $(INSTALLED) ## Check every stack against its own policy config, offline
 	$(BIN)/python -m tooling.policy_check $(STACKS)
 
-cost: $(INSTALLED) ## Markdown cost table per environment (capacity, $$/month, budget, per-request units)
-	$(BIN)/python -m tooling.cost_report $(STACKS)
+cost: $(INSTALLED) ## Markdown cost table per environment (capacity, USD/month, budget, per-request units)
+	@$(BIN)/python -m tooling.cost_report $(STACKS)
 
 bench: $(INSTALLED) ## Data plane vs direct moto requests/s, and deploy time from cold
 	$(BIN)/python -m benchmarks.local_environment
 
 fuzz: $(INSTALLED) ## Attack a local environment of its own with 5,000+ generated requests and print the report
-	FUZZ_STRENGTH=full $(PYTEST) tests/abuse -p no:cacheprovider
+	FUZZ_STRENGTH=full $(PYTEST_GATE) tests/abuse -p no:cacheprovider
 
 lock: ## Re-pin requirements.txt from requirements.in (needs the registry)
 	rm -rf .lock-venv && $(PYTHON) -m venv .lock-venv
@@ -112,5 +115,6 @@ lock: ## Re-pin requirements.txt from requirements.in (needs the registry)
 	  .lock-venv/bin/pip freeze; } > requirements.txt
 	rm -rf .lock-venv
 
-clean: down ## Stop the local environment and remove .venv and caches
+clean: ## Stop the local environment and remove .venv and caches
+	@if [ -x $(BIN)/python ]; then $(BIN)/python -m emulator down; fi
 	rm -rf $(VENV) .local .mypy_cache .ruff_cache .pytest_cache .hypothesis node_modules

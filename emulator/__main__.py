@@ -22,7 +22,7 @@ import yaml
 
 from emulator import deployer, environment
 from emulator.environment import LocalEnvironmentError, Paths
-from tooling.offline_runner import StackConfigError, load_stack_config, run_command
+from tooling.offline_runner import StackConfigError, load_stack_config, run_command, run_stack
 
 DEFAULT_STACK = "local"
 
@@ -53,6 +53,16 @@ def _deploy(
     overrides: dict[str, Any] | None = None,
 ) -> int:
     region = _region(stack)
+    if dry_run and not environment.running(paths.moto, "moto"):
+        # A preview starts nothing: with no environment running, everything would be created.
+        plan = run_stack(stack, program_dir=program_dir, config_overrides=overrides)
+        created = [r for r in plan.resources if r.custom]
+        for resource in created:
+            print(f"  would be created   {resource.type}  {resource.name}")
+        print(
+            f"the local environment is not running; a deploy would start it and create {len(created)}"
+        )
+        return 0
     moto, fresh = environment.ensure_moto(paths)
     if fresh:
         print(f"started moto on {moto.url}")

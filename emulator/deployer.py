@@ -149,11 +149,17 @@ class RoleHandler:
 
     def create(self, ctx: Context, name: str, inputs: Record) -> tuple[str, Record]:
         role = inputs.get("name") or _autoname(name)
+        boundary = (
+            {"PermissionsBoundary": inputs["permissionsBoundary"]}
+            if inputs.get("permissionsBoundary")
+            else {}
+        )
         created = ctx.clients("iam").create_role(
             RoleName=role,
             AssumeRolePolicyDocument=inputs["assumeRolePolicy"],
             Description=inputs.get("description", ""),
             Tags=_tag_list(inputs.get("tags")),
+            **boundary,
         )["Role"]
         return role, {**inputs, "name": role, "arn": created["Arn"]}
 

@@ -7,8 +7,10 @@ from comments_infra.service import CommentsService, CommentsServiceArgs
 from comments_infra.settings import load_settings
 
 settings = load_settings()
+# The stack is part of every physical name, so stacks can share an account without sharing names
+# (and the bootstrap can scope each environment's deploy role to its own `comments-<stack>-*`).
 service = CommentsService(
-    "comments",
+    f"comments-{pulumi.get_stack()}",
     CommentsServiceArgs(
         settings=settings,
         tags={"project": pulumi.get_project(), "stack": pulumi.get_stack()},

@@ -4,17 +4,18 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Any
 
 import pulumi
 import pulumi_aws as aws
 
-from comments_infra import api_definition
+from comments_infra import api_definition, outputs
 from comments_infra.settings import ServiceSettings
 
 COMPONENT_TYPE = "comments:service:CommentsService"
 SMOKE_TTL_ATTRIBUTE = "expiresAt"
 API_GATEWAY_PRINCIPAL = "apigateway.amazonaws.com"
+# Created by bootstrap/ for each environment; a deploy role may only create roles that carry it.
+BOUNDARY_POLICY_PATH = "github-pipeline"
 # JSON access-log lines: one per request, no bodies (they hold user text).
 ACCESS_LOG_FORMAT = json.dumps(
     {
@@ -54,6 +55,11 @@ def integration_trust_policy(account_id: str) -> str:
             ],
         }
     )
+
+
+def integration_role_boundary_arn(account_id: str, service_name: str) -> str:
+    """The permissions boundary bootstrap/ creates for this environment's integration role."""
+    return f"arn:aws:iam::{account_id}:policy/{BOUNDARY_POLICY_PATH}/{service_name}-integration-boundary"
 
 
 def integration_access_policy(table_arn: str) -> str:
@@ -113,10 +119,16 @@ class CommentsService(pulumi.ComponentResource):
         caller = aws.get_caller_identity_output()
         region = aws.get_region_output()
 
+        boundary = None
+        if settings.integration_role_boundary:
+            boundary = caller.account_id.apply(
+                lambda account: integration_role_boundary_arn(account, name)
+            )
         self.role = aws.iam.Role(
             f"{name}-integration-role",
             description="Assumed by API Gateway to read and write the comments table",
             assume_role_policy=caller.account_id.apply(integration_trust_policy),
+            permissions_boundary=boundary,
             tags=tags,
             opts=child,
         )
@@ -127,7 +139,7 @@ class CommentsService(pulumi.ComponentResource):
             opts=child,
         )
 
-        title = f"{name}-{pulumi.get_stack()}"
+        title = name
         body = pulumi.Output.all(region.region, self.table.name, self.role.arn).apply(
             lambda values: api_definition.document_json(
                 api_definition.build_api_document(
@@ -196,10 +208,11 @@ class CommentsService(pulumi.ComponentResource):
         )
         self.url = self.stage.invoke_url
 
-        outputs: dict[str, Any] = {
-            "url": self.url,
-            "tableName": self.table.name,
-            "apiId": self.api.id,
-            "stageName": self.stage.stage_name,
-        }
-        self.register_outputs(outputs)
+        self.register_outputs(
+            {
+                outputs.URL: self.url,
+                outputs.TABLE_NAME: self.table.name,
+                outputs.API_ID: self.api.id,
+                outputs.STAGE_NAME: self.stage.stage_name,
+            }
+        )

@@ -48,6 +48,7 @@ class ServiceSettings:
     stage_name: str
     smoke_slug_prefix: str
     smoke_ttl_hours: int
+    integration_role_boundary: bool
 
 
 RawConfig = Callable[[str], str | None]
@@ -144,6 +145,7 @@ def parse_settings(raw: RawConfig) -> ServiceSettings:
             raw, "smokeSlugPrefix", _SLUG_PREFIX, "1-64 characters from A-Z a-z 0-9 / _ . -"
         ),
         smoke_ttl_hours=_integer(raw, "smokeTtlHours", 1, 24 * 30),
+        integration_role_boundary=_boolean(raw, "integrationRoleBoundary"),
     )
 
 

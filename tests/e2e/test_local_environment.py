@@ -149,3 +149,11 @@ def test_a_resource_type_the_emulator_lacks_stops_the_deploy(
     again = run_emulator(local_env, "deploy")
     assert again.returncode == 0, again.stderr
     assert "8 unchanged" in again.stdout and "created" not in again.stdout, again.stdout
+
+
+def test_a_preview_starts_nothing(tmp_path: Path) -> None:
+    result = run_emulator(isolated_env(tmp_path), "deploy", "--dry-run")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.count("would be created") == 8
+    assert result.stdout.endswith("a deploy would start it and create 8\n")
+    assert not (tmp_path / "moto.json").exists()

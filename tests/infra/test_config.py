@@ -23,6 +23,7 @@ VALID = {
     "stageName": "v1",
     "smokeSlugPrefix": "/__smoke__/",
     "smokeTtlHours": "24",
+    "integrationRoleBoundary": "true",
 }
 
 

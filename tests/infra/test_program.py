@@ -63,6 +63,23 @@ def test_integration_role_may_only_call_the_apis_actions_on_the_table(plan: Plan
     assert policy.inputs["role"] == plan.one(ROLE).id, policy.urn
 
 
+@pytest.mark.parametrize("stack", STACKS)
+def test_the_role_carries_the_bootstrap_boundary_on_aws_stacks(stack: str) -> None:
+    role = plan_for(stack).one(ROLE)
+    boundary = role.inputs.get("permissionsBoundary")
+    if stack == "local":
+        assert boundary is None, role.urn
+    else:
+        expected = f"arn:aws:iam::123456789012:policy/github-pipeline/comments-{stack}-integration-boundary"
+        assert boundary == expected, role.urn
+
+
+def test_physical_names_carry_the_stack(plan: Plan) -> None:
+    for resource in plan.resources:
+        assert resource.name.startswith(f"comments-{plan.stack}"), resource.urn
+    assert plan.one("aws:apigateway/restApi:RestApi").inputs["name"] == f"comments-{plan.stack}"
+
+
 def test_the_role_has_no_other_way_to_get_permissions(plan: Plan) -> None:
     role = plan.one(ROLE)
     assert "managedPolicyArns" not in role.inputs, role.urn
@@ -230,7 +247,7 @@ def test_deployment_trigger_changes_when_a_template_changes(tmp_path: Path) -> N
 def test_data_protection_only_where_the_stack_asks(stack: str) -> None:
     plan = plan_for(stack)
     table = plan.one(TABLE)
-    protected = stack == "prod"
+    protected = stack in ("staging", "prod")
     assert table.protect is protected, table.urn
     assert table.inputs["pointInTimeRecovery"] == {"enabled": protected}, table.urn
     assert table.inputs["deletionProtectionEnabled"] is protected, table.urn

@@ -142,10 +142,10 @@ def test_command_line_exit_status_and_line_format(repo_copy: Path) -> None:
     assert (level, policy) == ("[mandatory]", "iam-least-privilege")
     assert (
         urn
-        == "urn:pulumi:prod::comments::comments:service:CommentsService$aws:iam/rolePolicy:RolePolicy::comments-integration-access"
+        == "urn:pulumi:prod::comments::comments:service:CommentsService$aws:iam/rolePolicy:RolePolicy::comments-prod-integration-access"
     )
     assert message.startswith(
-        "iam-least-privilege: RolePolicy 'comments-integration-access' policy statement 'CommentsTable'"
+        "iam-least-privilege: RolePolicy 'comments-prod-integration-access' policy statement 'CommentsTable'"
     )
 
 

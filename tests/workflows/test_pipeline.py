@@ -109,7 +109,7 @@ def test_pr_runs_make_test(pr: rules.Workflow) -> None:
 
 def test_pr_puts_the_cost_table_in_the_summary(pr: rules.Workflow) -> None:
     runs = " ".join(str(s.get("run", "")) for s in rules.steps(pr["jobs"]["cost"]))
-    assert 'make cost >> "$GITHUB_STEP_SUMMARY"' in runs
+    assert 'make -s cost >> "$GITHUB_STEP_SUMMARY"' in runs  # -s: no make command lines
 
 
 def test_pr_previews_every_environment_with_policy(pr: rules.Workflow) -> None:
@@ -130,12 +130,14 @@ def test_pr_previews_every_environment_with_policy(pr: rules.Workflow) -> None:
     assert steps.index(creds) < steps.index(preview)
 
 
-def test_pr_previews_skip_forks_with_a_summary_line(pr: rules.Workflow) -> None:
+def test_pr_previews_skip_forks_and_dependabot_with_a_summary_line(pr: rules.Workflow) -> None:
     same_repo = "github.event.pull_request.head.repo.full_name == github.repository"
     fork = "github.event.pull_request.head.repo.full_name != github.repository"
-    assert pr["jobs"]["preview"]["if"] == same_repo
+    human = "github.event.pull_request.user.login != 'dependabot[bot]'"
+    dependabot = "github.event.pull_request.user.login == 'dependabot[bot]'"
+    assert pr["jobs"]["preview"]["if"] == f"{same_repo} && {human}"
     notice = pr["jobs"]["fork-notice"]
-    assert notice["if"] == fork
+    assert notice["if"] == f"{fork} || {dependabot}"
     assert any("GITHUB_STEP_SUMMARY" in str(s.get("run", "")) for s in rules.steps(notice))
 
 
@@ -336,3 +338,16 @@ def test_every_variable_and_secret_the_workflows_read_is_documented() -> None:
     readme = (rules.ROOT / "README.md").read_text() if (rules.ROOT / "README.md").exists() else ""
     missing = sorted(n for n in _read_names("vars") | _read_names("secrets") if n not in readme)
     assert missing == [], f"README.md does not document {missing}"
+
+
+def test_backend_secrets_reach_only_the_pulumi_steps(
+    pr: rules.Workflow, called: rules.Workflow
+) -> None:
+    for workflow in (pr, called):
+        for name, job in workflow["jobs"].items():
+            assert "secrets." not in str(job.get("env", {})), (
+                f"job {name} exposes secrets to every step"
+            )
+            for step in rules.steps(job):
+                if "secrets." in str(step.get("env", {})):
+                    assert str(step.get("uses", "")).startswith("pulumi/actions@"), (name, step)
