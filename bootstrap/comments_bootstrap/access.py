@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
@@ -13,23 +14,27 @@ import pulumi_aws as aws
 from comments_bootstrap import documents
 
 COMPONENT_TYPE = "comments:bootstrap:PipelineAccess"
-# The roles made here live under their own IAM path, so the deploy roles' rights over
-# `role/<resourcePrefix>*` (the stacks' integration roles) never reach them.
-ROLE_PATH = "/github-pipeline/"
+# The roles and boundaries made here live under their own IAM path, so the deploy roles' rights
+# over `role/<resourcePrefix><env>-*` (the stacks' integration roles) never reach them.
+ROLE_PATH = documents.PIPELINE_PATH
 GITHUB_OIDC_URL = f"https://{documents.GITHUB_OIDC_HOST}"
+# Stack names as Pulumi allows them: the environment goes into ARNs and the OIDC `sub` literally.
+_ENVIRONMENT = re.compile(r"^[A-Za-z0-9_.-]{1,100}$")
 
 
 @dataclass(frozen=True)
 class PipelineAccessArgs:
+    """The bootstrap's settings; their defaults are declared once, in bootstrap/Pulumi.yaml."""
+
     github_repository: str
     """owner/name of the repository whose workflows assume the roles."""
     environments: list[str]
-    resource_prefix: str = "comments-"
-    stack_project: str = "comments"
-    oidc_provider_arn: str = ""
+    resource_prefix: str
+    stack_project: str
+    oidc_provider_arn: str
     """An existing GitHub OIDC provider; empty creates one (an account holds one per URL)."""
-    create_state_bucket: bool = True
-    manage_apigateway_account: bool = True
+    create_state_bucket: bool
+    manage_apigateway_account: bool
     tags: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -40,6 +45,16 @@ class PipelineAccessArgs:
             )
         if not self.environments or len(set(self.environments)) != len(self.environments):
             raise ValueError(f"environments={self.environments!r}: list each environment once")
+        for env in self.environments:
+            if not _ENVIRONMENT.match(env):
+                raise ValueError(f"environment {env!r}: a stack name (letters, digits, _ . -)")
+            # `<prefix>dev-*` would also match every name of a `dev-eu` stack.
+            nested = [other for other in self.environments if other.startswith(f"{env}-")]
+            if nested:
+                raise ValueError(
+                    f"environment {env!r}: its deploy role's `{env}-*` names would cover "
+                    f"{nested!r}; rename one"
+                )
         if not self.resource_prefix or "*" in self.resource_prefix:
             raise ValueError(f"resourcePrefix={self.resource_prefix!r}: a literal name prefix")
         if ROLE_PATH.lstrip("/").startswith(self.resource_prefix):
@@ -97,6 +112,7 @@ class PipelineAccess(pulumi.ComponentResource):
         if args.manage_apigateway_account:
             self._apigateway_logging(name, args, caller)
 
+        self.boundary_arns: dict[str, pulumi.Output[str]] = {}
         self.deploy_role_arns: dict[str, pulumi.Output[str]] = {}
         self.preview_role_arns: dict[str, pulumi.Output[str]] = {}
         for env in args.environments:
@@ -106,6 +122,17 @@ class PipelineAccess(pulumi.ComponentResource):
                 region.region,
                 self.state_bucket if self.state_bucket is not None else "",
             ).apply(partial(_scope, args, env))
+            boundary_name = documents.boundary_name(args.resource_prefix, env)
+            boundary = aws.iam.Policy(
+                boundary_name,
+                name=boundary_name,
+                path=ROLE_PATH,
+                description=f"Permissions boundary of the {env} comments stack's integration roles",
+                policy=scope.apply(lambda s: json.dumps(documents.boundary_policy(s))),
+                tags=args.tags,
+                opts=child,
+            )
+            self.boundary_arns[env] = boundary.arn
             self.deploy_role_arns[env] = self._role(
                 f"{args.stack_project}-deploy-{env}",
                 f"GitHub Actions deploys of the {env} comments stack",
@@ -124,6 +151,7 @@ class PipelineAccess(pulumi.ComponentResource):
         self.register_outputs(
             {
                 "oidcProviderArn": self.oidc_provider_arn,
+                "integrationBoundaryArns": self.boundary_arns,
                 "deployRoleArns": self.deploy_role_arns,
                 "previewRoleArns": self.preview_role_arns,
                 "stateBucket": self.state_bucket,

@@ -1,9 +1,9 @@
 """IAM policy documents for the pipeline's roles, built as plain dicts so tests read them.
 
-Scope: the comments stacks name their tables, roles and log groups `<resourcePrefix>...`, keep
-their state under `.pulumi/*/<stackProject>/<env>` in the state bucket, and own REST APIs in
-one region. Wildcards left in a Resource are the ones AWS gives no narrower form for; each
-statement's Sid says which and why.
+Scope: the comments stack of environment <env> names its table, integration role and log group
+`<resourcePrefix><env>-...`, keeps its state under `.pulumi/*/<stackProject>/<env>` in the state
+bucket, and owns REST APIs in one region. Wildcards left in a Resource are the ones AWS gives no
+narrower form for; each statement's Sid says which and why.
 """
 
 from __future__ import annotations
@@ -14,6 +14,21 @@ from typing import Any
 Document = dict[str, Any]
 GITHUB_OIDC_HOST = "token.actions.githubusercontent.com"
 OIDC_AUDIENCE = "sts.amazonaws.com"
+# The pipeline's own roles and the integration roles' boundaries live under this IAM path, which
+# no `<resourcePrefix><env>-*` grant of a deploy role reaches.
+PIPELINE_PATH = "/github-pipeline/"
+# All an integration role ever needs: the API's two DynamoDB integrations.
+BOUNDARY_ACTIONS = ["dynamodb:Query", "dynamodb:UpdateItem"]
+
+
+def environment_prefix(resource_prefix: str, environment: str) -> str:
+    """`<resourcePrefix><env>-`: every physical name of this environment's stack starts so."""
+    return f"{resource_prefix}{environment}-"
+
+
+def boundary_name(resource_prefix: str, environment: str) -> str:
+    """The environment's integration-role boundary (the comments stacks reference it by name)."""
+    return f"{environment_prefix(resource_prefix, environment)}integration-boundary"
 
 
 @dataclass(frozen=True)
@@ -31,6 +46,15 @@ class Scope:
     def arn(self, service: str, resource: str, *, region: bool = True) -> str:
         where = self.region if region else ""
         return f"arn:{self.partition}:{service}:{where}:{self.account_id}:{resource}"
+
+    @property
+    def name_prefix(self) -> str:
+        return environment_prefix(self.resource_prefix, self.environment)
+
+    @property
+    def boundary_arn(self) -> str:
+        name = boundary_name(self.resource_prefix, self.environment)
+        return self.arn("iam", f"policy{PIPELINE_PATH}{name}", region=False)
 
     @property
     def apigateway(self) -> str:
@@ -96,12 +120,29 @@ def _state_statements(scope: Scope, *, write: bool) -> list[Document]:
     ]
 
 
+def boundary_policy(scope: Scope) -> Document:
+    """The permissions boundary of this environment's integration roles: the API's two DynamoDB
+    calls on this environment's tables, whatever policy a deploy puts on the role."""
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            _statement(
+                "IntegrationCallsOnThisEnvironmentsTables",
+                BOUNDARY_ACTIONS,
+                [scope.arn("dynamodb", f"table/{scope.name_prefix}*")],
+            )
+        ],
+    }
+
+
 def deploy_policy(scope: Scope) -> Document:
     """What `pulumi up` of one comments stack needs: its table, role, API, log group, state."""
-    prefix = scope.resource_prefix
+    prefix = scope.name_prefix
     table = scope.arn("dynamodb", f"table/{prefix}*")
     role = scope.arn("iam", f"role/{prefix}*", region=False)
+    any_role = scope.arn("iam", "role/*", region=False)
     log_group = scope.arn("logs", f"log-group:{prefix}*")
+    with_boundary = {"StringEquals": {"iam:PermissionsBoundary": scope.boundary_arn}}
     statements = [
         _statement(
             "Tables",
@@ -118,21 +159,44 @@ def deploy_policy(scope: Scope) -> Document:
             ],
             [table],
         ),
+        # A role the deploy creates, or whose permissions it writes, must carry this
+        # environment's boundary: whatever inline policy it is given, it can do no more than
+        # Query/UpdateItem on this environment's tables. These are the role writes IAM evaluates
+        # iam:PermissionsBoundary for (it is the role's current boundary on the policy writes).
         _statement(
-            "IntegrationRoles",
+            "IntegrationRoleWritesRequireTheBoundary",
             [
                 "iam:CreateRole",
+                "iam:PutRolePolicy",
+                "iam:DeleteRolePolicy",
+                "iam:PutRolePermissionsBoundary",
+            ],
+            [role],
+            Condition=with_boundary,
+        ),
+        # IAM has no boundary condition key for these. They are safe because every role in
+        # scope carries the boundary: the deploy can create none without it and never remove
+        # it (the Deny statements below), so a trust or tag it rewrites still opens a role capped
+        # at Query/UpdateItem on this environment's tables. The prefix is the stacks' own:
+        # roles an administrator creates must not use it.
+        _statement(
+            "IntegrationRoleWritesCappedByTheBoundary",
+            [
                 "iam:DeleteRole",
-                "iam:GetRole",
                 "iam:UpdateRole",
                 "iam:UpdateRoleDescription",
                 "iam:UpdateAssumeRolePolicy",
                 "iam:TagRole",
                 "iam:UntagRole",
+            ],
+            [role],
+        ),
+        _statement(
+            "ReadIntegrationRoles",
+            [
+                "iam:GetRole",
                 "iam:ListRoleTags",
-                "iam:PutRolePolicy",
                 "iam:GetRolePolicy",
-                "iam:DeleteRolePolicy",
                 "iam:ListRolePolicies",
                 "iam:ListAttachedRolePolicies",
                 "iam:ListInstanceProfilesForRole",
@@ -145,6 +209,36 @@ def deploy_policy(scope: Scope) -> Document:
             [role],
             Condition={"StringEquals": {"iam:PassedToService": "apigateway.amazonaws.com"}},
         ),
+        # Explicit denies hold even if an Allow above is ever widened: no role loses its
+        # boundary or gets another one, and the boundaries themselves (under the pipeline's
+        # path, which no Allow here reaches) stay as the bootstrap wrote them.
+        {
+            "Sid": "NeverRemoveABoundary",
+            "Effect": "Deny",
+            "Action": ["iam:DeleteRolePermissionsBoundary"],
+            "Resource": [any_role],
+        },
+        {
+            "Sid": "NoBoundaryButThisEnvironments",
+            "Effect": "Deny",
+            "Action": ["iam:PutRolePermissionsBoundary"],
+            "Resource": [any_role],
+            "Condition": {"StringNotEquals": {"iam:PermissionsBoundary": scope.boundary_arn}},
+        },
+        {
+            "Sid": "BoundaryPoliciesAreReadOnly",
+            "Effect": "Deny",
+            "Action": [
+                "iam:CreatePolicy",
+                "iam:CreatePolicyVersion",
+                "iam:SetDefaultPolicyVersion",
+                "iam:DeletePolicyVersion",
+                "iam:DeletePolicy",
+                "iam:TagPolicy",
+                "iam:UntagPolicy",
+            ],
+            "Resource": [scope.arn("iam", f"policy{PIPELINE_PATH}*", region=False)],
+        },
         _statement(
             "AccessLogGroups",
             [
@@ -201,7 +295,7 @@ def deploy_policy(scope: Scope) -> Document:
 
 def preview_policy(scope: Scope) -> Document:
     """Read-only: what `pulumi preview` (and `--refresh`) of one stack reads, nothing it writes."""
-    prefix = scope.resource_prefix
+    prefix = scope.name_prefix
     log_group = scope.arn("logs", f"log-group:{prefix}*")
     statements = [
         _statement(

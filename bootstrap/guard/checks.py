@@ -4,10 +4,35 @@ directory (enforced by `pulumi preview/up --policy-pack guard`) and the offline 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
+from fnmatch import fnmatchcase
 from typing import Any
 
+# Also defined in comments_bootstrap.documents (tests pin them equal): the CLI loads this pack
+# with only bootstrap/guard on sys.path, so it cannot import the program's package.
 GITHUB_OIDC_HOST = "token.actions.githubusercontent.com"
+PIPELINE_PATH = "/github-pipeline/"
+
+# Role writes that would give a role any permission unless IAM checks the role's boundary; IAM
+# evaluates `iam:PermissionsBoundary` for each of them.
+BOUNDED_ROLE_WRITES = (
+    "iam:CreateRole",
+    "iam:PutRolePolicy",
+    "iam:AttachRolePolicy",
+    "iam:PutRolePermissionsBoundary",
+)
+# Writes to a managed policy: on a boundary they would lift the cap of every role it bounds.
+POLICY_WRITES = (
+    "iam:CreatePolicy",
+    "iam:CreatePolicyVersion",
+    "iam:SetDefaultPolicyVersion",
+    "iam:DeletePolicy",
+    "iam:DeletePolicyVersion",
+)
+# The integration roles' boundary: the API's two DynamoDB calls, on tables of one account/region.
+BOUNDARY_ACTIONS = frozenset({"dynamodb:query", "dynamodb:updateitem"})
+_TABLE_ARN = re.compile(r"^arn:aws[a-z-]*:dynamodb:[a-z0-9-]+:[0-9]{12}:table/[A-Za-z0-9_.-]+\*?$")
 
 
 def _as_list(value: Any) -> list[Any]:
@@ -19,6 +44,15 @@ def _statements(document: dict[str, Any] | str) -> Iterator[dict[str, Any]]:
     yield from _as_list(doc.get("Statement", []))
 
 
+def _allows(actions: list[str], action: str) -> bool:
+    """Whether one of `actions` (IAM wildcards, any case) covers `action`."""
+    return any(fnmatchcase(action.lower(), pattern.lower()) for pattern in actions)
+
+
+def _actions(statement: dict[str, Any]) -> list[str]:
+    return [str(a) for a in _as_list(statement.get("Action", []))]
+
+
 def permission_findings(document: dict[str, Any] | str) -> list[str]:
     """No wildcard actions, no `Resource: *`, and PassRole only to a named service."""
     found: list[str] = []
@@ -26,7 +60,7 @@ def permission_findings(document: dict[str, Any] | str) -> list[str]:
         if statement.get("Effect") != "Allow":
             continue
         sid = statement.get("Sid", "<no Sid>")
-        actions = [str(a) for a in _as_list(statement.get("Action", []))]
+        actions = _actions(statement)
         for action in actions:
             if action == "*" or action.endswith(":*"):
                 found.append(f"{sid}: action '{action}' grants a whole service")
@@ -58,4 +92,78 @@ def trust_findings(document: dict[str, Any] | str) -> list[str]:
             found.append(f"GitHub trust `sub` '{subject}' has a wildcard")
         if any(k.startswith("StringLike") for k in condition):
             found.append("GitHub trust uses StringLike (wildcards in claims)")
+    return found
+
+
+def role_write_findings(document: dict[str, Any] | str) -> list[str]:
+    """Role writes only with one exact boundary under the pipeline's path, which no role may
+    lose (an unconditional Deny) and no policy write may change."""
+    found: list[str] = []
+    bounded_roles: list[str] = []
+    for statement in _statements(document):
+        if statement.get("Effect") != "Allow":
+            continue
+        sid = statement.get("Sid", "<no Sid>")
+        actions = _actions(statement)
+        equals = statement.get("Condition", {}).get("StringEquals", {})
+        boundary = equals.get("iam:PermissionsBoundary")
+        pinned = (
+            isinstance(boundary, str)
+            and f":policy{PIPELINE_PATH}" in boundary
+            and not any(c in boundary for c in "*?")
+        )
+        writes = [action for action in BOUNDED_ROLE_WRITES if _allows(actions, action)]
+        if writes:
+            bounded_roles.extend(str(r) for r in _as_list(statement.get("Resource", [])))
+        if not pinned:
+            found.extend(
+                f"{sid}: {action} without a StringEquals iam:PermissionsBoundary "
+                f"condition naming one boundary policy under {PIPELINE_PATH}"
+                for action in writes
+            )
+        if _allows(actions, "iam:DeleteRolePermissionsBoundary"):
+            found.append(f"{sid}: allows iam:DeleteRolePermissionsBoundary (a role sheds its cap)")
+        found.extend(
+            f"{sid}: allows {action} (a boundary policy could be rewritten)"
+            for action in POLICY_WRITES
+            if _allows(actions, action)
+        )
+    if bounded_roles:
+        denied = [
+            str(resource)
+            for statement in _statements(document)
+            if statement.get("Effect") == "Deny"
+            and "Condition" not in statement
+            and _allows(_actions(statement), "iam:DeleteRolePermissionsBoundary")
+            for resource in _as_list(statement.get("Resource", []))
+        ]
+        uncovered = [
+            r for r in dict.fromkeys(bounded_roles) if not any(fnmatchcase(r, d) for d in denied)
+        ]
+        if uncovered:
+            found.append(
+                f"no unconditional Deny of iam:DeleteRolePermissionsBoundary on {uncovered}"
+            )
+    return found
+
+
+def boundary_findings(document: dict[str, Any] | str) -> list[str]:
+    """An integration-role boundary allows dynamodb:Query/UpdateItem on table ARNs, nothing else."""
+    found: list[str] = []
+    for statement in _statements(document):
+        if statement.get("Effect") != "Allow":
+            continue  # a Deny in a boundary only narrows it
+        sid = statement.get("Sid", "<no Sid>")
+        if "NotAction" in statement or "NotResource" in statement:
+            found.append(f"{sid}: boundary uses NotAction/NotResource")
+        found.extend(
+            f"{sid}: boundary allows '{action}' (only dynamodb:Query and dynamodb:UpdateItem)"
+            for action in _actions(statement)
+            if action.lower() not in BOUNDARY_ACTIONS
+        )
+        found.extend(
+            f"{sid}: boundary resource '{resource}' is not a DynamoDB table ARN"
+            for resource in map(str, _as_list(statement.get("Resource", [])))
+            if not _TABLE_ARN.match(resource)
+        )
     return found

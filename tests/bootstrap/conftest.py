@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 import sys
 from pathlib import Path
 from typing import Any
@@ -24,7 +23,8 @@ for directory in (BOOTSTRAP, BOOTSTRAP / "guard"):
 
 
 class BootstrapMocks(DefaultMocks):
-    """Adds what the bootstrap reads: partition, IAM paths in role ARNs, provider and bucket."""
+    """Adds what the bootstrap reads: partition, IAM paths in role and policy ARNs, provider and
+    bucket (ARNs in the form IAM gives them, so tests can compare them with the policies)."""
 
     def new_resource(
         self, args: pulumi.runtime.MockResourceArgs
@@ -33,6 +33,9 @@ class BootstrapMocks(DefaultMocks):
         if args.typ == "aws:iam/role:Role":
             path = args.inputs.get("path", "/")
             state["arn"] = f"arn:aws:iam::{self.account_id}:role{path}{state['name']}"
+        elif args.typ == "aws:iam/policy:Policy":
+            path, name = args.inputs.get("path", "/"), args.inputs["name"]
+            state["arn"] = f"arn:aws:iam::{self.account_id}:policy{path}{name}"
         elif args.typ == "aws:iam/openIdConnectProvider:OpenIdConnectProvider":
             host = args.inputs["url"].removeprefix("https://")
             state["arn"] = f"arn:aws:iam::{self.account_id}:oidc-provider/{host}"
@@ -49,9 +52,15 @@ class BootstrapMocks(DefaultMocks):
         return super().call(args)
 
 
-def plan_bootstrap(tmp_path: Path, **config: Any) -> Plan:
-    """Run bootstrap/__main__.py for a throwaway stack whose file holds `config`."""
-    shutil.copy(BOOTSTRAP / "Pulumi.yaml", tmp_path / "Pulumi.yaml")
+def plan_bootstrap(
+    tmp_path: Path, *, defaults: dict[str, Any] | None = None, **config: Any
+) -> Plan:
+    """Run bootstrap/__main__.py for a throwaway stack whose file holds `config`; `defaults`
+    replaces declared defaults in the copy of Pulumi.yaml."""
+    project = yaml.safe_load((BOOTSTRAP / "Pulumi.yaml").read_text(encoding="utf-8"))
+    for key, value in (defaults or {}).items():
+        project["config"][key]["default"] = value
+    (tmp_path / "Pulumi.yaml").write_text(yaml.safe_dump(project))
     stack_config = {"aws:region": "eu-west-1", "githubRepository": REPOSITORY, **config}
     (tmp_path / "Pulumi.account.yaml").write_text(yaml.safe_dump({"config": stack_config}))
     return run_stack(

@@ -11,11 +11,29 @@ import pytest
 from checks import permission_findings, trust_findings
 from comments_bootstrap import documents
 from comments_bootstrap.access import PipelineAccessArgs
+from pack import PACK_NAME, POLICIES
+from pulumi_policy import EnforcementLevel
 
 from tests.bootstrap.conftest import ACCOUNT, REPOSITORY, plan_bootstrap
 from tooling.offline_runner import Plan, PlannedResource
+from tooling.policy_check import Pack, PolicySettings, analyze
 
 ENVIRONMENTS = ("dev", "staging", "prod")
+REGION = "eu-west-1"
+# The physical names a comments stack gives its resources (`comments-<stack>-...-<suffix>`).
+LIST_ONLY = "ListLogGroupsNeedsAllGroupsArn"  # logs:DescribeLogGroups, authorised on log-group:*
+
+
+def stack_arns(env: str) -> list[str]:
+    return [
+        f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/comments-{env}-table-1a2b3c4",
+        f"arn:aws:iam::{ACCOUNT}:role/comments-{env}-integration-role-1a2b3c4",
+        f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:comments-{env}-access-logs-1a2b3c4",
+    ]
+
+
+def boundary_arn(env: str) -> str:
+    return f"arn:aws:iam::{ACCOUNT}:policy/github-pipeline/comments-{env}-integration-boundary"
 
 
 def roles(plan: Plan) -> dict[str, PlannedResource]:
@@ -81,13 +99,19 @@ def test_role_policies_pass_the_guard(plan: Plan, kind: str) -> None:
 
 def test_deploy_policy_is_scoped_to_the_stacks_names(plan: Plan) -> None:
     policy = inline_policy(plan, "comments-deploy-dev")
-    region = "eu-west-1"
+    region = REGION
     assert statement(policy, "Tables")["Resource"] == [
-        f"arn:aws:dynamodb:{region}:{ACCOUNT}:table/comments-*"
+        f"arn:aws:dynamodb:{region}:{ACCOUNT}:table/comments-dev-*"
     ]
-    assert statement(policy, "IntegrationRoles")["Resource"] == [
-        f"arn:aws:iam::{ACCOUNT}:role/comments-*"
-    ]
+    for sid in (
+        "IntegrationRoleWritesRequireTheBoundary",
+        "IntegrationRoleWritesCappedByTheBoundary",
+        "ReadIntegrationRoles",
+        "PassIntegrationRoleToApiGatewayOnly",
+    ):
+        assert statement(policy, sid)["Resource"] == [
+            f"arn:aws:iam::{ACCOUNT}:role/comments-dev-*"
+        ], sid
     assert statement(policy, "PassIntegrationRoleToApiGatewayOnly")["Condition"] == {
         "StringEquals": {"iam:PassedToService": "apigateway.amazonaws.com"}
     }
@@ -98,22 +122,121 @@ def test_deploy_policy_is_scoped_to_the_stacks_names(plan: Plan) -> None:
     ]
 
 
-def test_deploy_roles_cannot_touch_the_pipelines_own_roles(plan: Plan) -> None:
-    """The stacks' `role/comments-*` grant must not reach the roles the bootstrap made."""
-    policy = inline_policy(plan, "comments-deploy-prod")
-    iam_patterns = [
+def allowed_patterns(document: dict[str, Any]) -> list[str]:
+    return [
         pattern
-        for s in policy["Statement"]
+        for s in document["Statement"]
+        if s["Effect"] == "Allow"
         for pattern in s["Resource"]
-        if pattern.startswith("arn:aws:iam::")
     ]
-    for role in roles(plan).values():
-        arn = role.state["arn"]
-        assert not any(fnmatch.fnmatchcase(arn, p) for p in iam_patterns), role.urn
+
+
+def test_deploy_roles_cannot_touch_the_pipelines_own_roles_or_boundaries(plan: Plan) -> None:
+    """The stacks' `role/comments-<env>-*` grant must not reach what the bootstrap made."""
+    own = [r.state["arn"] for r in roles(plan).values()]
+    own += [p.state["arn"] for p in plan.of_type("aws:iam/policy:Policy")]
+    assert len(own) == 3 * 2 + 1 + 3
+    for env in ENVIRONMENTS:
+        patterns = allowed_patterns(inline_policy(plan, f"comments-deploy-{env}"))
+        for arn in own:
+            assert not any(fnmatch.fnmatchcase(arn, p) for p in patterns), (env, arn)
+
+
+@pytest.mark.parametrize("env", ENVIRONMENTS)
+def test_each_environments_roles_reach_only_its_own_names(plan: Plan, env: str) -> None:
+    """Even in one shared account, an environment's roles cannot touch another's table, role
+    or log group (REST APIs excepted: their ARNs carry no name)."""
+    for kind in ("deploy", "preview"):
+        policy = inline_policy(plan, f"comments-{kind}-{env}")
+        patterns = [
+            pattern
+            for s in policy["Statement"]
+            if s["Effect"] == "Allow" and s.get("Sid") != LIST_ONLY
+            for pattern in s["Resource"]
+        ]
+        for arn in stack_arns(env):
+            assert any(fnmatch.fnmatchcase(arn, p) for p in patterns), (kind, arn)
+        for other in set(ENVIRONMENTS) - {env}:
+            for arn in stack_arns(other):
+                assert not any(fnmatch.fnmatchcase(arn, p) for p in patterns), (kind, arn)
+
+
+@pytest.mark.parametrize("env", ENVIRONMENTS)
+def test_deploy_role_creates_roles_only_with_its_own_boundary(plan: Plan, env: str) -> None:
+    (boundary,) = [
+        p
+        for p in plan.of_type("aws:iam/policy:Policy")
+        if p.name == f"comments-{env}-integration-boundary"
+    ]
+    assert (
+        boundary.state["arn"] == boundary_arn(env) == plan.outputs["integrationBoundaryArns"][env]
+    )
+    policy = inline_policy(plan, f"comments-deploy-{env}")
+    bounded = statement(policy, "IntegrationRoleWritesRequireTheBoundary")
+    assert "iam:CreateRole" in bounded["Action"]
+    assert "iam:PutRolePolicy" in bounded["Action"]
+    assert bounded["Condition"] == {"StringEquals": {"iam:PermissionsBoundary": boundary_arn(env)}}
+    assert statement(policy, "NoBoundaryButThisEnvironments")["Condition"] == {
+        "StringNotEquals": {"iam:PermissionsBoundary": boundary_arn(env)}
+    }
+    never = statement(policy, "NeverRemoveABoundary")
+    assert never["Effect"] == "Deny"
+    assert never["Action"] == ["iam:DeleteRolePermissionsBoundary"]
+    # Role writes on any other statement could bypass the boundary.
+    writes = {"iam:CreateRole", "iam:PutRolePolicy", "iam:AttachRolePolicy"}
+    for s in policy["Statement"]:
+        if s["Effect"] == "Allow" and s is not bounded:
+            assert not writes & set(s["Action"]), s["Sid"]
+
+
+@pytest.mark.parametrize("env", ENVIRONMENTS)
+def test_boundary_allows_the_two_integration_calls_on_its_tables(plan: Plan, env: str) -> None:
+    (boundary,) = [
+        p
+        for p in plan.of_type("aws:iam/policy:Policy")
+        if p.name == f"comments-{env}-integration-boundary"
+    ]
+    assert boundary.inputs["path"] == "/github-pipeline/"
+    (only,) = json.loads(boundary.inputs["policy"])["Statement"]
+    assert only["Effect"] == "Allow"
+    assert only["Action"] == ["dynamodb:Query", "dynamodb:UpdateItem"]
+    assert only["Resource"] == [f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/comments-{env}-*"]
+
+
+def guard_findings(plan: Plan) -> list[str]:
+    settings = {p.name: PolicySettings(EnforcementLevel.MANDATORY, {}) for p in POLICIES}
+    pack = Pack(PACK_NAME, EnforcementLevel.MANDATORY, POLICIES)
+    return [f.line() for f in analyze(plan, pack, settings)]
+
+
+def test_the_guard_pack_passes_the_planned_program(plan: Plan) -> None:
+    assert guard_findings(plan) == []
+
+
+def test_the_guard_pack_fails_a_deploy_role_without_the_boundary_condition(plan: Plan) -> None:
+    (deploy,) = [r for r in plan.resources if r.name == "comments-deploy-dev-access"]
+    document = json.loads(deploy.inputs["policy"])
+    statement(document, "IntegrationRoleWritesRequireTheBoundary").pop("Condition")
+    deploy.inputs["policy"] = json.dumps(document)
+    findings = guard_findings(plan)
+    assert findings, "the pack accepted a deploy role that creates unbounded roles"
+    assert all("role-writes-carry-boundary" in f and deploy.urn in f for f in findings)
+    assert any(
+        "iam:CreateRole without a StringEquals iam:PermissionsBoundary" in f for f in findings
+    )
+
+
+def test_config_defaults_come_from_pulumi_yaml(tmp_path: Path) -> None:
+    plan = plan_bootstrap(tmp_path, defaults={"resourcePrefix": "svc-", "environments": ["qa"]})
+    assert set(plan.outputs["deployRoleArns"]) == {"qa"}
+    policy = inline_policy(plan, "comments-deploy-qa")
+    assert statement(policy, "Tables")["Resource"] == [
+        f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/svc-qa-*"
+    ]
 
 
 def test_state_access_is_per_stack(plan: Plan) -> None:
-    bucket = f"comments-pulumi-state-{ACCOUNT}-eu-west-1"
+    bucket = f"comments-pulumi-state-{ACCOUNT}-{REGION}"
     deploy = statement(inline_policy(plan, "comments-deploy-staging"), "StateOfThisStack")
     assert deploy["Action"] == ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"]
     assert f"arn:aws:s3:::{bucket}/.pulumi/stacks/comments/staging.json*" in deploy["Resource"]
@@ -183,12 +306,26 @@ def test_existing_oidc_provider_is_reused(tmp_path: Path) -> None:
         ({"github_repository": "org/*"}, "githubRepository='org/*'"),
         ({"environments": []}, "environments=[]"),
         ({"environments": ["dev", "dev"]}, "environments=['dev', 'dev']"),
+        ({"environments": ["dev*"]}, "environment 'dev*': a stack name"),
+        (
+            {"environments": ["dev", "dev-eu"]},
+            "environment 'dev': its deploy role's `dev-*` names would cover ['dev-eu']",
+        ),
         ({"resource_prefix": "*"}, "resourcePrefix='*'"),
         ({"resource_prefix": "github-"}, "resourcePrefix='github-' would cover"),
     ],
 )
 def test_invalid_settings_fail_early(kwargs: dict[str, Any], message: str) -> None:
-    settings: dict[str, Any] = {"github_repository": REPOSITORY, "environments": ["dev"], **kwargs}
+    settings: dict[str, Any] = {
+        "github_repository": REPOSITORY,
+        "environments": ["dev"],
+        "resource_prefix": "comments-",
+        "stack_project": "comments",
+        "oidc_provider_arn": "",
+        "create_state_bucket": True,
+        "manage_apigateway_account": True,
+        **kwargs,
+    }
     with pytest.raises(ValueError, match=message.replace("[", r"\[").replace("*", r"\*")):
         PipelineAccessArgs(**settings)
 

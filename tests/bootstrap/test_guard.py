@@ -5,9 +5,10 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+import checks
 import comments_bootstrap.documents as documents
 import pytest
-from checks import permission_findings, trust_findings
+from checks import boundary_findings, permission_findings, role_write_findings, trust_findings
 
 PROVIDER = "arn:aws:iam::111122223333:oidc-provider/token.actions.githubusercontent.com"
 SCOPE = documents.Scope(
@@ -21,8 +22,21 @@ def good_trust() -> dict[str, Any]:
 
 def test_happy_path_has_no_findings() -> None:
     assert trust_findings(good_trust()) == []
-    assert permission_findings(documents.deploy_policy(SCOPE)) == []
-    assert permission_findings(documents.preview_policy(SCOPE)) == []
+    for document in (
+        documents.deploy_policy(SCOPE),
+        documents.preview_policy(SCOPE),
+        documents.boundary_policy(SCOPE),
+    ):
+        assert permission_findings(document) == []
+        assert role_write_findings(document) == []
+    assert boundary_findings(documents.boundary_policy(SCOPE)) == []
+
+
+def test_the_guard_and_the_program_agree_on_the_names_they_both_define() -> None:
+    """The pack cannot import the program's package (see checks.py), so the copies are pinned."""
+    assert checks.GITHUB_OIDC_HOST == documents.GITHUB_OIDC_HOST
+    assert checks.PIPELINE_PATH == documents.PIPELINE_PATH
+    assert {a.lower() for a in documents.BOUNDARY_ACTIONS} == checks.BOUNDARY_ACTIONS
 
 
 def _condition(doc: dict[str, Any]) -> dict[str, Any]:
@@ -81,3 +95,146 @@ def test_rules_read_json_strings_as_the_engine_passes_them() -> None:
     import json
 
     assert trust_findings(json.dumps(good_trust())) == []
+
+
+def _sid(doc: dict[str, Any], sid: str) -> dict[str, Any]:
+    (found,) = [s for s in doc["Statement"] if s.get("Sid") == sid]
+    assert isinstance(found, dict)
+    return found
+
+
+def _bounded(doc: dict[str, Any]) -> dict[str, Any]:
+    return _sid(doc, "IntegrationRoleWritesRequireTheBoundary")
+
+
+def _allow(doc: dict[str, Any], actions: list[str], resource: str) -> None:
+    doc["Statement"].append(
+        {"Sid": "Added", "Effect": "Allow", "Action": actions, "Resource": [resource]}
+    )
+
+
+ROLES = "arn:aws:iam::111122223333:role/comments-dev-*"
+BOUNDARIES = "arn:aws:iam::111122223333:policy/github-pipeline/*"
+BOUNDARY_CONDITION = "IntegrationRoleWritesRequireTheBoundary: iam:CreateRole without a StringEquals iam:PermissionsBoundary condition naming one boundary policy under /github-pipeline/"
+
+
+@pytest.mark.parametrize(
+    ("mutate", "expected"),
+    [
+        pytest.param(lambda d: _bounded(d).pop("Condition"), BOUNDARY_CONDITION, id="no-condition"),
+        pytest.param(
+            lambda d: _bounded(d).update(
+                Condition={"StringLike": _bounded(d)["Condition"]["StringEquals"]}
+            ),
+            BOUNDARY_CONDITION,
+            id="string-like",
+        ),
+        pytest.param(
+            lambda d: _bounded(d)["Condition"]["StringEquals"].update(
+                {"iam:PermissionsBoundary": BOUNDARIES}
+            ),
+            BOUNDARY_CONDITION,
+            id="wildcard-boundary",
+        ),
+        pytest.param(
+            lambda d: _bounded(d)["Condition"]["StringEquals"].update(
+                {"iam:PermissionsBoundary": "arn:aws:iam::aws:policy/AdministratorAccess"}
+            ),
+            BOUNDARY_CONDITION,
+            id="boundary-outside-pipeline-path",
+        ),
+        pytest.param(
+            lambda d: _allow(d, ["iam:AttachRolePolicy"], ROLES),
+            "Added: iam:AttachRolePolicy without a StringEquals iam:PermissionsBoundary",
+            id="attach-unbounded",
+        ),
+        pytest.param(
+            lambda d: _allow(d, ["iam:Put*"], ROLES),
+            "Added: iam:PutRolePolicy without a StringEquals iam:PermissionsBoundary",
+            id="wildcard-put-unbounded",
+        ),
+        pytest.param(
+            lambda d: _allow(d, ["iam:DeleteRolePermissionsBoundary"], ROLES),
+            "Added: allows iam:DeleteRolePermissionsBoundary",
+            id="allow-delete-boundary",
+        ),
+        pytest.param(
+            lambda d: d["Statement"].remove(_sid(d, "NeverRemoveABoundary")),
+            f"no unconditional Deny of iam:DeleteRolePermissionsBoundary on ['{ROLES}']",
+            id="no-deny-of-delete-boundary",
+        ),
+        pytest.param(
+            lambda d: _sid(d, "NeverRemoveABoundary").update(
+                Condition={"StringEquals": {"aws:RequestedRegion": "eu-west-1"}}
+            ),
+            "no unconditional Deny of iam:DeleteRolePermissionsBoundary",
+            id="conditional-deny-of-delete-boundary",
+        ),
+        pytest.param(
+            lambda d: _allow(d, ["iam:CreatePolicyVersion"], BOUNDARIES),
+            "Added: allows iam:CreatePolicyVersion (a boundary policy could be rewritten)",
+            id="rewrite-boundary",
+        ),
+        pytest.param(
+            lambda d: _allow(d, ["iam:SetDefault*"], BOUNDARIES),
+            "Added: allows iam:SetDefaultPolicyVersion",
+            id="roll-back-boundary",
+        ),
+    ],
+)
+def test_role_write_rule_catches(mutate: Any, expected: str) -> None:
+    doc = copy.deepcopy(documents.deploy_policy(SCOPE))
+    mutate(doc)
+    findings = role_write_findings(doc)
+    assert any(expected in f for f in findings), findings
+
+
+TABLES = "arn:aws:dynamodb:eu-west-1:111122223333:table/comments-dev-*"
+
+
+@pytest.mark.parametrize(
+    ("mutate", "expected"),
+    [
+        pytest.param(
+            lambda s: s.update(Action=["dynamodb:*"]),
+            "boundary allows 'dynamodb:*' (only dynamodb:Query and dynamodb:UpdateItem)",
+            id="dynamodb-star",
+        ),
+        pytest.param(
+            lambda s: s["Action"].append("dynamodb:Scan"),
+            "boundary allows 'dynamodb:Scan'",
+            id="extra-action",
+        ),
+        pytest.param(
+            lambda s: s["Action"].append("iam:PassRole"),
+            "boundary allows 'iam:PassRole'",
+            id="other-service",
+        ),
+        pytest.param(
+            lambda s: s.update(Resource="*"),
+            "boundary resource '*' is not a DynamoDB table ARN",
+            id="any-resource",
+        ),
+        pytest.param(
+            lambda s: s.update(Resource=["arn:aws:dynamodb:eu-west-1:111122223333:table/*"]),
+            "is not a DynamoDB table ARN",
+            id="every-table",
+        ),
+        pytest.param(
+            lambda s: s.update(Resource=[TABLES.replace("111122223333", "*")]),
+            "is not a DynamoDB table ARN",
+            id="any-account",
+        ),
+        pytest.param(
+            lambda s: s.update(NotAction=s.pop("Action")),
+            "boundary uses NotAction/NotResource",
+            id="not-action",
+        ),
+    ],
+)
+def test_boundary_rule_catches(mutate: Any, expected: str) -> None:
+    doc = copy.deepcopy(documents.boundary_policy(SCOPE))
+    assert doc["Statement"][0]["Resource"] == [TABLES]
+    mutate(doc["Statement"][0])
+    findings = boundary_findings(doc)
+    assert any(expected in f for f in findings), findings
