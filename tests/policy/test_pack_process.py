@@ -7,50 +7,22 @@ the prod config, reconciled as the CLI does), Analyze of one resource, and Analy
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
-import grpc
 import pytest
 from google.protobuf import empty_pb2, struct_pb2
 from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc
 
 from tests.policy.builders import PACK, Stack, prod_settings
+from tests.policy_pack_process import served_pack
 from tooling.policy_check import POLICY_DIR
-
-# What PulumiPolicy.yaml's `virtualenv: ../.venv` resolves to; the test's own interpreter otherwise.
-PACK_PYTHON = POLICY_DIR.parent / ".venv" / "bin" / "python"
 
 
 @pytest.fixture(scope="module")
 def analyzer() -> Iterator[analyzer_pb2_grpc.AnalyzerStub]:
-    python = str(PACK_PYTHON if PACK_PYTHON.exists() else Path(sys.executable))
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}  # only what the CLI gives it
-    process = subprocess.Popen(
-        [python, "-u", str(POLICY_DIR), "127.0.0.1:1"],
-        cwd=POLICY_DIR,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        env=env,
-    )
-    try:
-        assert process.stdout is not None
-        announced = process.stdout.readline().decode().strip()
-        if not announced.isdigit():
-            process.terminate()
-            _, stderr = process.communicate(timeout=30)
-            pytest.fail(f"the pack announced no port ({announced!r}): {stderr.decode()}")
-        channel = grpc.insecure_channel(f"127.0.0.1:{announced}")
-        grpc.channel_ready_future(channel).result(timeout=30)
-        yield analyzer_pb2_grpc.AnalyzerStub(channel)
-        channel.close()
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
+    with served_pack(POLICY_DIR) as stub:
+        yield stub
 
 
 def struct(value: dict[str, Any]) -> struct_pb2.Struct:
