@@ -157,3 +157,41 @@ def test_a_preview_starts_nothing(tmp_path: Path) -> None:
     assert result.stdout.count("would be created") == 8
     assert result.stdout.endswith("a deploy would start it and create 8\n")
     assert not (tmp_path / "moto.json").exists()
+
+
+def test_the_data_plane_serves_what_a_pulumi_checkpoint_describes(
+    local_env: dict[str, str], tmp_path: Path
+) -> None:
+    """The real-engine path: `pulumi stack export` of the stack becomes the data plane's state."""
+    state_dir = Path(local_env["COMMENTS_LOCAL_DIR"])
+    record = json.loads((state_dir / "stacks" / "local.json").read_text())
+    served_before = json.loads((state_dir / "gateway-state.json").read_text())
+    # The shape `pulumi stack export` writes: no deployment snapshot of our own, only the engine's.
+    checkpoint = {
+        "version": 3,
+        "deployment": {
+            "resources": [
+                {
+                    "urn": f"urn:pulumi:local::comments::{r['type']}::{r['name']}",
+                    "custom": True,
+                    "type": r["type"],
+                    "id": r["id"],
+                    "inputs": r["inputs"],
+                    "outputs": {k: v for k, v in r["state"].items() if k != "definition"},
+                }
+                for r in record["resources"].values()
+            ]
+        },
+    }
+    export = tmp_path / "local-state.json"
+    export.write_text(json.dumps(checkpoint))
+
+    result = run_emulator(local_env, "gateway-from-state", str(export))
+    assert result.returncode == 0, result.stderr
+    assert json.loads((state_dir / "gateway-state.json").read_text()) == served_before
+    (url,) = result.stdout.split()
+    assert url == outputs(local_env)["url"]
+    assert requests.get(url + "/comments", params={"slug": "/e2e/empty"}, timeout=10).json() == {
+        "items": [],
+        "next": None,
+    }
