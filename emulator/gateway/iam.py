@@ -152,37 +152,30 @@ _KNOWN_KEYS = {
 }
 
 
+def _element_matches(
+    statement: dict[str, Any], element: str, value: str, *, ignore_case: bool
+) -> bool:
+    """`element` (Action or Resource) lists the value, or `Not<element>` leaves it out; a
+    statement with neither applies to nothing."""
+    if element in statement:
+        patterns, wanted = statement[element], True
+    elif f"Not{element}" in statement:
+        patterns, wanted = statement[f"Not{element}"], False
+    else:
+        return False
+    listed = any(wildcard_match(str(p), value, ignore_case=ignore_case) for p in _as_list(patterns))
+    return listed is wanted
+
+
 def _statement_applies(
     statement: dict[str, Any], action: str, resource: str | None, context: dict[str, str]
 ) -> bool:
-    if "Action" in statement:
-        if not any(
-            wildcard_match(str(a), action, ignore_case=True) for a in _as_list(statement["Action"])
-        ):
-            return False
-    elif "NotAction" in statement:
-        if any(
-            wildcard_match(str(a), action, ignore_case=True)
-            for a in _as_list(statement["NotAction"])
-        ):
-            return False
-    else:
+    if not _element_matches(statement, "Action", action, ignore_case=True):
         return False
-    if resource is not None:
-        if "Resource" in statement:
-            if not any(
-                wildcard_match(str(r), resource, ignore_case=False)
-                for r in _as_list(statement["Resource"])
-            ):
-                return False
-        elif "NotResource" in statement:
-            if any(
-                wildcard_match(str(r), resource, ignore_case=False)
-                for r in _as_list(statement["NotResource"])
-            ):
-                return False
-        else:
-            return False
+    if resource is not None and not _element_matches(
+        statement, "Resource", resource, ignore_case=False
+    ):
+        return False
     if "Condition" in statement:
         try:
             return _condition_matches(statement["Condition"], context)
