@@ -23,8 +23,8 @@ import importlib
 import inspect
 import json
 import sys
-from collections.abc import Awaitable, Mapping
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
 from typing import Any, cast
@@ -46,12 +46,15 @@ from pulumi_policy.policy import _NotApplicableError  # what args.not_applicable
 from pulumi_policy.proxy import UnknownValueError, unknown_checking_proxy
 
 from tooling.offline_runner import (
+    MOCK_ACCOUNT_ID,
     REPO_ROOT,
+    DefaultMocks,
     Plan,
     PlannedResource,
     StackConfigError,
     available_stacks,
     load_project,
+    load_stack_config,
     run_command,
     run_stack,
 )
@@ -69,6 +72,8 @@ class Pack:
     name: str
     default_level: EnforcementLevel
     policies: list[Policy]
+    # policy name -> config errors its schema cannot express (e.g. a type pulumi_aws lacks)
+    config_checks: Mapping[str, Callable[[dict[str, Any]], list[str]]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -105,6 +110,10 @@ def load_pack(policy_dir: Path = POLICY_DIR) -> Pack:
         name=cast(str, module.PACK_NAME),
         default_level=cast(EnforcementLevel, module.DEFAULT_ENFORCEMENT),
         policies=cast(list[Policy], module.POLICIES),
+        config_checks=cast(
+            Mapping[str, Callable[[dict[str, Any]], list[str]]],
+            getattr(module, "CONFIG_CHECKS", {}),
+        ),
     )
 
 
@@ -190,8 +199,14 @@ def load_policy_config(path: Path, pack: Pack) -> dict[str, PolicySettings]:
             "additionalProperties": False,
         }
         validator = jsonschema.Draft7Validator(json_schema)
-        for error in validator.iter_errors(result[policy.name].properties):
-            errors.append(f"{policy.name}: {error.message}")
+        schema_errors = [
+            f"{policy.name}: {error.message}"
+            for error in validator.iter_errors(result[policy.name].properties)
+        ]
+        errors += schema_errors
+        check = pack.config_checks.get(policy.name)
+        if check is not None and not schema_errors:
+            errors += check(result[policy.name].properties)
     if errors:
         raise PolicyConfigError(f"{path}: invalid policy config:\n  " + "\n  ".join(errors))
     return result
@@ -336,12 +351,28 @@ def analyze(plan: Plan, pack: Pack, settings: Mapping[str, PolicySettings]) -> l
 # -- command line ----------------------------------------------------------------------------------
 
 
+def stack_mocks(stack: str, root: Path, overrides: Mapping[str, Any] | None) -> DefaultMocks:
+    """Mocks that answer as the stack's own account and region.
+
+    The AWS provider refuses credentials of any account but `aws:allowedAccountIds`, so on AWS the
+    caller identity the program reads (and puts into its trust policy) is the pinned account.
+    """
+    config = load_stack_config(stack, load_project(root), overrides)
+    try:
+        pinned = json.loads(config.get("aws:allowedAccountIds", "[]"))
+    except json.JSONDecodeError:
+        pinned = []
+    account = pinned[0] if isinstance(pinned, list) and len(pinned) == 1 else MOCK_ACCOUNT_ID
+    return DefaultMocks(region=config.get("aws:region", "us-east-1"), account_id=str(account))
+
+
 def check_stack(
     stack: str,
     *,
     root: Path = REPO_ROOT,
     program_dir: Path | None = None,
     config_path: Path | None = None,
+    config_overrides: Mapping[str, Any] | None = None,
     preview: bool = False,
     out: Any = None,
 ) -> int:
@@ -349,7 +380,14 @@ def check_stack(
     out = out or sys.stdout
     pack = load_pack()
     try:
-        plan = run_stack(stack, root=root, program_dir=program_dir, preview=preview)
+        plan = run_stack(
+            stack,
+            stack_mocks(stack, root, config_overrides),
+            root=root,
+            program_dir=program_dir,
+            config_overrides=config_overrides,
+            preview=preview,
+        )
         settings = load_policy_config(
             config_path or root / "policy" / "config" / f"{stack}.json", pack
         )

@@ -31,6 +31,7 @@ from comments_policy.common import (
     as_list,
     config_number,
     fmt,
+    integration_writes,
     integrations,
     label,
     mapping,
@@ -75,10 +76,17 @@ def _throttling(args: ResourceValidationArgs, report: ReportViolation) -> None:
         return
     say = reporter(report, THROTTLING, label(args.resource_type, args.name))
 
-    def within(value: Any, what: str, cap_key: str) -> None:
+    def within(value: Any, what: str, cap_key: str, unset_is_off: bool = False) -> None:
         limit = number(value)
+        if limit is None and unset_is_off:
+            # The provider sends an unset MethodSettings limit as -1: throttling off for that path.
+            say(
+                f"leaves {what} unset, which the provider sends as -1 (throttling off); "
+                f"set it at most {fmt(caps[cap_key])}"
+            )
+            return
         if limit is None:
-            return  # unset: inherits; apigateway-stage-throttled requires the stage-wide limit
+            return  # a usage plan without a limit adds none; the stage's limits still apply
         if limit < 0:
             say(f"turns throttling off ({what} {fmt(limit)}); set it at most {fmt(caps[cap_key])}")
         elif limit > caps[cap_key]:
@@ -88,8 +96,8 @@ def _throttling(args: ResourceValidationArgs, report: ReportViolation) -> None:
 
     if args.resource_type == METHOD_SETTINGS:
         settings = mapping(args.props.get("settings"))
-        within(settings.get("throttlingRateLimit"), "throttlingRateLimit", _RATE)
-        within(settings.get("throttlingBurstLimit"), "throttlingBurstLimit", _BURST)
+        within(settings.get("throttlingRateLimit"), "throttlingRateLimit", _RATE, True)
+        within(settings.get("throttlingBurstLimit"), "throttlingBurstLimit", _BURST, True)
         return
     throttle = mapping(args.props.get("throttleSettings"))
     within(throttle.get("rateLimit"), "throttleSettings.rateLimit", _RATE)
@@ -145,6 +153,7 @@ def _body_schemas(operation: Mapping[str, Any]) -> list[Mapping[str, Any]]:
 
 
 def _write_validation(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    """Routes that write need validation, whatever their verb: a GET that calls UpdateItem writes."""
     say = reporter(report, WRITE_VALIDATION, label(args.resource_type, args.name))
     if args.resource_type == METHOD:
         method = str(args.props.get("httpMethod", "")).lower()
@@ -172,30 +181,46 @@ def _write_validation(args: ResourceValidationArgs, report: ReportViolation) -> 
         f"#/definitions/{name}" for name in mapping(document.get("definitions"))
     }
     for path, method, operation in operations(document):
-        if method not in WRITE_METHODS:
-            continue
+        integration = mapping(operation.get("x-amazon-apigateway-integration"))
+        writes = integration_writes(integration) if integration else None
+        if method not in WRITE_METHODS and writes is None:
+            continue  # a read: nothing it is sent can change the table
         where = f"{method.upper()} {path}"
+        what = f" (the integration calls {writes})" if writes else ""
+        schemas = _body_schemas(operation)
+        # A body is validated against a model; a route without one must have its parameters required.
+        by_body = method in BODY_METHODS or bool(schemas)
         name = operation.get("x-amazon-apigateway-request-validator", default)
         if not isinstance(name, str) or not name:
             say(
-                f"{where} writes without a request validator (x-amazon-apigateway-request-validator)"
+                f"{where} writes{what} without a request validator "
+                "(x-amazon-apigateway-request-validator)"
             )
         elif name not in validators:
             say(f"{where} uses request validator '{name}', which the API does not define")
-        elif (
-            method in BODY_METHODS
-            and mapping(validators[name]).get("validateRequestBody") is not True
+        elif by_body and mapping(validators[name]).get("validateRequestBody") is not True:
+            say(
+                f"{where} writes{what} with request validator '{name}', which does not validate the body"
+            )
+        elif not by_body and mapping(validators[name]).get("validateRequestParameters") is not True:
+            say(
+                f"{where} writes{what} from request parameters with request validator '{name}', "
+                "which does not validate parameters"
+            )
+        if by_body:
+            if not schemas:
+                say(f"{where} writes{what} without a request body model (requestBody schema)")
+            for schema in schemas:
+                ref = schema.get("$ref")
+                if isinstance(ref, str) and ref not in models:
+                    say(f"{where} refers to model '{ref}', which the API does not define")
+        elif not any(
+            mapping(p).get("required") is True for p in as_list(operation.get("parameters"))
         ):
-            say(f"{where} uses request validator '{name}', which does not validate the body")
-        if method not in BODY_METHODS:
-            continue
-        schemas = _body_schemas(operation)
-        if not schemas:
-            say(f"{where} has no request body model (requestBody schema)")
-        for schema in schemas:
-            ref = schema.get("$ref")
-            if isinstance(ref, str) and ref not in models:
-                say(f"{where} refers to model '{ref}', which the API does not define")
+            say(
+                f"{where} writes{what} from request parameters but requires none; declare the "
+                "parameters it uses with required: true"
+            )
 
 
 def _credentials(args: ResourceValidationArgs, report: ReportViolation) -> None:

@@ -27,7 +27,9 @@ ROLE_POLICY_ATTACHMENTS_EXCLUSIVE = (
 )
 TABLE = "aws:dynamodb/table:Table"
 GLOBAL_SECONDARY_INDEX = "aws:dynamodb/globalSecondaryIndex:GlobalSecondaryIndex"
+TABLE_REPLICA = "aws:dynamodb/tableReplica:TableReplica"
 SCALING_TARGET = "aws:appautoscaling/target:Target"
+SCHEDULED_ACTION = "aws:appautoscaling/scheduledAction:ScheduledAction"
 REST_API = "aws:apigateway/restApi:RestApi"
 STAGE = "aws:apigateway/stage:Stage"
 METHOD_SETTINGS = "aws:apigateway/methodSettings:MethodSettings"
@@ -41,6 +43,10 @@ GATEWAY_RESPONSE = "aws:apigateway/response:Response"
 # A table ARN names one table: no wildcard, no /index/ or /stream/ suffix.
 TABLE_ARN = re.compile(
     r"^arn:aws[a-z-]*:dynamodb:[a-z0-9-]+:[0-9]{12}:table/[A-Za-z0-9_.-]{3,255}$"
+)
+# An API's source ARN: partition, region, account and API id literal; only the rest may be a pattern.
+EXECUTE_API_ARN = re.compile(
+    r"^arn:aws[a-z-]*:execute-api:[a-z0-9-]+:(?P<account>[0-9]{12}):(?P<api>[a-z0-9]+)(/.*)?$"
 )
 ROLE_ARN = re.compile(r"^arn:aws[a-z-]*:iam::[0-9]{12}:role/[A-Za-z0-9+=,.@_/-]+$")
 
@@ -206,6 +212,43 @@ def attached_policy_arns(resource_type: str, props: Mapping[str, Any]) -> list[t
 
 WRITE_METHODS = ("post", "put", "patch", "delete", "x-amazon-apigateway-any-method")
 BODY_METHODS = ("post", "put", "patch", "x-amazon-apigateway-any-method")
+
+# An AWS service integration's uri: arn:aws:apigateway:<region>:<service>:action/<Action> or path/...
+AWS_INTEGRATION_URI = re.compile(
+    r"^arn:aws[a-z-]*:apigateway:[a-z0-9-]+:(?P<service>[a-z0-9.-]+):"
+    r"(?:action/(?P<action>[A-Za-z0-9]+)|path/.*)$"
+)
+# DynamoDB actions that only read: an allow-list, so any other action counts as a write.
+DYNAMODB_READ_ACTIONS = frozenset(
+    {"GetItem", "BatchGetItem", "Query", "Scan", "TransactGetItems", "DescribeTable"}
+)
+_READ_VERBS = ("GET", "HEAD", "OPTIONS")
+
+
+def integration_writes(integration: Mapping[str, Any]) -> str | None:
+    """What an integration changes, decided by what it calls; None when it only reads.
+
+    A DynamoDB action outside DYNAMODB_READ_ACTIONS writes; so does any other AWS action, a
+    path-style AWS call or HTTP backend request other than GET/HEAD/OPTIONS, and any integration
+    type this function does not know. Only `mock` never reaches a backend.
+    """
+    kind = str(integration.get("type", "")).lower()
+    verb = str(integration.get("httpMethod", "")).upper()
+    if kind == "mock":
+        return None
+    if kind in ("aws", "aws_proxy"):
+        match = AWS_INTEGRATION_URI.match(str(integration.get("uri", "")))
+        if match is None:
+            return f"an AWS integration with uri {integration.get('uri')!r}"
+        service, action = match.group("service"), match.group("action")
+        if action is not None:
+            if service == "dynamodb" and action in DYNAMODB_READ_ACTIONS:
+                return None
+            return f"{service}:{action}"
+        return None if verb in _READ_VERBS else f"{verb or 'a request'} to {service}"
+    if kind in ("http", "http_proxy"):
+        return None if verb in _READ_VERBS else f"{verb or 'a request'} to an HTTP backend"
+    return f"a '{kind}' integration"
 
 
 def api_document(props: Mapping[str, Any]) -> tuple[Mapping[str, Any] | None, str | None]:

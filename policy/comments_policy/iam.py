@@ -14,6 +14,7 @@ from pulumi_policy import (
 )
 
 from comments_policy.common import (
+    EXECUTE_API_ARN,
     ROLE,
     TABLE_ARN,
     ConfigMissing,
@@ -38,7 +39,9 @@ TRUSTED_SERVICE = "apigateway.amazonaws.com"
 # Condition keys that stop another account's API from using this role (the confused deputy).
 _DEPUTY_KEYS = ("aws:sourceaccount", "aws:sourcearn")
 _ACCOUNT_ID = re.compile(r"^[0-9]{12}$")
-_ARN_WITH_ACCOUNT = re.compile(r"^arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:[0-9]{12}:")
+# Positive operators only; the account part of an ARN may never be a wildcard (see EXECUTE_API_ARN).
+_POSITIVE_OPERATORS = frozenset({"stringequals", "stringlike", "arnequals", "arnlike"})
+ACCOUNT_ID = "accountId"
 _AWS_MANAGED = re.compile(r"^arn:aws[a-z-]*:iam::aws:policy/")
 _ADMIN_POLICY_NAMES = frozenset({"AdministratorAccess", "PowerUserAccess", "IAMFullAccess"})
 
@@ -114,24 +117,96 @@ def _principals(principal: Any) -> list[tuple[str, Any]]:
     return [("*", principal)] if principal is not None else []
 
 
-def _deputy_guarded(condition: Mapping[str, Any]) -> bool:
-    """True when an unconditional aws:SourceAccount / aws:SourceArn test pins this account."""
+def _condition_problems(condition: Mapping[str, Any], account: str) -> tuple[list[str], bool]:
+    """What is wrong with a trust statement's Condition, and whether it pins this account.
+
+    Only positive operators on aws:SourceAccount / aws:SourceArn, each with exactly one value
+    naming this stack's account, count. Negated, IfExists and set operators are refused rather
+    than weighed: a condition that can pass without the key, or for another account, guards nothing.
+    """
+    problems: list[str] = []
+    guarded = False
     for operator, tests in condition.items():
-        if str(operator).endswith("IfExists"):
-            continue  # passes when the key is absent, so it guards nothing
-        for key, values in mapping(tests).items():
+        op = str(operator)
+        if op.lower() not in _POSITIVE_OPERATORS:
+            problems.append(
+                f"uses the condition operator '{op}'; a trust condition takes only "
+                "StringEquals, StringLike, ArnEquals or ArnLike (no negation, no IfExists, "
+                "no ForAnyValue/ForAllValues)"
+            )
+            continue
+        for key, raw in mapping(tests).items():
             key_lower = str(key).lower()
             if key_lower not in _DEPUTY_KEYS:
+                problems.append(
+                    f"conditions on '{key}'; a trust condition names only aws:SourceAccount "
+                    "or aws:SourceArn"
+                )
                 continue
-            found = as_list(values)
-            pattern = _ACCOUNT_ID if key_lower == "aws:sourceaccount" else _ARN_WITH_ACCOUNT
-            if found and all(isinstance(v, str) and pattern.match(v) for v in found):
-                return True
-    return False
+            values = as_list(raw)
+            if len(values) != 1:
+                problems.append(
+                    f"{op} {key} lists {len(values)} values {values!r}; name exactly this "
+                    f"stack's account ({account}) and nothing else"
+                )
+                continue
+            value = values[0]
+            error = (
+                _source_account_problem(value, account)
+                if key_lower == "aws:sourceaccount"
+                else _source_arn_problem(op, value, account)
+            )
+            if error:
+                problems.append(f"{op} {key} {error}")
+            else:
+                guarded = True
+    return problems, guarded
+
+
+def _source_account_problem(value: Any, account: str) -> str | None:
+    if not isinstance(value, str) or has_wildcard(value):
+        return f"is {value!r}, not an account id; name this stack's account ({account})"
+    if value != account:
+        return f"names account '{value}'; this stack's account is {account} (accountId)"
+    return None
+
+
+def _source_arn_problem(operator: str, value: Any, account: str) -> str | None:
+    match = EXECUTE_API_ARN.match(value) if isinstance(value, str) else None
+    if match is None:
+        return (
+            f"is {value!r}, not an API Gateway ARN naming an account and an API "
+            "(arn:aws:execute-api:<region>:<account>:<api-id>/...)"
+        )
+    if match.group("account") != account:
+        return (
+            f"names account '{match.group('account')}'; this stack's account is {account} "
+            "(accountId)"
+        )
+    if operator.lower() in ("stringequals", "arnequals") and has_wildcard(value):
+        return f"compares '{value}' literally with {operator}; the wildcard matches nothing"
+    return None
+
+
+def _trust_account(args: ResourceValidationArgs, report: ReportViolation) -> str | None:
+    value = args.get_config().get(ACCOUNT_ID)
+    if not isinstance(value, str) or not _ACCOUNT_ID.match(value):
+        misconfigured(
+            report,
+            TRUST,
+            ConfigMissing(
+                f"policy parameter '{ACCOUNT_ID}' is missing or not a 12-digit account id"
+            ),
+        )
+        return None
+    return value
 
 
 def _trust(args: ResourceValidationArgs, report: ReportViolation) -> None:
     if args.resource_type != ROLE:
+        return
+    account = _trust_account(args, report)
+    if account is None:
         return
     say = reporter(report, TRUST, label(args.resource_type, args.name))
     document = parse_document("assumeRolePolicy", args.props.get("assumeRolePolicy"))
@@ -157,10 +232,14 @@ def _trust(args: ResourceValidationArgs, report: ReportViolation) -> None:
         for action in as_list(body.get("Action")):
             if not isinstance(action, str) or action.lower() != "sts:assumerole":
                 say(f"{where} allows '{action}'; a service role needs sts:AssumeRole only")
-        if not _deputy_guarded(mapping(body.get("Condition"))):
+        problems, guarded = _condition_problems(mapping(body.get("Condition")), account)
+        for problem in problems:
+            say(f"{where} {problem}")
+        if not guarded:
             say(
-                f"{where} has no aws:SourceAccount or aws:SourceArn condition naming an account; "
-                "without it another account's API could use this role (confused deputy)"
+                f"{where} has no aws:SourceAccount or aws:SourceArn condition naming this "
+                f"stack's account ({account}); without it another account's API could use "
+                "this role (confused deputy)"
             )
 
 
@@ -208,10 +287,23 @@ POLICIES = [
     ResourceValidationPolicy(
         name=TRUST,
         description=(
-            "Roles trust only apigateway.amazonaws.com, with an aws:SourceAccount or "
-            "aws:SourceArn condition."
+            "Roles trust only apigateway.amazonaws.com, and only with positive aws:SourceAccount "
+            "or aws:SourceArn conditions naming exactly this stack's account."
         ),
         validate=_trust,
+        config_schema=PolicyConfigSchema(
+            properties={
+                ACCOUNT_ID: {
+                    "type": "string",
+                    "pattern": "^[0-9]{12}$",
+                    "description": (
+                        "This stack's AWS account: the one account the stack's "
+                        "aws:allowedAccountIds pins."
+                    ),
+                }
+            },
+            required=[ACCOUNT_ID],
+        ),
     ),
     ResourceValidationPolicy(
         name=NO_MANAGED,

@@ -6,17 +6,27 @@ check (`python -m tooling.policy_check`) evaluates the very same policy objects.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from pulumi_policy import EnforcementLevel, Policy
 
-from comments_policy import apigateway, dynamodb, iam, stack
+from comments_policy import apigateway, dynamodb, iam, resource_types, stack
 
 PACK_NAME = "comments-guardrails"
 # A policy the stack's config does not mention blocks: forgetting a line must not open access.
 DEFAULT_ENFORCEMENT = EnforcementLevel.MANDATORY
 
 POLICIES: list[Policy] = [
+    *resource_types.POLICIES,
     *iam.POLICIES,
     *dynamodb.POLICIES,
     *apigateway.POLICIES,
     *stack.POLICIES,
 ]
+
+# Config checks a JSON schema cannot express, run by the offline check when it loads a config
+# (policy name -> errors for its reconciled properties). The CLI never calls these, so each
+# policy also reports an unusable config as a violation when it runs.
+CONFIG_CHECKS: dict[str, Callable[[dict[str, object]], list[str]]] = {
+    resource_types.ALLOWED_TYPES: resource_types.check_config,
+}

@@ -27,3 +27,22 @@ HOURS_PER_MONTH = 24 * 30
 def provisioned_monthly_usd(read_units: float, write_units: float) -> float:
     """What provisioned capacity costs for a month, whether or not it is used."""
     return (read_units * RCU_HOUR_USD + write_units * WCU_HOUR_USD) * HOURS_PER_MONTH
+
+
+# Warm throughput (pre-warming a table or index, `warmThroughput`): AWS bills raising it once, per
+# read/write unit per second raised, and the raised values stay (they cannot be lowered). AWS's
+# per-unit figure could not be read from the offline sources these prices were checked against on
+# PRICES_AS_OF, so until it is copied here from https://aws.amazon.com/dynamodb/pricing/provisioned/
+# ("Warm throughput"), a pre-warmed unit is priced as a 30-day month of the same provisioned unit:
+# what keeping that throughput provisioned would cost. Any warm throughput AWS accepts (thousands
+# of units per second) is far above every stack's caps and budget at either figure.
+WARM_THROUGHPUT_PRICE_SOURCE = (
+    "stand-in: a pre-warmed unit/s priced as one month of the same provisioned unit"
+)
+WARM_READ_UNIT_USD = RCU_HOUR_USD * HOURS_PER_MONTH
+WARM_WRITE_UNIT_USD = WCU_HOUR_USD * HOURS_PER_MONTH
+
+
+def warm_throughput_usd(read_units: float, write_units: float) -> float:
+    """What pre-warming to these units per second is counted as, in the month it happens."""
+    return read_units * WARM_READ_UNIT_USD + write_units * WARM_WRITE_UNIT_USD

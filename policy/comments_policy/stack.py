@@ -22,6 +22,7 @@ from pulumi_policy import (
 )
 
 from comments_policy.common import (
+    EXECUTE_API_ARN,
     INTEGRATION,
     MANAGED_POLICY,
     REST_API,
@@ -35,12 +36,14 @@ from comments_policy.common import (
     integrations,
     label,
     mapping,
+    parse_document,
     role_documents,
     statements,
 )
 
 OWN_TABLE = "stack-iam-targets-own-table"
 INTEGRATION_ROLE = "stack-integration-role-grants-table"
+OWN_API = "stack-trust-names-own-api"
 
 _AWS_MANAGED = re.compile(r"^arn:aws[a-z-]*:iam::aws:policy/")
 _DYNAMODB_ACTION_URI = re.compile(
@@ -187,6 +190,34 @@ def _integration_role(args: StackValidationArgs, report: ReportViolation) -> Non
             )
 
 
+def _own_api(args: StackValidationArgs, report: ReportViolation) -> None:
+    """An aws:SourceArn in a trust policy names an API of this stack, not merely this account."""
+    apis = {
+        match.group("api")
+        for api in _of_type(args.resources, REST_API)
+        if (match := EXECUTE_API_ARN.match(_text(api, "executionArn")))
+    }
+    known = ", ".join(sorted(apis)) or "none"
+    for role in _of_type(args.resources, ROLE):
+        document = parse_document("assumeRolePolicy", role.props.get("assumeRolePolicy"))
+        for statement in statements(document.body or {}):
+            if not statement.allows:
+                continue
+            for tests in mapping(statement.body.get("Condition")).values():
+                for key, values in mapping(tests).items():
+                    if str(key).lower() != "aws:sourcearn":
+                        continue
+                    for value in as_list(values):
+                        match = EXECUTE_API_ARN.match(value) if isinstance(value, str) else None
+                        if match and match.group("api") not in apis:
+                            report(
+                                f"{OWN_API}: {label(role.resource_type, role.name)} trust policy "
+                                f"{statement.name} aws:SourceArn names API '{match.group('api')}', "
+                                f"which is not a REST API in this stack ({known})",
+                                role.urn,
+                            )
+
+
 POLICIES = [
     StackValidationPolicy(
         name=OWN_TABLE,
@@ -203,5 +234,12 @@ POLICIES = [
             "DynamoDB action on the table its template names."
         ),
         validate=_integration_role,
+    ),
+    StackValidationPolicy(
+        name=OWN_API,
+        description=(
+            "A role trust's aws:SourceArn names a REST API of this stack, not just this account."
+        ),
+        validate=_own_api,
     ),
 ]

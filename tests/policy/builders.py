@@ -23,7 +23,7 @@ from tooling.policy_check import (
 )
 
 PACK = load_pack()
-ACCOUNT = "123456789012"
+ACCOUNT = "333333333333"
 REGION = "us-east-1"
 TABLE_NAME = "comments-table-0000000"
 TABLE_ARN = f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/{TABLE_NAME}"

@@ -59,7 +59,13 @@ def test_levels_reach_the_findings(tmp_path: Path) -> None:
         ("disabled", []),
         ("remediate", ["mandatory"]),
     ):
-        document = {**PROD, "iam-trust-api-gateway-only": level}
+        document = {
+            **PROD,
+            "iam-trust-api-gateway-only": {
+                **PROD["iam-trust-api-gateway-only"],
+                "enforcementLevel": level,
+            },
+        }
         settings = load_policy_config(write(tmp_path, document), PACK)
         found = findings("iam-trust-api-gateway-only", stack.resources(), settings=settings)
         assert sorted({f.level for f in found}) == expected, level

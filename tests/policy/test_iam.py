@@ -47,7 +47,7 @@ def test_least_privilege_happy_path() -> None:
         ),
         ({"Resource": "*"}, "applies to every resource ('Resource: \"*\"')"),
         (
-            {"Resource": "arn:aws:dynamodb:us-east-1:123456789012:table/*"},
+            {"Resource": "arn:aws:dynamodb:us-east-1:333333333333:table/*"},
             "uses the wildcard resource",
         ),
         ({"Resource": f"{TABLE_ARN}/index/byAuthor"}, "which is not a DynamoDB table ARN"),
@@ -137,7 +137,7 @@ def trust_with(**changes: Any) -> Stack:
         ({"Principal": {"AWS": "*"}}, "trusts any principal ('*')"),
         (
             {"Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:root"}},
-            "trusts AWS 'arn:aws:iam::123456789012:root'",
+            "trusts AWS 'arn:aws:iam::333333333333:root'",
         ),
         (
             {"Principal": {"Service": "lambda.amazonaws.com"}},

@@ -47,7 +47,7 @@ def test_attached_policy_from_outside_the_stack() -> None:
     assert_has_violation(
         OWN_TABLE,
         Stack(extra=[attachment]).resources(),
-        "attaches 'arn:aws:iam::123456789012:policy/made-by-hand' (policyArn), a policy this stack does not define",
+        "attaches 'arn:aws:iam::333333333333:policy/made-by-hand' (policyArn), a policy this stack does not define",
     )
 
 
@@ -59,7 +59,7 @@ def test_integration_uses_a_role_from_elsewhere() -> None:
     assert_has_violation(
         INTEGRATION_ROLE,
         stack.resources(),
-        "RestApi 'comments-api' GET /comments uses credentials 'arn:aws:iam::123456789012:role/shared-admin', "
+        "RestApi 'comments-api' GET /comments uses credentials 'arn:aws:iam::333333333333:role/shared-admin', "
         "which is not the ARN of a role in this stack",
     )
 
