@@ -22,6 +22,7 @@ import yaml
 
 from emulator import deployer, environment
 from emulator.environment import LocalEnvironmentError, Paths
+from tooling import policy_check
 from tooling.offline_runner import StackConfigError, load_stack_config, run_command, run_stack
 
 DEFAULT_STACK = "local"
@@ -52,6 +53,16 @@ def _deploy(
     program_dir: Path | None,
     overrides: dict[str, Any] | None = None,
 ) -> int:
+    # Gated like a real deploy: the pack, with this stack's policy config, before anything starts.
+    status = policy_check.check_stack(stack, program_dir=program_dir, config_overrides=overrides)
+    if status == 1:  # status 2 (a broken config or program) has already said why in one line
+        print(
+            f"error: stack {stack!r} does not pass the policy pack (policy/config/{stack}.json); "
+            "nothing was started or deployed",
+            file=sys.stderr,
+        )
+    if status != 0:
+        return status
     region = _region(stack)
     if dry_run and not environment.running(paths.moto, "moto"):
         # A preview starts nothing: with no environment running, everything would be created.
