@@ -123,14 +123,28 @@ def _allowed_types(args: ResourceValidationArgs, report: ReportViolation) -> Non
     # The CLI does not run check_config: an unusable list is reported where it would be used.
     for problem in check_config({ALLOWED_TYPES_KEY: allowed}):
         report(problem, None)
-    if args.resource_type not in allowed:
-        report(
-            f"{ALLOWED_TYPES}: {args.resource_type} '{args.name}' is a resource type this stack "
-            f"does not allow; if the service needs it, add '{args.resource_type}' to "
-            f"{ALLOWED_TYPES_KEY} in the stack's policy config (policy/config/<stack>.json) "
-            "and have it reviewed",
-            None,
+    if args.resource_type in allowed:
+        return
+    subject = f"{ALLOWED_TYPES}: '{args.name}' is of type {args.resource_type}"
+    try:
+        listable = not unknown_types([args.resource_type])
+    except ProviderTypesUnavailable:
+        listable = False
+    if listable:
+        remedy = (
+            f"if the service needs it, add '{args.resource_type}' to {ALLOWED_TYPES_KEY} in the "
+            "stack's policy config (policy/config/<stack>.json) and have it reviewed"
         )
+    else:
+        remedy = (
+            f"it cannot be allowed: {ALLOWED_TYPES_KEY} takes only pulumi_aws resource types and "
+            "this project's components (dynamic providers and other packages' components can "
+            "do anything their code does, out of the pack's sight)"
+        )
+    report(
+        f"{subject}, which this stack does not allow ({ALLOWED_TYPES_KEY}); {remedy}",
+        None,
+    )
 
 
 POLICIES = [

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 import sys
 from collections.abc import Callable
@@ -30,18 +29,6 @@ def test_prod_is_clean(capsys: pytest.CaptureFixture[str]) -> None:
     assert capsys.readouterr().out.strip().splitlines() == [
         "prod: comments-guardrails (16 policies) on 9 resources: 0 mandatory, 0 advisory violation(s)"
     ]
-
-
-@pytest.fixture
-def repo_copy(tmp_path: Path) -> Path:
-    """The program, its stacks and the policy config, copied so a test can break them."""
-    for name in ("Pulumi.yaml",):
-        shutil.copy(REPO_ROOT / name, tmp_path / name)
-    for name in ("environments", "infra", "policy/config"):
-        shutil.copytree(
-            REPO_ROOT / name, tmp_path / name, ignore=shutil.ignore_patterns("__pycache__")
-        )
-    return tmp_path
 
 
 def edit(path: Path, old: str, new: str) -> None:

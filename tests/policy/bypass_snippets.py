@@ -1,0 +1,267 @@
+"""Code appended to a copy of infra/__main__.py: each one a way someone tried to get past the pack.
+
+The names are what `make policy ENV=prod` must refuse; tests/policy/test_bypasses.py holds the
+exact findings each one must produce.
+"""
+
+from __future__ import annotations
+
+import textwrap
+
+PRELUDE = """
+import json as _json
+
+import pulumi_aws as aws
+
+_API_GATEWAY = "apigateway.amazonaws.com"
+
+
+def _trust(condition):
+    return _json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Effect": "Allow",
+                    "Principal": {"Service": _API_GATEWAY},
+                    "Action": "sts:AssumeRole",
+                    "Condition": condition,
+                }
+            ],
+        }
+    )
+
+
+def _api(method, operation, validators=None):
+    def document(values):
+        region, table, role = values
+        integration = {
+            "type": "aws",
+            "httpMethod": "POST",
+            "uri": f"arn:aws:apigateway:{region}:dynamodb:action/UpdateItem",
+            "credentials": role,
+            "requestTemplates": {
+                "application/json": _json.dumps(
+                    {
+                        "TableName": table,
+                        "Key": {"slug": {"S": "$input.params('slug')"}},
+                    }
+                )
+            },
+            "passthroughBehavior": "never",
+            "responses": {"default": {"statusCode": "200"}},
+        }
+        body = {
+            "openapi": "3.0.1",
+            "info": {"title": "bypass", "version": "1"},
+            "paths": {
+                "/bypass": {method: {**operation, "x-amazon-apigateway-integration": integration}}
+            },
+            "x-amazon-apigateway-request-validators": validators or {},
+        }
+        return _json.dumps(body)
+
+    body = pulumi.Output.all(
+        aws.get_region_output().region, service.table.name, service.role.arn
+    ).apply(document)
+    aws.apigateway.RestApi("bypass-api", name="comments-prod-bypass", body=body)
+"""
+
+
+def trust_role(condition: str) -> str:
+    return f'aws.iam.Role("bypass-role", assume_role_policy=_trust({condition}))\n'
+
+
+SNIPPETS: dict[str, str] = {
+    # 1. trust naming another account, a list with a second account, a negated operator
+    "trust: another account": trust_role('{"StringEquals": {"aws:SourceAccount": "444444444444"}}'),
+    "trust: ours and another": trust_role(
+        '{"StringEquals": {"aws:SourceAccount": ["333333333333", "444444444444"]}}'
+    ),
+    "trust: StringNotEquals": trust_role(
+        '{"StringNotEquals": {"aws:SourceAccount": "444444444444"}}'
+    ),
+    "trust: IfExists": trust_role(
+        '{"StringEqualsIfExists": {"aws:SourceAccount": "333333333333"}}'
+    ),
+    "trust: ForAnyValue": trust_role(
+        '{"ForAnyValue:StringEquals": {"aws:SourceAccount": "333333333333"}}'
+    ),
+    "trust: wildcard account in SourceArn": trust_role(
+        '{"ArnLike": {"aws:SourceArn": "arn:aws:execute-api:us-east-1:*:abc123/*"}}'
+    ),
+    "trust: SourceArn of an API not in the stack": trust_role(
+        '{"ArnLike": {"aws:SourceArn": "arn:aws:execute-api:us-east-1:333333333333:abc123/*"}}'
+    ),
+    "trust: our account plus a condition on another key": trust_role(
+        '{"StringEquals": {"aws:SourceAccount": "333333333333", "aws:PrincipalOrgID": "o-1"}}'
+    ),
+    # 2. a write on GET, no validator, key from the query string
+    "write on GET without a validator": '_api("get", {})\n',
+    "write on GET with a validator that requires nothing": (
+        '_api("get", {"x-amazon-apigateway-request-validator": "params"}, '
+        '{"params": {"validateRequestParameters": True, "validateRequestBody": False}})\n'
+    ),
+    "write on GET with a body-only validator": (
+        '_api("get", {"x-amazon-apigateway-request-validator": "body", "parameters": '
+        '[{"name": "slug", "in": "query", "required": True}]}, '
+        '{"body": {"validateRequestParameters": False, "validateRequestBody": True}})\n'
+    ),
+    # 3. a method-level MethodSettings with metrics but no throttling (the provider sends -1)
+    "MethodSettings without throttling": textwrap.dedent(
+        """
+        aws.apigateway.MethodSettings(
+            "bypass-metrics",
+            rest_api=service.api.id,
+            stage_name=service.stage.stage_name,
+            method_path="comments/GET",
+            settings=aws.apigateway.MethodSettingsSettingsArgs(metrics_enabled=True),
+        )
+        """
+    ),
+    # 4. capacity the caps did not count
+    "warm throughput": textwrap.dedent(
+        """
+        aws.dynamodb.Table(
+            "bypass-table",
+            billing_mode="PROVISIONED",
+            hash_key="id",
+            attributes=[aws.dynamodb.TableAttributeArgs(name="id", type="S")],
+            read_capacity=1,
+            write_capacity=1,
+            warm_throughput=aws.dynamodb.TableWarmThroughputArgs(
+                read_units_per_second=40000, write_units_per_second=40000
+            ),
+            point_in_time_recovery=aws.dynamodb.TablePointInTimeRecoveryArgs(enabled=True),
+            deletion_protection_enabled=True,
+            opts=pulumi.ResourceOptions(protect=True),
+        )
+        """
+    ),
+    "TableReplica": 'aws.dynamodb.TableReplica("bypass-replica", global_table_arn=service.table.arn)\n',
+    "replicas on a table": textwrap.dedent(
+        """
+        aws.dynamodb.Table(
+            "bypass-table",
+            billing_mode="PROVISIONED",
+            hash_key="id",
+            attributes=[aws.dynamodb.TableAttributeArgs(name="id", type="S")],
+            read_capacity=2,
+            write_capacity=1,
+            replicas=[
+                aws.dynamodb.TableReplicaArgs(region_name=region)
+                for region in ("us-west-2", "eu-west-1", "eu-central-1", "ap-south-1", "sa-east-1")
+            ],
+            point_in_time_recovery=aws.dynamodb.TablePointInTimeRecoveryArgs(enabled=True),
+            deletion_protection_enabled=True,
+            opts=pulumi.ResourceOptions(protect=True),
+        )
+        """
+    ),
+    "scheduled scaling above the cap": textwrap.dedent(
+        """
+        aws.appautoscaling.ScheduledAction(
+            "bypass-schedule",
+            service_namespace="dynamodb",
+            resource_id=service.table.name.apply(lambda name: f"table/{name}"),
+            scalable_dimension="dynamodb:table:ReadCapacityUnits",
+            schedule="cron(0 0 * * ? *)",
+            scalable_target_action=aws.appautoscaling.ScheduledActionScalableTargetActionArgs(
+                min_capacity=1, max_capacity=40000
+            ),
+        )
+        """
+    ),
+    # 5. types the service never needs
+    "IAM user with a key and policies": textwrap.dedent(
+        """
+        _user = aws.iam.User("bypass-user")
+        aws.iam.AccessKey("bypass-key", user=_user.name)
+        aws.iam.UserPolicy(
+            "bypass-user-policy",
+            user=_user.name,
+            policy=_json.dumps(
+                {
+                    "Version": "2012-10-17",
+                    "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}],
+                }
+            ),
+        )
+        aws.iam.PolicyAttachment(
+            "bypass-attachment",
+            users=[_user.name],
+            policy_arn="arn:aws:iam::aws:policy/AdministratorAccess",
+        )
+        """
+    ),
+    "table resource policy for anyone": textwrap.dedent(
+        """
+        aws.dynamodb.ResourcePolicy(
+            "bypass-resource-policy",
+            resource_arn=service.table.arn,
+            policy=service.table.arn.apply(
+                lambda arn: _json.dumps(
+                    {
+                        "Version": "2012-10-17",
+                        "Statement": [
+                            {"Effect": "Allow", "Principal": "*", "Action": "dynamodb:*", "Resource": arn}
+                        ],
+                    }
+                )
+            ),
+        )
+        """
+    ),
+    "Cloud Control resource": textwrap.dedent(
+        """
+        aws.cloudcontrol.Resource(
+            "bypass-cloudcontrol",
+            type_name="AWS::IAM::User",
+            desired_state=_json.dumps({"UserName": "bypass"}),
+        )
+        """
+    ),
+    "CloudFormation stack": textwrap.dedent(
+        """
+        aws.cloudformation.Stack(
+            "bypass-cfn",
+            template_body=_json.dumps(
+                {"Resources": {"U": {"Type": "AWS::IAM::User", "Properties": {}}}}
+            ),
+            capabilities=["CAPABILITY_IAM"],
+        )
+        """
+    ),
+    "HTTP API (apigatewayv2)": ('aws.apigatewayv2.Api("bypass-http-api", protocol_type="HTTP")\n'),
+    "dynamic provider": textwrap.dedent(
+        """
+        from pulumi.dynamic import CreateResult, Resource, ResourceProvider
+
+
+        class _DirectCalls(ResourceProvider):
+            def create(self, props):
+                return CreateResult("direct", {})
+
+
+        class DirectCalls(Resource):
+            def __init__(self, name):
+                super().__init__(_DirectCalls(), name, {}, None)
+
+
+        DirectCalls("bypass-dynamic")
+        """
+    ),
+    "someone else's component": textwrap.dedent(
+        """
+        class _Vpc(pulumi.ComponentResource):
+            def __init__(self, name):
+                super().__init__("awsx:ec2:Vpc", name)
+
+
+        _Vpc("bypass-component")
+        """
+    ),
+    "explicit provider for another region": (
+        'aws.Provider("bypass-provider", region="eu-west-1", allowed_account_ids=["444444444444"])\n'
+    ),
+}

@@ -1,0 +1,232 @@
+"""Each way around the pack, appended to a copy of the program, fails `make policy ENV=prod`.
+
+Every case asserts the exact number of mandatory findings and, for each, the rule and what its
+message says, so a rule that stops firing, fires twice or fires for the wrong reason fails here.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.policy.bypass_snippets import PRELUDE, SNIPPETS
+from tooling.policy_check import main
+
+ALLOW = "allowed-resource-types"
+TRUST = "iam-trust-api-gateway-only"
+NOT_ALLOWED = "which this stack does not allow (allowedResourceTypes); if the service needs it, add"
+CANNOT_BE_ALLOWED = (
+    "which this stack does not allow (allowedResourceTypes); it cannot be allowed: "
+    "allowedResourceTypes takes only pulumi_aws resource types and this project's components"
+)
+NO_GUARD = (
+    "has no aws:SourceAccount or aws:SourceArn condition naming this stack's account "
+    "(333333333333); without it another account's API could use this role (confused deputy)"
+)
+OPERATORS = (
+    "a trust condition takes only StringEquals, StringLike, ArnEquals or ArnLike "
+    "(no negation, no IfExists, no ForAnyValue/ForAllValues)"
+)
+GET_WRITES = "RestApi 'bypass-api' GET /bypass writes (the integration calls dynamodb:UpdateItem)"
+
+
+def type_refused(name: str, type_: str, listable: bool = True) -> tuple[str, str]:
+    return (ALLOW, f"'{name}' is of type {type_}, {NOT_ALLOWED if listable else CANNOT_BE_ALLOWED}")
+
+
+EXPECTED: dict[str, list[tuple[str, str]]] = {
+    "trust: another account": [
+        (
+            TRUST,
+            "StringEquals aws:SourceAccount names account '444444444444'; this stack's account "
+            "is 333333333333 (accountId)",
+        ),
+        (TRUST, NO_GUARD),
+    ],
+    "trust: ours and another": [
+        (
+            TRUST,
+            "StringEquals aws:SourceAccount lists 2 values ['333333333333', '444444444444']; "
+            "name exactly this stack's account (333333333333) and nothing else",
+        ),
+        (TRUST, NO_GUARD),
+    ],
+    "trust: StringNotEquals": [
+        (TRUST, f"uses the condition operator 'StringNotEquals'; {OPERATORS}"),
+        (TRUST, NO_GUARD),
+    ],
+    "trust: IfExists": [
+        (TRUST, f"uses the condition operator 'StringEqualsIfExists'; {OPERATORS}"),
+        (TRUST, NO_GUARD),
+    ],
+    "trust: ForAnyValue": [
+        (TRUST, f"uses the condition operator 'ForAnyValue:StringEquals'; {OPERATORS}"),
+        (TRUST, NO_GUARD),
+    ],
+    "trust: wildcard account in SourceArn": [
+        (
+            TRUST,
+            "ArnLike aws:SourceArn is 'arn:aws:execute-api:us-east-1:*:abc123/*', not an API "
+            "Gateway ARN naming an account and an API",
+        ),
+        (TRUST, NO_GUARD),
+    ],
+    "trust: SourceArn of an API not in the stack": [
+        (
+            "stack-trust-names-own-api",
+            "Role 'bypass-role' trust policy statement 0 aws:SourceArn names API 'abc123', "
+            "which is not a REST API in this stack (mockapi123)",
+        )
+    ],
+    "trust: our account plus a condition on another key": [
+        (
+            TRUST,
+            "conditions on 'aws:PrincipalOrgID'; a trust condition names only aws:SourceAccount "
+            "or aws:SourceArn",
+        )
+    ],
+    "write on GET without a validator": [
+        (
+            "apigateway-write-validation",
+            f"{GET_WRITES} without a request validator (x-amazon-apigateway-request-validator)",
+        ),
+        (
+            "apigateway-write-validation",
+            f"{GET_WRITES} from request parameters but requires none",
+        ),
+    ],
+    "write on GET with a validator that requires nothing": [
+        (
+            "apigateway-write-validation",
+            f"{GET_WRITES} from request parameters but requires none; declare the parameters it "
+            "uses with required: true",
+        )
+    ],
+    "write on GET with a body-only validator": [
+        (
+            "apigateway-write-validation",
+            f"{GET_WRITES} from request parameters with request validator 'body', which does "
+            "not validate parameters",
+        )
+    ],
+    "MethodSettings without throttling": [
+        (
+            "apigateway-throttling-within-caps",
+            "MethodSettings 'bypass-metrics' leaves throttlingRateLimit unset, which the "
+            "provider sends as -1 (throttling off); set it at most 100",
+        ),
+        (
+            "apigateway-throttling-within-caps",
+            "MethodSettings 'bypass-metrics' leaves throttlingBurstLimit unset, which the "
+            "provider sends as -1 (throttling off); set it at most 200",
+        ),
+    ],
+    "warm throughput": [
+        (
+            "dynamodb-provisioned-capacity",
+            "Table 'bypass-table' warmThroughput.readUnitsPerSecond is 40000, above this "
+            "stack's cap of 10 (maxReadCapacity)",
+        ),
+        (
+            "dynamodb-provisioned-capacity",
+            "Table 'bypass-table' warmThroughput.writeUnitsPerSecond is 40000, above this "
+            "stack's cap of 5 (maxWriteCapacity)",
+        ),
+        (
+            "dynamodb-monthly-cost-budget",
+            "table 'bypass-table-0000000' 1 RCU + 1 WCU + warm throughput 40000 read / 40000 "
+            "write units/s",
+        ),
+    ],
+    "TableReplica": [
+        type_refused("bypass-replica", "aws:dynamodb/tableReplica:TableReplica"),
+    ],
+    "replicas on a table": [
+        (
+            "dynamodb-provisioned-capacity",
+            "Table 'bypass-table' readCapacity is 2 x 6 copies (the table and its replicas) = "
+            "12, above this stack's cap of 10 (maxReadCapacity)",
+        ),
+        (
+            "dynamodb-provisioned-capacity",
+            "Table 'bypass-table' writeCapacity is 1 x 6 copies (the table and its replicas) = "
+            "6, above this stack's cap of 5 (maxWriteCapacity)",
+        ),
+    ],
+    "scheduled scaling above the cap": [
+        type_refused("bypass-schedule", "aws:appautoscaling/scheduledAction:ScheduledAction"),
+        (
+            "dynamodb-provisioned-capacity",
+            "ScheduledAction 'bypass-schedule' scheduled maxCapacity for "
+            "dynamodb:table:ReadCapacityUnits is 40000, above this stack's cap of 10",
+        ),
+        (
+            "dynamodb-monthly-cost-budget",
+            "costs $3744.4680/month (table 'comments-prod-table-0000000' 40000 RCU + 1 WCU",
+        ),
+    ],
+    "IAM user with a key and policies": [
+        type_refused("bypass-user", "aws:iam/user:User"),
+        type_refused("bypass-key", "aws:iam/accessKey:AccessKey"),
+        type_refused("bypass-user-policy", "aws:iam/userPolicy:UserPolicy"),
+        type_refused("bypass-attachment", "aws:iam/policyAttachment:PolicyAttachment"),
+    ],
+    "table resource policy for anyone": [
+        type_refused("bypass-resource-policy", "aws:dynamodb/resourcePolicy:ResourcePolicy"),
+    ],
+    "Cloud Control resource": [
+        type_refused("bypass-cloudcontrol", "aws:cloudcontrol/resource:Resource"),
+    ],
+    "CloudFormation stack": [
+        type_refused("bypass-cfn", "aws:cloudformation/stack:Stack"),
+    ],
+    "HTTP API (apigatewayv2)": [
+        type_refused("bypass-http-api", "aws:apigatewayv2/api:Api"),
+    ],
+    "dynamic provider": [
+        type_refused("bypass-dynamic", "pulumi-python:dynamic:Resource", listable=False),
+    ],
+    "someone else's component": [
+        type_refused("bypass-component", "awsx:ec2:Vpc", listable=False),
+    ],
+    "explicit provider for another region": [
+        type_refused("bypass-provider", "pulumi:providers:aws"),
+    ],
+}
+
+
+def test_every_bypass_has_its_expectation() -> None:
+    assert set(EXPECTED) == set(SNIPPETS)
+
+
+@pytest.mark.parametrize("bypass", list(SNIPPETS))
+def test_bypass_appended_to_the_program_fails_make_policy_prod(
+    bypass: str, repo_copy: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with (repo_copy / "infra/__main__.py").open("a", encoding="utf-8") as program:
+        program.write(PRELUDE + SNIPPETS[bypass])
+    status = main(["prod", "--root", str(repo_copy)])
+    captured = capsys.readouterr()
+    assert status == 1, captured.out + captured.err
+    mandatory = [
+        line.split(maxsplit=3)
+        for line in captured.out.splitlines()
+        if line.startswith("[mandatory]")
+    ]
+    expected = EXPECTED[bypass]
+    assert f": {len(expected)} mandatory, 0 advisory violation(s)" in captured.out, captured.out
+    for policy, fragment in expected:
+        matching = [
+            (p, m)
+            for _, p, _, m in mandatory
+            if p == policy and m.startswith(f"{policy}: ") and fragment in m
+        ]
+        assert len(matching) == 1, f"{policy} {fragment!r} in:\n{captured.out}"
+
+
+def test_the_unchanged_copy_passes(repo_copy: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The prelude alone (helpers, no resources) changes nothing: the findings are the bypass's."""
+    with (repo_copy / "infra/__main__.py").open("a", encoding="utf-8") as program:
+        program.write(PRELUDE)
+    assert main(["prod", "--root", str(repo_copy)]) == 0, capsys.readouterr().out
