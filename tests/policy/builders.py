@@ -191,7 +191,12 @@ class Stack:
                 "comments-integration-access",
                 {"role": ROLE_NAME, "policy": text(self.access)},
             ),
-            resource("aws:apigateway/restApi:RestApi", "comments-api", {"body": text(self.body)}),
+            resource(
+                "aws:apigateway/restApi:RestApi",
+                "comments-api",
+                {"body": text(self.body)},
+                {"executionArn": f"arn:aws:execute-api:{REGION}:{ACCOUNT}:{API_ID}"},
+            ),
             resource("aws:apigateway/stage:Stage", "comments-stage", self.stage),
             resource(
                 "aws:apigateway/methodSettings:MethodSettings",

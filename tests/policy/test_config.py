@@ -10,7 +10,8 @@ import pytest
 from pulumi_policy import EnforcementLevel
 
 from tests.policy.builders import PACK, Stack, findings, resource
-from tooling.policy_check import POLICY_DIR, PolicyConfigError, load_policy_config
+from tooling.offline_runner import load_stack_config
+from tooling.policy_check import POLICY_DIR, PolicyConfigError, load_policy_config, main
 
 STACKS = ("local", "dev", "staging", "prod")
 PROD = json.loads((POLICY_DIR / "config" / "prod.json").read_text(encoding="utf-8"))
@@ -121,4 +122,26 @@ def test_unknown_at_preview_is_reported_at_the_policy_level_never_passed() -> No
     assert finding.message == (
         "can't run policy 'iam-least-privilege': string value at .policy can't be known during "
         "preview; the value must be known for the policy to check it"
+    )
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_trust_account_is_the_stacks_pinned_account(stack: str) -> None:
+    """The trust rule's accountId and the provider's aws:allowedAccountIds name the same account."""
+    document = json.loads((POLICY_DIR / "config" / f"{stack}.json").read_text(encoding="utf-8"))
+    pinned = json.loads(load_stack_config(stack)["aws:allowedAccountIds"])
+    assert pinned == [document["iam-trust-api-gateway-only"]["accountId"]]
+
+
+def test_the_offline_check_runs_the_program_as_the_pinned_account(
+    repo_copy: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Re-pinning prod to another account without its policy config fails: the trust names it."""
+    stack_file = repo_copy / "environments/Pulumi.prod.yaml"
+    stack_file.write_text(stack_file.read_text().replace("333333333333", "444444444444"))
+    assert main(["prod", "--root", str(repo_copy)]) == 1
+    out = capsys.readouterr().out
+    assert (
+        "StringEquals aws:SourceAccount names account '444444444444'; this stack's account is "
+        "333333333333 (accountId)" in out
     )

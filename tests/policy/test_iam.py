@@ -130,48 +130,200 @@ def trust_with(**changes: Any) -> Stack:
     return stack
 
 
+def trust_messages(stack: Stack, **properties: Any) -> list[str]:
+    prefix = f"{TRUST}: Role 'comments-integration-role' trust policy statement 'ApiGatewayOfThisAccount' "
+    found = [f.message for f in findings(TRUST, stack.resources(), **properties)]
+    assert all(m.startswith(prefix) for m in found), found
+    return [m.removeprefix(prefix) for m in found]
+
+
+NO_GUARD = (
+    f"has no aws:SourceAccount or aws:SourceArn condition naming this stack's account ({ACCOUNT}); "
+    "without it another account's API could use this role (confused deputy)"
+)
+OPERATORS = (
+    "a trust condition takes only StringEquals, StringLike, ArnEquals or ArnLike "
+    "(no negation, no IfExists, no ForAnyValue/ForAllValues)"
+)
+OTHER = "444444444444"
+OUR_API = f"arn:aws:execute-api:us-east-1:{ACCOUNT}:mockapi123"
+
+
 @pytest.mark.parametrize(
-    ("changes", "fragment"),
+    "condition",
     [
-        ({"Principal": "*"}, "trusts any principal ('*')"),
-        ({"Principal": {"AWS": "*"}}, "trusts any principal ('*')"),
+        {"StringEquals": {"aws:SourceAccount": ACCOUNT}},
+        {"StringLike": {"aws:SourceAccount": ACCOUNT}},
+        {"StringEquals": {"aws:SourceAccount": [ACCOUNT]}},
+        {"ArnLike": {"aws:SourceArn": f"{OUR_API}/*"}},
+        {"ArnEquals": {"aws:SourceArn": f"{OUR_API}/v1/POST/comments"}},
+        {"StringLike": {"aws:SourceArn": f"{OUR_API}/*/GET/*"}},
+        {
+            "StringEquals": {"aws:SourceAccount": ACCOUNT},
+            "ArnLike": {"aws:SourceArn": f"{OUR_API}/*"},
+        },
+    ],
+)
+def test_trust_positive_conditions_naming_this_account_pass(condition: dict[str, Any]) -> None:
+    assert trust_messages(trust_with(Condition=condition)) == []
+
+
+@pytest.mark.parametrize(
+    ("changes", "expected"),
+    [
+        ({"Principal": "*"}, ["trusts any principal ('*'); trust apigateway.amazonaws.com only"]),
+        (
+            {"Principal": {"AWS": "*"}},
+            ["trusts any principal ('*'); trust apigateway.amazonaws.com only"],
+        ),
         (
             {"Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:root"}},
-            "trusts AWS 'arn:aws:iam::333333333333:root'",
+            [
+                f"trusts AWS 'arn:aws:iam::{ACCOUNT}:root'; only apigateway.amazonaws.com may "
+                "assume this role"
+            ],
         ),
         (
             {"Principal": {"Service": "lambda.amazonaws.com"}},
-            "trusts Service 'lambda.amazonaws.com'",
+            [
+                "trusts Service 'lambda.amazonaws.com'; only apigateway.amazonaws.com may assume "
+                "this role"
+            ],
         ),
-        ({"Action": "sts:*"}, "allows 'sts:*'"),
-        ({"Condition": {}}, "has no aws:SourceAccount or aws:SourceArn condition"),
-        ({"Condition": {"StringEquals": {"aws:SourceAccount": "*"}}}, "has no aws:SourceAccount"),
+        ({"Action": "sts:*"}, ["allows 'sts:*'; a service role needs sts:AssumeRole only"]),
+        ({"Condition": {}}, [NO_GUARD]),
+        ({}, []),
+    ],
+)
+def test_trust_principal_and_action_mutations(changes: dict[str, Any], expected: list[str]) -> None:
+    assert trust_messages(trust_with(**changes)) == expected
+
+
+@pytest.mark.parametrize(
+    ("condition", "problem"),
+    [
         (
-            {"Condition": {"StringEqualsIfExists": {"aws:SourceAccount": ACCOUNT}}},
-            "has no aws:SourceAccount",
+            {"StringEquals": {"aws:SourceAccount": OTHER}},
+            f"StringEquals aws:SourceAccount names account '{OTHER}'; this stack's account is "
+            f"{ACCOUNT} (accountId)",
+        ),
+        (
+            {"StringEquals": {"aws:SourceAccount": [ACCOUNT, OTHER]}},
+            f"StringEquals aws:SourceAccount lists 2 values ['{ACCOUNT}', '{OTHER}']; name exactly "
+            f"this stack's account ({ACCOUNT}) and nothing else",
+        ),
+        (
+            {"StringEquals": {"aws:SourceAccount": []}},
+            f"StringEquals aws:SourceAccount lists 0 values []; name exactly this stack's account "
+            f"({ACCOUNT}) and nothing else",
+        ),
+        (
+            {"StringLike": {"aws:SourceAccount": "*"}},
+            f"StringLike aws:SourceAccount is '*', not an account id; name this stack's account "
+            f"({ACCOUNT})",
+        ),
+        (
+            {"StringLike": {"aws:SourceAccount": "3333333333?3"}},
+            f"StringLike aws:SourceAccount is '3333333333?3', not an account id; name this "
+            f"stack's account ({ACCOUNT})",
+        ),
+        (
+            {"StringNotEquals": {"aws:SourceAccount": OTHER}},
+            f"uses the condition operator 'StringNotEquals'; {OPERATORS}",
+        ),
+        (
+            {"StringEqualsIfExists": {"aws:SourceAccount": ACCOUNT}},
+            f"uses the condition operator 'StringEqualsIfExists'; {OPERATORS}",
+        ),
+        (
+            {"ArnNotLike": {"aws:SourceArn": f"arn:aws:execute-api:us-east-1:{OTHER}:x/*"}},
+            f"uses the condition operator 'ArnNotLike'; {OPERATORS}",
+        ),
+        (
+            {"ForAnyValue:StringEquals": {"aws:SourceAccount": ACCOUNT}},
+            f"uses the condition operator 'ForAnyValue:StringEquals'; {OPERATORS}",
+        ),
+        (
+            {"Null": {"aws:SourceAccount": "false"}},
+            f"uses the condition operator 'Null'; {OPERATORS}",
+        ),
+        (
+            {"ArnLike": {"aws:SourceArn": "arn:aws:execute-api:us-east-1:*:mockapi123/*"}},
+            "ArnLike aws:SourceArn is 'arn:aws:execute-api:us-east-1:*:mockapi123/*', not an API "
+            "Gateway ARN naming an account and an API (arn:aws:execute-api:<region>:<account>:"
+            "<api-id>/...)",
+        ),
+        (
+            {"ArnLike": {"aws:SourceArn": f"arn:aws:execute-api:us-east-1:{ACCOUNT}:*"}},
+            f"ArnLike aws:SourceArn is 'arn:aws:execute-api:us-east-1:{ACCOUNT}:*', not an API "
+            "Gateway ARN naming an account and an API (arn:aws:execute-api:<region>:<account>:"
+            "<api-id>/...)",
+        ),
+        (
+            {"ArnLike": {"aws:SourceArn": f"arn:aws:execute-api:us-east-1:{OTHER}:abc/*"}},
+            f"ArnLike aws:SourceArn names account '{OTHER}'; this stack's account is {ACCOUNT} "
+            "(accountId)",
+        ),
+        (
+            {"ArnEquals": {"aws:SourceArn": f"{OUR_API}/*"}},
+            f"ArnEquals aws:SourceArn compares '{OUR_API}/*' literally with ArnEquals; the "
+            "wildcard matches nothing",
+        ),
+        (
+            {"StringEquals": {"aws:SourceAccount": ACCOUNT, "aws:PrincipalOrgID": "o-123"}},
+            "conditions on 'aws:PrincipalOrgID'; a trust condition names only aws:SourceAccount "
+            "or aws:SourceArn",
         ),
     ],
 )
-def test_trust_mutations(changes: dict[str, Any], fragment: str) -> None:
-    finding = assert_has_violation(TRUST, trust_with(**changes).resources(), fragment)
-    assert (
-        "Role 'comments-integration-role' trust policy statement 'ApiGatewayOfThisAccount'"
-        in finding.message
+def test_trust_condition_ways_around(condition: dict[str, Any], problem: str) -> None:
+    found = trust_messages(trust_with(Condition=condition))
+    assert found[0] == problem
+    # A condition that pinned the account elsewhere in the statement still reports the bad part.
+    pinned_elsewhere = any(
+        key == "aws:SourceAccount" and values == ACCOUNT
+        for op, tests in condition.items()
+        if op in ("StringEquals", "StringLike")
+        for key, values in tests.items()
+    )
+    assert found[1:] == ([] if pinned_elsewhere else [NO_GUARD])
+
+
+def test_a_second_statement_is_checked_too() -> None:
+    stack = Stack()
+    loose = {**stack.trust["Statement"][0], "Sid": "Loose", "Condition": {}}
+    stack.trust["Statement"].append(loose)
+    found = [f.message for f in findings(TRUST, stack.resources())]
+    assert found == [
+        f"{TRUST}: Role 'comments-integration-role' trust policy statement 'Loose' {NO_GUARD}"
+    ]
+
+
+def test_trust_without_the_stacks_account_in_config_is_refused() -> None:
+    [finding] = findings(TRUST, Stack().resources(), accountId=None)
+    assert finding.message == (
+        f"{TRUST}: policy parameter 'accountId' is missing or not a 12-digit account id; set it "
+        "in the stack's policy config (policy/config/<stack>.json)"
     )
 
 
-def test_trust_by_source_arn_is_accepted() -> None:
-    condition = {"ArnLike": {"aws:SourceArn": f"arn:aws:execute-api:us-east-1:{ACCOUNT}:abc123/*"}}
-    assert_no_violations(TRUST, trust_with(Condition=condition).resources())
+def test_trust_for_another_stacks_account_is_refused() -> None:
+    """prod's trust checked against dev's account: the config's account is the one that counts."""
+    found = trust_messages(Stack(), accountId="111111111111")
+    assert found == [
+        f"StringEquals aws:SourceAccount names account '{ACCOUNT}'; this stack's account is "
+        "111111111111 (accountId)",
+        NO_GUARD.replace(ACCOUNT, "111111111111"),
+    ]
 
 
 def test_not_principal_trust_is_refused() -> None:
     stack = Stack()
     statement = stack.trust["Statement"][0]
     statement["NotPrincipal"] = statement.pop("Principal")
-    assert_has_violation(
-        TRUST, stack.resources(), "trusts every principal but a list (NotPrincipal)"
-    )
+    assert trust_messages(stack) == [
+        "trusts every principal but a list (NotPrincipal); trust apigateway.amazonaws.com only"
+    ]
 
 
 @pytest.mark.parametrize(

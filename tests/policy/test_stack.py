@@ -12,6 +12,7 @@ from tests.policy.builders import (
     Stack,
     assert_has_violation,
     assert_no_violations,
+    findings,
     resource,
 )
 
@@ -113,3 +114,37 @@ def test_grants_through_an_attached_stack_policy_count() -> None:
     stack.extra = [managed, attachment]
     assert_no_violations(INTEGRATION_ROLE, stack.resources())
     assert_no_violations(OWN_TABLE, stack.resources())
+
+
+OWN_API = "stack-trust-names-own-api"
+
+
+def trust_by_source_arn(arn: str) -> Stack:
+    stack = Stack()
+    stack.trust["Statement"][0]["Condition"] = {"ArnLike": {"aws:SourceArn": arn}}
+    return stack
+
+
+def test_trust_source_arn_of_this_stacks_api_passes() -> None:
+    stack = trust_by_source_arn(f"arn:aws:execute-api:us-east-1:{ACCOUNT}:mockapi123/*")
+    assert findings(OWN_API, stack.resources()) == []
+
+
+def test_trust_source_arn_of_another_api_is_refused() -> None:
+    stack = trust_by_source_arn(f"arn:aws:execute-api:us-east-1:{ACCOUNT}:abc123/*")
+    [finding] = findings(OWN_API, stack.resources())
+    assert finding.message == (
+        f"{OWN_API}: Role 'comments-integration-role' trust policy statement "
+        "'ApiGatewayOfThisAccount' aws:SourceArn names API 'abc123', which is not a REST API in "
+        "this stack (mockapi123)"
+    )
+    assert finding.urn.endswith("Role::comments-integration-role")
+
+
+def test_trust_source_arn_with_no_api_in_the_stack_is_refused() -> None:
+    stack = trust_by_source_arn(f"arn:aws:execute-api:us-east-1:{ACCOUNT}:mockapi123/*")
+    resources = [r for r in stack.resources() if not r.type.endswith("RestApi")]
+    [finding] = findings(OWN_API, resources)
+    assert finding.message.endswith(
+        "names API 'mockapi123', which is not a REST API in this stack (none)"
+    )
