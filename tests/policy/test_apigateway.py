@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 
+from comments_policy.common import integration_writes
 from tests.policy.builders import (
     PACK,
     Stack,
@@ -238,3 +239,181 @@ def test_gateway_response_resource_with_any_origin() -> None:
         },
     )
     assert_has_violation(CORS, [response], "Response 'default-4xx' allows any origin")
+
+
+def validation_messages(stack: Stack) -> list[str]:
+    prefix = f"{VALIDATION}: RestApi 'comments-api' "
+    found = [f.message for f in findings(VALIDATION, stack.resources())]
+    assert all(m.startswith(prefix) for m in found), found
+    return [m.removeprefix(prefix) for m in found]
+
+
+def get(stack: Stack) -> dict[str, Any]:
+    operation: dict[str, Any] = stack.body["paths"]["/comments"]["get"]
+    return operation
+
+
+def get_calls(stack: Stack, action: str) -> Stack:
+    integration = get(stack)["x-amazon-apigateway-integration"]
+    integration["uri"] = f"arn:aws:apigateway:us-east-1:dynamodb:action/{action}"
+    return stack
+
+
+SLUG_REQUIRED = [{"name": "slug", "in": "query", "required": True}]
+
+
+@pytest.mark.parametrize("action", ["Query", "GetItem", "Scan", "BatchGetItem"])
+def test_a_get_that_reads_needs_no_validator(action: str) -> None:
+    stack = get_calls(Stack(), action)
+    del get(stack)["x-amazon-apigateway-request-validator"]
+    assert validation_messages(stack) == []
+
+
+def test_a_write_on_get_with_required_parameters_validated_passes() -> None:
+    stack = get_calls(Stack(), "UpdateItem")
+    get(stack)["parameters"] = SLUG_REQUIRED
+    assert validation_messages(stack) == []
+
+
+@pytest.mark.parametrize(
+    ("action", "change", "expected"),
+    [
+        (
+            "UpdateItem",
+            lambda op: op.pop("x-amazon-apigateway-request-validator"),
+            [
+                "GET /comments writes (the integration calls dynamodb:UpdateItem) without a "
+                "request validator (x-amazon-apigateway-request-validator)",
+                "GET /comments writes (the integration calls dynamodb:UpdateItem) from request "
+                "parameters but requires none; declare the parameters it uses with required: true",
+            ],
+        ),
+        (
+            "DeleteItem",
+            lambda op: op.update(
+                parameters=SLUG_REQUIRED, **{"x-amazon-apigateway-request-validator": "body"}
+            ),
+            [
+                "GET /comments writes (the integration calls dynamodb:DeleteItem) from request "
+                "parameters with request validator 'body', which does not validate parameters",
+            ],
+        ),
+        (
+            "PutItem",
+            lambda op: op.update(parameters=[{"name": "slug", "in": "query"}]),
+            [
+                "GET /comments writes (the integration calls dynamodb:PutItem) from request "
+                "parameters but requires none; declare the parameters it uses with required: true",
+            ],
+        ),
+        (
+            "BatchWriteItem",
+            lambda op: op.update(
+                requestBody={"content": {"application/json": {"schema": {"type": "object"}}}},
+                parameters=SLUG_REQUIRED,
+            ),
+            [
+                "GET /comments writes (the integration calls dynamodb:BatchWriteItem) with "
+                "request validator 'params', which does not validate the body",
+            ],
+        ),
+    ],
+)
+def test_a_write_on_get_is_validated_like_any_write(
+    action: str, change: Any, expected: list[str]
+) -> None:
+    stack = get_calls(Stack(), action)
+    change(get(stack))
+    assert validation_messages(stack) == expected
+
+
+@pytest.mark.parametrize(
+    ("integration", "writes"),
+    [
+        ({"type": "mock"}, None),
+        ({"type": "aws", "uri": "arn:aws:apigateway:us-east-1:dynamodb:action/Query"}, None),
+        ({"type": "AWS", "uri": "arn:aws:apigateway:us-east-1:dynamodb:action/GetItem"}, None),
+        (
+            {"type": "aws", "uri": "arn:aws:apigateway:us-east-1:dynamodb:action/UpdateItem"},
+            "dynamodb:UpdateItem",
+        ),
+        (
+            {"type": "aws", "uri": "arn:aws:apigateway:us-east-1:dynamodb:action/ExecuteStatement"},
+            "dynamodb:ExecuteStatement",
+        ),
+        (
+            {"type": "aws", "uri": "arn:aws:apigateway:us-east-1:sqs:action/SendMessage"},
+            "sqs:SendMessage",
+        ),
+        (
+            {
+                "type": "aws",
+                "httpMethod": "GET",
+                "uri": "arn:aws:apigateway:us-east-1:s3:path/bucket/key",
+            },
+            None,
+        ),
+        (
+            {
+                "type": "aws_proxy",
+                "httpMethod": "POST",
+                "uri": "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/f/invocations",
+            },
+            "POST to lambda",
+        ),
+        ({"type": "aws", "uri": "not-an-arn"}, "an AWS integration with uri 'not-an-arn'"),
+        ({"type": "http", "httpMethod": "GET", "uri": "https://example.com"}, None),
+        (
+            {"type": "http_proxy", "httpMethod": "ANY", "uri": "https://example.com"},
+            "ANY to an HTTP backend",
+        ),
+        ({"type": "vpc_link"}, "a 'vpc_link' integration"),
+    ],
+)
+def test_what_an_integration_writes(integration: dict[str, Any], writes: str | None) -> None:
+    assert integration_writes(integration) == writes
+
+
+@pytest.mark.parametrize(
+    ("settings", "expected"),
+    [
+        (
+            {"metricsEnabled": True},
+            [
+                "leaves throttlingRateLimit unset, which the provider sends as -1 (throttling "
+                "off); set it at most 100",
+                "leaves throttlingBurstLimit unset, which the provider sends as -1 (throttling "
+                "off); set it at most 200",
+            ],
+        ),
+        (
+            {"throttlingRateLimit": 10},
+            [
+                "leaves throttlingBurstLimit unset, which the provider sends as -1 (throttling "
+                "off); set it at most 200",
+            ],
+        ),
+        (
+            {"throttlingRateLimit": 10, "throttlingBurstLimit": -1},
+            ["turns throttling off (throttlingBurstLimit -1); set it at most 200"],
+        ),
+        ({"throttlingRateLimit": 10, "throttlingBurstLimit": 20}, []),
+    ],
+)
+def test_method_level_settings_without_limits_turn_throttling_off(
+    settings: dict[str, Any], expected: list[str]
+) -> None:
+    method_level = resource(
+        "aws:apigateway/methodSettings:MethodSettings",
+        "get-metrics",
+        {
+            "restApi": "mockapi123",
+            "stageName": "v1",
+            "methodPath": "comments/GET",
+            "settings": settings,
+        },
+    )
+    prefix = f"{THROTTLING}: MethodSettings 'get-metrics' "
+    found = [f.message for f in findings(THROTTLING, Stack(extra=[method_level]).resources())]
+    assert [m.removeprefix(prefix) for m in found] == expected
+    assert all(m.startswith(prefix) for m in found)
