@@ -88,3 +88,50 @@ def test_served_pack_blocks_a_wildcard_action(analyzer: analyzer_pb2_grpc.Analyz
         )
     )
     assert list(stack_response.diagnostics) == []
+
+
+def test_served_pack_refuses_a_dynamic_provider_resource(
+    analyzer: analyzer_pb2_grpc.AnalyzerStub,
+) -> None:
+    """What `pulumi preview/up` sends for a pulumi.dynamic.Resource: refused, naming the key."""
+    analyzer.Configure(
+        analyzer_pb2.ConfigureAnalyzerRequest(
+            policyConfig={
+                name: analyzer_pb2.PolicyConfig(
+                    enforcementLevel=analyzer_pb2.MANDATORY, properties=struct(s.properties)
+                )
+                for name, s in prod_settings().items()
+            }
+        )
+    )
+    urn = "urn:pulumi:prod::comments::pulumi-python:dynamic:Resource::direct-calls"
+    response = analyzer.Analyze(
+        analyzer_pb2.AnalyzeRequest(
+            type="pulumi-python:dynamic:Resource",
+            name="direct-calls",
+            urn=urn,
+            properties=struct({"__provider": "opaque pickled provider"}),
+        )
+    )
+    [diagnostic] = response.diagnostics
+    assert diagnostic.policyName == "allowed-resource-types"
+    assert diagnostic.enforcementLevel == analyzer_pb2.MANDATORY
+    assert (
+        "allowed-resource-types: 'direct-calls' is of type pulumi-python:dynamic:Resource, which "
+        "this stack does not allow (allowedResourceTypes); it cannot be allowed"
+        in diagnostic.message
+    )
+    # The engine's own resources go through the same policies and pass.
+    for type_, name in (
+        ("pulumi:pulumi:Stack", "comments-prod"),
+        ("pulumi:providers:aws", "default_7_51_1"),
+    ):
+        engine = analyzer.Analyze(
+            analyzer_pb2.AnalyzeRequest(
+                type=type_,
+                name=name,
+                urn=f"urn:pulumi:prod::comments::{type_}::{name}",
+                properties=struct({}),
+            )
+        )
+        assert list(engine.diagnostics) == []
