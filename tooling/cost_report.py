@@ -2,6 +2,7 @@
 
 For every stack: the provisioned capacity the program declares, what it costs a month, the budget
 and caps from the stack's policy config, and how many requests a second that capacity sustains.
+The monthly figure is the budget rule's: replicas, autoscaling maximums and warm throughput count.
 Then what one POST and one GET of a page of typical comments consume, by DynamoDB's size rules,
 checked against the seed's figure. Prices come from the policy pack's one price table.
 
@@ -105,7 +106,8 @@ def stack_row(stack: str) -> Row:
         stack,
         read,
         write,
-        float(prices.provisioned_monthly_usd(read, write)),
+        # The budget rule's own figure: replicas, autoscaling maximums and warm throughput counted.
+        float(sum(t.monthly_usd for t in tables)),
         float(budget) if budget is not None else None,
         f"{caps.get('maxReadCapacity')} / {caps.get('maxWriteCapacity')}",
     )
@@ -120,7 +122,8 @@ def report(stacks: list[str]) -> tuple[str, int]:
         "",
         f"Prices: {prices.PRICES_SOURCE}, as of {prices.PRICES_AS_OF}; a month is "
         f"{prices.HOURS_PER_MONTH} hours. API Gateway REST: "
-        f"${prices.API_GATEWAY_REST_MILLION_USD:.2f} per million requests (first tier).",
+        f"${prices.API_GATEWAY_REST_MILLION_USD:.2f} per million requests (first tier). "
+        f"Warm throughput: {prices.WARM_THROUGHPUT_PRICE_SOURCE}.",
         "",
         "| stack | RCU | WCU | DynamoDB $/month | budget $/month | caps RCU / WCU "
         "| API GW $/M requests | GET pages/s | POSTs/s |",
