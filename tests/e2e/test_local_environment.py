@@ -15,6 +15,9 @@ from pathlib import Path
 import pytest
 import requests
 
+from emulator import deployer, environment
+from emulator.__main__ import _deploy_error
+from emulator.environment import Paths
 from tests.local_environment import isolated_env, run_emulator
 from tooling.offline_runner import REPO_ROOT
 
@@ -134,17 +137,51 @@ def test_outputs_before_any_deploy(tmp_path: Path) -> None:
     )
 
 
-def test_a_resource_type_the_emulator_lacks_stops_the_deploy(
-    local_env: dict[str, str], tmp_path: Path
-) -> None:
+def program_with_a_topic(tmp_path: Path) -> Path:
     program = copy_of_program(tmp_path)
     main = program / "__main__.py"
     main.write_text(main.read_text() + "\nimport pulumi_aws\npulumi_aws.sns.Topic('alerts')\n")
-    result = run_emulator(local_env, "deploy", "--program-dir", str(program))
-    assert result.returncode == 2
-    assert result.stderr.strip().startswith(
-        "error: the local environment cannot deploy resource type aws:sns/topic:Topic (alerts); supported: "
-    ), result.stderr
+    return program
+
+
+def test_a_resource_type_the_pack_does_not_allow_stops_the_deploy(
+    local_env: dict[str, str], tmp_path: Path
+) -> None:
+    result = run_emulator(local_env, "deploy", "--program-dir", str(program_with_a_topic(tmp_path)))
+    assert result.returncode == 1
+    assert (
+        "allowed-resource-types: 'alerts' is of type aws:sns/topic:Topic, which this stack does "
+        "not allow (allowedResourceTypes)" in result.stdout
+    ), result.stdout
+    again = run_emulator(local_env, "deploy")
+    assert again.returncode == 0, again.stderr
+    assert "8 unchanged" in again.stdout and "created" not in again.stdout, again.stdout
+
+
+def test_a_resource_type_the_emulator_lacks_stops_the_deploy(
+    local_env: dict[str, str], tmp_path: Path
+) -> None:
+    """Below the pack (a stack's config may allow more than the emulator knows), the deployer
+    refuses a type it cannot create, loudly, and records what it did before stopping."""
+    paths = Paths(Path(local_env["COMMENTS_LOCAL_DIR"]))
+    moto = environment.running(paths.moto, "moto")
+    gateway = environment.running(paths.gateway, "gateway")
+    assert moto and gateway
+    with pytest.raises(Exception) as raised:  # the Pulumi runtime wraps the DeployError
+        deployer.deploy(
+            "local",
+            stack_file=paths.stack("local"),
+            gateway_state_file=paths.gateway_state,
+            endpoint=moto.url,
+            gateway_url=gateway.url,
+            region="us-east-1",
+            moto_instance=moto.instance,
+            program_dir=program_with_a_topic(tmp_path),
+        )
+    cause = _deploy_error(raised.value)
+    assert str(cause).startswith(
+        "the local environment cannot deploy resource type aws:sns/topic:Topic (alerts); supported: "
+    ), raised.value
     # What the stopped deploy did was recorded: the next one carries on, creating nothing twice.
     again = run_emulator(local_env, "deploy")
     assert again.returncode == 0, again.stderr
