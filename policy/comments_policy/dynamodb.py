@@ -218,6 +218,19 @@ def table_capacities(resources: list[tuple[str, Mapping[str, Any]]]) -> list[Tab
         if isinstance(arn := props.get("arn"), str):
             by_arn[arn] = table
     for resource_type, props in resources:
+        if resource_type == GLOBAL_SECONDARY_INDEX:
+            owner = tables.get(str(props.get("tableName", "")))
+            if owner is None:
+                continue
+            throughput = mapping(props.get("provisionedThroughput"))
+            owner.units[f"table/{owner.name}/index/{props.get('indexName')}"] = _Units(
+                number(throughput.get("readCapacityUnits")) or 0.0,
+                number(throughput.get("writeCapacityUnits")) or 0.0,
+            )
+            index_warm = _warm_units(props.get("warmThroughput"))
+            owner.warm.read += index_warm.read
+            owner.warm.write += index_warm.write
+            continue
         if resource_type == TABLE_REPLICA:
             arn = str(props.get("globalTableArn", "?"))
             if arn in by_arn:

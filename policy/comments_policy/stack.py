@@ -192,12 +192,7 @@ def _integration_role(args: StackValidationArgs, report: ReportViolation) -> Non
 
 def _own_api(args: StackValidationArgs, report: ReportViolation) -> None:
     """An aws:SourceArn in a trust policy names an API of this stack, not merely this account."""
-    apis = {
-        match.group("api")
-        for api in _of_type(args.resources, REST_API)
-        if (match := EXECUTE_API_ARN.match(_text(api, "executionArn")))
-    }
-    known = ", ".join(sorted(apis)) or "none"
+    named: list[tuple[PolicyResource, str, str]] = []  # (role, statement, API id)
     for role in _of_type(args.resources, ROLE):
         document = parse_document("assumeRolePolicy", role.props.get("assumeRolePolicy"))
         for statement in statements(document.body or {}):
@@ -209,13 +204,24 @@ def _own_api(args: StackValidationArgs, report: ReportViolation) -> None:
                         continue
                     for value in as_list(values):
                         match = EXECUTE_API_ARN.match(value) if isinstance(value, str) else None
-                        if match and match.group("api") not in apis:
-                            report(
-                                f"{OWN_API}: {label(role.resource_type, role.name)} trust policy "
-                                f"{statement.name} aws:SourceArn names API '{match.group('api')}', "
-                                f"which is not a REST API in this stack ({known})",
-                                role.urn,
-                            )
+                        if match:
+                            named.append((role, statement.name, match.group("api")))
+    if not named:
+        return  # read no API's executionArn: a new API's is unknown at preview
+    apis = {
+        match.group("api")
+        for api in _of_type(args.resources, REST_API)
+        if (match := EXECUTE_API_ARN.match(_text(api, "executionArn")))
+    }
+    known = ", ".join(sorted(apis)) or "none"
+    for role, statement_name, api_id in named:
+        if api_id not in apis:
+            report(
+                f"{OWN_API}: {label(role.resource_type, role.name)} trust policy "
+                f"{statement_name} aws:SourceArn names API '{api_id}', which is not a REST API "
+                f"in this stack ({known})",
+                role.urn,
+            )
 
 
 POLICIES = [

@@ -378,3 +378,23 @@ def test_budget_counts_scheduled_maximums() -> None:
     assert (
         "costs $4.2120/month (table 'comments-table-0000000' 40 RCU + 1 WCU = $4.2120)" in message
     )
+
+
+def test_budget_counts_a_separate_index_resource() -> None:
+    index = resource(
+        "aws:dynamodb/globalSecondaryIndex:GlobalSecondaryIndex",
+        "by-author",
+        {
+            "tableName": TABLE_NAME,
+            "indexName": "byAuthor",
+            "provisionedThroughput": {"readCapacityUnits": 3, "writeCapacityUnits": 1},
+            "warmThroughput": {"writeUnitsPerSecond": 1},
+        },
+    )
+    # 2+3 RCU, 1+1 WCU = $1.404; one warm write unit counts as a month of a WCU: $0.468.
+    assert budget_messages(Stack(extra=[index]), monthlyBudgetUsd=1) == [
+        "dynamodb-monthly-cost-budget: provisioned DynamoDB capacity costs $1.8720/month "
+        "(table 'comments-table-0000000' 5 RCU + 2 WCU + warm throughput 0 read / 1 write "
+        "units/s = $1.8720) at us-east-1 prices of 2026-11-25, above this stack's budget of "
+        "$1.00 (monthlyBudgetUsd)"
+    ]

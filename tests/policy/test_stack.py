@@ -148,3 +148,14 @@ def test_trust_source_arn_with_no_api_in_the_stack_is_refused() -> None:
     assert finding.message.endswith(
         "names API 'mockapi123', which is not a REST API in this stack (none)"
     )
+
+
+UNKNOWN_AT_PREVIEW = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"  # the engine's unknown sentinel
+
+
+def test_own_api_reads_no_api_when_no_trust_names_one() -> None:
+    """A new API's executionArn is unknown at preview; without a SourceArn nothing needs it."""
+    resources = Stack().resources()
+    api = next(r for r in resources if r.type.endswith("RestApi"))
+    api.state["executionArn"] = UNKNOWN_AT_PREVIEW
+    assert findings(OWN_API, resources) == []
