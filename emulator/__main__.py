@@ -1,7 +1,7 @@
 """The local environment's commands (the Makefile's deploy, outputs and down call these).
 
 python -m emulator deploy [--stack local] [--dry-run] [--config KEY=VALUE ...] [--program-dir DIR]
-                                                        start what is needed, deploy the stack
+                                  check the policy pack, start what is needed, deploy the stack
 python -m emulator up [--moto-only]                     start the backend (and the data plane)
 python -m emulator outputs [--stack local]              the stack outputs as JSON
 python -m emulator status                               what is running, and where
