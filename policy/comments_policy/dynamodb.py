@@ -215,7 +215,10 @@ def table_capacities(resources: list[tuple[str, Mapping[str, Any]]]) -> list[Tab
             table.warm.read += index_warm.read
             table.warm.write += index_warm.write
         tables[name] = table
-        if isinstance(arn := props.get("arn"), str):
+        if any(t == TABLE_REPLICA for t, _ in resources) and isinstance(
+            arn := props.get("arn"), str
+        ):
+            # Only with a replica to match: a new table's arn is unknown at preview.
             by_arn[arn] = table
     for resource_type, props in resources:
         if resource_type == GLOBAL_SECONDARY_INDEX:

@@ -398,3 +398,18 @@ def test_budget_counts_a_separate_index_resource() -> None:
         "units/s = $1.8720) at us-east-1 prices of 2026-11-25, above this stack's budget of "
         "$1.00 (monthlyBudgetUsd)"
     ]
+
+
+def test_budget_reads_no_table_arn_without_a_replica() -> None:
+    """A new table's arn is unknown at preview; the budget does not need it to add up capacity."""
+    resources = Stack().resources()
+    resources[0].state["arn"] = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"  # unknown at preview
+    assert budget_messages_of(resources, monthlyBudgetUsd=0.5) == [
+        "dynamodb-monthly-cost-budget: provisioned DynamoDB capacity costs $0.6552/month (table "
+        "'comments-table-0000000' 2 RCU + 1 WCU = $0.6552) at us-east-1 prices of 2026-11-25, "
+        "above this stack's budget of $0.50 (monthlyBudgetUsd)"
+    ]
+
+
+def budget_messages_of(resources: list[Any], **properties: Any) -> list[str]:
+    return [f.message for f in findings(BUDGET, resources, **properties)]
