@@ -208,7 +208,8 @@ def load_policy_config(path: Path, pack: Pack) -> dict[str, PolicySettings]:
         if check is not None and not schema_errors:
             errors += check(result[policy.name].properties)
     if errors:
-        raise PolicyConfigError(f"{path}: invalid policy config:\n  " + "\n  ".join(errors))
+        # One line, however many problems: the command line prints it as `error: <line>`.
+        raise PolicyConfigError(f"{path}: invalid policy config: " + "; ".join(errors))
     return result
 
 

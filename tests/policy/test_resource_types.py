@@ -122,7 +122,7 @@ def test_a_config_without_the_allow_list_is_an_error(tmp_path: Path) -> None:
     with pytest.raises(PolicyConfigError) as raised:
         load_policy_config(write(tmp_path, document), PACK)
     assert str(raised.value).endswith(
-        "invalid policy config:\n  allowed-resource-types: 'allowedResourceTypes' is a required "
+        "invalid policy config: allowed-resource-types: 'allowedResourceTypes' is a required "
         "property"
     )
 
@@ -134,7 +134,7 @@ def test_a_type_pulumi_aws_does_not_have_is_an_error(tmp_path: Path) -> None:
     with pytest.raises(PolicyConfigError) as raised:
         load_policy_config(write(tmp_path, document), PACK)
     assert str(raised.value).endswith(
-        "invalid policy config:\n  allowed-resource-types: allowedResourceTypes names "
+        "invalid policy config: allowed-resource-types: allowedResourceTypes names "
         f"'aws:iam/usr:User', which is not a resource type of pulumi_aws {version} nor a "
         "component of this project (comments:<module>:<Type>)"
     )
@@ -149,6 +149,7 @@ def test_bad_allow_list_on_the_command_line_is_one_line_and_exit_2(
     assert captured.out == ""
     assert captured.err.startswith(f"error: {tmp_path / 'prod.json'}: invalid policy config:")
     assert "names 'pulumi-python:dynamic:Resource', which is not a resource type" in captured.err
+    assert captured.err.count("\n") == 1
 
 
 def test_the_cli_path_reports_an_unusable_list_as_a_violation() -> None:
