@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pulumi_policy import EnforcementLevel, Policy
 
-from comments_policy import apigateway, dynamodb, iam, stack
+from comments_policy import apigateway, dynamodb, iam, operations, stack
 
 PACK_NAME = "comments-guardrails"
 # A policy the stack's config does not mention blocks: forgetting a line must not open access.
@@ -19,4 +19,5 @@ POLICIES: list[Policy] = [
     *dynamodb.POLICIES,
     *apigateway.POLICIES,
     *stack.POLICIES,
+    *operations.POLICIES,
 ]
