@@ -23,6 +23,8 @@ CLOUDWATCH_PRINCIPAL = "cloudwatch.amazonaws.com"
 BUDGETS_PRINCIPAL = "budgets.amazonaws.com"
 # The budget watches what carries this stack's `stack` tag (a cost allocation tag to activate once).
 BUDGET_TAG = "stack"
+# Where whoever is paged finds what to do (the alarm description travels with every notification).
+RUNBOOK = "What to do: README.md, section 'Alarms and what to do'"
 
 
 @dataclass(frozen=True)
@@ -257,7 +259,7 @@ class StackMonitoring:
             return aws.cloudwatch.MetricAlarm(
                 alarm_name,
                 name=alarm_name,
-                alarm_description=spec.description,
+                alarm_description=f"{spec.description}. {RUNBOOK}",
                 alarm_actions=notify,
                 ok_actions=notify,
                 evaluation_periods=periods,

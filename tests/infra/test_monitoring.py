@@ -75,6 +75,7 @@ def test_every_stack_has_the_seven_alarms_on_its_own_api_and_table(stack: str) -
     for suffix, alarm in found.items():
         assert alarm["alarmActions"] == [topic_arn(stack)], suffix
         assert alarm["okActions"] == [topic_arn(stack)], suffix
+        assert alarm["alarmDescription"].endswith("section 'Alarms and what to do'"), suffix
 
 
 @pytest.mark.parametrize("stack", STACKS)
