@@ -220,6 +220,7 @@ def test_copy_back_leaves_out_what_is_newer_than_the_restore_point(env: dict[str
     slug = "/e2e/restore/window"
     post(env, slug, "A")
     point = now_after(post(env, slug, "B"))
+    now_after(int(point.timestamp() * 1000))  # C is stamped in a later millisecond than the point
     c_created = post(env, slug, "C")
     assert c_created > point.timestamp() * 1000
     restored = restored_table(restore(env, "point-in-time", "--to", iso(point)))
