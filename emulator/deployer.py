@@ -385,6 +385,335 @@ class MethodSettingsHandler:
             )
 
 
+class MetricAlarmHandler:
+    """CloudWatch metric alarm (PutMetricAlarm creates and overwrites); its id is its name."""
+
+    def create(self, ctx: Context, name: str, inputs: Record) -> tuple[str, Record]:
+        alarm = inputs.get("name") or _autoname(name)
+        self._put(ctx, alarm, inputs)
+        return alarm, self._state(ctx, alarm, inputs)
+
+    def update(self, ctx: Context, old: Record, inputs: Record) -> Record:
+        if inputs.get("name") not in (None, old["id"]):
+            raise DeployError(f"alarm {old['name']}: renaming an alarm replaces it; run make down")
+        self._put(ctx, old["id"], inputs)
+        return self._state(ctx, old["id"], inputs)
+
+    def delete(self, ctx: Context, old: Record) -> None:
+        ctx.clients("cloudwatch").delete_alarms(AlarmNames=[old["id"]])
+
+    @staticmethod
+    def _state(ctx: Context, alarm: str, inputs: Record) -> Record:
+        arn = f"arn:aws:cloudwatch:{ctx.region}:{ctx.account_id}:alarm:{alarm}"
+        return {**inputs, "name": alarm, "arn": arn}
+
+    @staticmethod
+    def _put(ctx: Context, alarm: str, inputs: Record) -> None:
+        params: dict[str, Any] = {
+            "AlarmName": alarm,
+            "AlarmDescription": inputs.get("alarmDescription", ""),
+            "ActionsEnabled": bool(inputs.get("actionsEnabled", True)),
+            "AlarmActions": inputs.get("alarmActions") or [],
+            "OKActions": inputs.get("okActions") or [],
+            "InsufficientDataActions": inputs.get("insufficientDataActions") or [],
+            "EvaluationPeriods": int(inputs["evaluationPeriods"]),
+            "ComparisonOperator": inputs["comparisonOperator"],
+            "Threshold": float(inputs["threshold"]),
+            "Tags": _tag_list(inputs.get("tags")),
+        }
+        optional = {
+            "DatapointsToAlarm": ("datapointsToAlarm", int),
+            "TreatMissingData": ("treatMissingData", str),
+            "EvaluateLowSampleCountPercentile": ("evaluateLowSampleCountPercentiles", str),
+            "Namespace": ("namespace", str),
+            "MetricName": ("metricName", str),
+            "Statistic": ("statistic", str),
+            "ExtendedStatistic": ("extendedStatistic", str),
+            "Period": ("period", int),
+            "Unit": ("unit", str),
+        }
+        for param, (key, convert) in optional.items():
+            if inputs.get(key) is not None:
+                params[param] = convert(inputs[key])
+        if inputs.get("dimensions"):
+            params["Dimensions"] = _dimensions(inputs["dimensions"])
+        if inputs.get("metricQueries"):
+            params["Metrics"] = [_metric_query(query) for query in inputs["metricQueries"]]
+        ctx.clients("cloudwatch").put_metric_alarm(**params)
+
+
+def _dimensions(dimensions: Mapping[str, str]) -> list[dict[str, str]]:
+    return [{"Name": k, "Value": v} for k, v in sorted(dimensions.items())]
+
+
+def _metric_query(query: Record) -> dict[str, Any]:
+    """One entry of an alarm's metricQueries, as PutMetricAlarm's Metrics take it."""
+    result: dict[str, Any] = {"Id": query["id"], "ReturnData": bool(query.get("returnData"))}
+    if query.get("expression"):
+        result["Expression"] = query["expression"]
+    if query.get("label"):
+        result["Label"] = query["label"]
+    metric = query.get("metric")
+    if metric:
+        result["MetricStat"] = {
+            "Metric": {
+                "Namespace": metric.get("namespace", ""),
+                "MetricName": metric["metricName"],
+                "Dimensions": _dimensions(metric.get("dimensions") or {}),
+            },
+            "Period": int(metric["period"]),
+            "Stat": metric["stat"],
+        }
+    return result
+
+
+class DashboardHandler:
+    """CloudWatch dashboard (PutDashboard creates and overwrites); its id is its name."""
+
+    def create(self, ctx: Context, name: str, inputs: Record) -> tuple[str, Record]:
+        dashboard = inputs["dashboardName"]
+        return dashboard, self._put(ctx, dashboard, inputs)
+
+    def update(self, ctx: Context, old: Record, inputs: Record) -> Record:
+        if inputs["dashboardName"] != old["id"]:
+            raise DeployError(f"dashboard {old['name']}: renaming it replaces it; run make down")
+        return self._put(ctx, old["id"], inputs)
+
+    def delete(self, ctx: Context, old: Record) -> None:
+        ctx.clients("cloudwatch").delete_dashboards(DashboardNames=[old["id"]])
+
+    @staticmethod
+    def _put(ctx: Context, dashboard: str, inputs: Record) -> Record:
+        ctx.clients("cloudwatch").put_dashboard(
+            DashboardName=dashboard, DashboardBody=inputs["dashboardBody"]
+        )
+        arn = f"arn:aws:cloudwatch::{ctx.account_id}:dashboard/{dashboard}"
+        return {**inputs, "dashboardArn": arn}
+
+
+class TopicHandler:
+    """SNS topic; its id is its ARN, as Pulumi's."""
+
+    def create(self, ctx: Context, name: str, inputs: Record) -> tuple[str, Record]:
+        topic = inputs.get("name") or _autoname(name)
+        created = ctx.clients("sns").create_topic(Name=topic, Tags=_tag_list(inputs.get("tags")))
+        arn = created["TopicArn"]
+        return arn, {**inputs, "name": topic, "arn": arn}
+
+    def update(self, ctx: Context, old: Record, inputs: Record) -> Record:
+        if inputs.get("name") not in (None, old["state"]["name"]):
+            raise DeployError(f"topic {old['name']}: renaming a topic replaces it; run make down")
+        ctx.clients("sns").tag_resource(ResourceArn=old["id"], Tags=_tag_list(inputs.get("tags")))
+        return {**old["state"], **inputs, "name": old["state"]["name"]}
+
+    def delete(self, ctx: Context, old: Record) -> None:
+        ctx.clients("sns").delete_topic(TopicArn=old["id"])
+
+
+class TopicPolicyHandler:
+    """A topic's access policy (the topic's Policy attribute); its id is the topic's ARN."""
+
+    def create(self, ctx: Context, name: str, inputs: Record) -> tuple[str, Record]:
+        self._set(ctx, inputs["arn"], inputs["policy"])
+        return inputs["arn"], dict(inputs)
+
+    def update(self, ctx: Context, old: Record, inputs: Record) -> Record:
+        self._set(ctx, inputs["arn"], inputs["policy"])
+        return dict(inputs)
+
+    def delete(self, ctx: Context, old: Record) -> None:
+        """Back to SNS's default policy: the topic owner's account only."""
+        default = {
+            "Version": "2008-10-17",
+            "Statement": [
+                {
+                    "Sid": "__default_statement_ID",
+                    "Effect": "Allow",
+                    "Principal": {"AWS": "*"},
+                    "Action": ["SNS:Publish", "SNS:Subscribe", "SNS:GetTopicAttributes"],
+                    "Resource": old["id"],
+                    "Condition": {"StringEquals": {"AWS:SourceOwner": ctx.account_id}},
+                }
+            ],
+        }
+        try:
+            self._set(ctx, old["id"], json.dumps(default))
+        except ctx.clients("sns").exceptions.NotFoundException:
+            pass  # the topic went first: its policy went with it
+
+    @staticmethod
+    def _set(ctx: Context, topic: str, policy: str) -> None:
+        ctx.clients("sns").set_topic_attributes(
+            TopicArn=topic, AttributeName="Policy", AttributeValue=policy
+        )
+
+
+class TopicSubscriptionHandler:
+    """An endpoint subscribed to a topic; its id is the subscription's ARN."""
+
+    def create(self, ctx: Context, name: str, inputs: Record) -> tuple[str, Record]:
+        arn = ctx.clients("sns").subscribe(
+            TopicArn=inputs["topic"],
+            Protocol=inputs["protocol"],
+            Endpoint=inputs["endpoint"],
+            ReturnSubscriptionArn=True,
+        )["SubscriptionArn"]
+        return arn, {**inputs, "arn": arn}
+
+    def update(self, ctx: Context, old: Record, inputs: Record) -> Record:
+        keys = ("topic", "protocol", "endpoint")
+        if any(old["inputs"].get(k) != inputs.get(k) for k in keys):
+            raise DeployError(
+                f"subscription {old['name']}: a new topic, protocol or endpoint replaces it; "
+                "run make down"
+            )
+        return {**old["state"], **inputs}
+
+    def delete(self, ctx: Context, old: Record) -> None:
+        ctx.clients("sns").unsubscribe(SubscriptionArn=old["id"])
+
+
+class BudgetHandler:
+    """An AWS Budgets budget with its notifications; its id is account:name, as Pulumi's."""
+
+    def create(self, ctx: Context, name: str, inputs: Record) -> tuple[str, Record]:
+        budget = inputs.get("name") or _autoname(name)
+        budgets = ctx.clients("budgets")
+        budgets.create_budget(
+            AccountId=ctx.account_id,
+            Budget={
+                "BudgetName": budget,
+                "BudgetType": inputs["budgetType"],
+                "TimeUnit": inputs["timeUnit"],
+                "BudgetLimit": {
+                    "Amount": str(inputs["limitAmount"]),
+                    "Unit": inputs.get("limitUnit", "USD"),
+                },
+                "CostFilters": {f["name"]: f["values"] for f in inputs.get("costFilters") or []},
+            },
+            NotificationsWithSubscribers=[
+                {
+                    "Notification": {
+                        "NotificationType": n["notificationType"],
+                        "ComparisonOperator": n["comparisonOperator"],
+                        "Threshold": float(n["threshold"]),
+                        "ThresholdType": n.get("thresholdType", "PERCENTAGE"),
+                    },
+                    "Subscribers": [
+                        {"SubscriptionType": "SNS", "Address": arn}
+                        for arn in n.get("subscriberSnsTopicArns") or []
+                    ]
+                    + [
+                        {"SubscriptionType": "EMAIL", "Address": address}
+                        for address in n.get("subscriberEmailAddresses") or []
+                    ],
+                }
+                for n in inputs.get("notifications") or []
+            ],
+        )
+        arn = f"arn:aws:budgets::{ctx.account_id}:budget/{budget}"
+        return f"{ctx.account_id}:{budget}", {**inputs, "name": budget, "arn": arn}
+
+    def update(self, ctx: Context, old: Record, inputs: Record) -> Record:
+        """moto has no UpdateBudget: the budget is made again under its name."""
+        self.delete(ctx, old)
+        _, state = self.create(ctx, old["state"]["name"], {**inputs, "name": old["state"]["name"]})
+        return state
+
+    def delete(self, ctx: Context, old: Record) -> None:
+        ctx.clients("budgets").delete_budget(
+            AccountId=ctx.account_id, BudgetName=old["state"]["name"]
+        )
+
+
+class ScalableTargetHandler:
+    """An Application Auto Scaling target (RegisterScalableTarget upserts); its id is resourceId."""
+
+    def create(self, ctx: Context, name: str, inputs: Record) -> tuple[str, Record]:
+        self._register(ctx, inputs)
+        return inputs["resourceId"], dict(inputs)
+
+    def update(self, ctx: Context, old: Record, inputs: Record) -> Record:
+        keys = ("serviceNamespace", "resourceId", "scalableDimension")
+        if any(old["inputs"].get(k) != inputs.get(k) for k in keys):
+            raise DeployError(
+                f"scalable target {old['name']}: another resource or dimension replaces it; "
+                "run make down"
+            )
+        self._register(ctx, inputs)
+        return dict(inputs)
+
+    def delete(self, ctx: Context, old: Record) -> None:
+        inputs = old["inputs"]
+        ctx.clients("application-autoscaling").deregister_scalable_target(
+            ServiceNamespace=inputs["serviceNamespace"],
+            ResourceId=inputs["resourceId"],
+            ScalableDimension=inputs["scalableDimension"],
+        )
+
+    @staticmethod
+    def _register(ctx: Context, inputs: Record) -> None:
+        ctx.clients("application-autoscaling").register_scalable_target(
+            ServiceNamespace=inputs["serviceNamespace"],
+            ResourceId=inputs["resourceId"],
+            ScalableDimension=inputs["scalableDimension"],
+            MinCapacity=int(inputs["minCapacity"]),
+            MaxCapacity=int(inputs["maxCapacity"]),
+        )
+
+
+class ScalingPolicyHandler:
+    """A target-tracking scaling policy (PutScalingPolicy upserts); its id is its name."""
+
+    def create(self, ctx: Context, name: str, inputs: Record) -> tuple[str, Record]:
+        policy = inputs.get("name") or _autoname(name)
+        return policy, self._put(ctx, policy, inputs)
+
+    def update(self, ctx: Context, old: Record, inputs: Record) -> Record:
+        return self._put(ctx, old["id"], inputs)
+
+    def delete(self, ctx: Context, old: Record) -> None:
+        inputs = old["inputs"]
+        ctx.clients("application-autoscaling").delete_scaling_policy(
+            PolicyName=old["id"],
+            ServiceNamespace=inputs["serviceNamespace"],
+            ResourceId=inputs["resourceId"],
+            ScalableDimension=inputs["scalableDimension"],
+        )
+
+    @staticmethod
+    def _put(ctx: Context, policy: str, inputs: Record) -> Record:
+        if inputs.get("policyType") != "TargetTrackingScaling":
+            raise DeployError(
+                f"scaling policy {policy}: the local environment deploys TargetTrackingScaling "
+                f"policies only, not {inputs.get('policyType')}"
+            )
+        tracking = inputs["targetTrackingScalingPolicyConfiguration"]
+        configuration: dict[str, Any] = {"TargetValue": float(tracking["targetValue"])}
+        predefined = tracking.get("predefinedMetricSpecification")
+        if predefined:
+            configuration["PredefinedMetricSpecification"] = {
+                "PredefinedMetricType": predefined["predefinedMetricType"]
+            }
+        for key, param in (
+            ("scaleInCooldown", "ScaleInCooldown"),
+            ("scaleOutCooldown", "ScaleOutCooldown"),
+        ):
+            if tracking.get(key) is not None:
+                configuration[param] = int(tracking[key])
+        if tracking.get("disableScaleIn") is not None:
+            configuration["DisableScaleIn"] = bool(tracking["disableScaleIn"])
+        created = ctx.clients("application-autoscaling").put_scaling_policy(
+            PolicyName=policy,
+            ServiceNamespace=inputs["serviceNamespace"],
+            ResourceId=inputs["resourceId"],
+            ScalableDimension=inputs["scalableDimension"],
+            PolicyType="TargetTrackingScaling",
+            TargetTrackingScalingPolicyConfiguration=configuration,
+        )
+        return {**inputs, "name": policy, "arn": created["PolicyARN"]}
+
+
 HANDLERS: dict[str, Handler] = {
     "aws:dynamodb/table:Table": TableHandler(),
     "aws:iam/role:Role": RoleHandler(),
@@ -394,6 +723,14 @@ HANDLERS: dict[str, Handler] = {
     "aws:apigateway/deployment:Deployment": DeploymentHandler(),
     "aws:apigateway/stage:Stage": StageHandler(),
     "aws:apigateway/methodSettings:MethodSettings": MethodSettingsHandler(),
+    "aws:cloudwatch/metricAlarm:MetricAlarm": MetricAlarmHandler(),
+    "aws:cloudwatch/dashboard:Dashboard": DashboardHandler(),
+    "aws:sns/topic:Topic": TopicHandler(),
+    "aws:sns/topicPolicy:TopicPolicy": TopicPolicyHandler(),
+    "aws:sns/topicSubscription:TopicSubscription": TopicSubscriptionHandler(),
+    "aws:budgets/budget:Budget": BudgetHandler(),
+    "aws:appautoscaling/target:Target": ScalableTargetHandler(),
+    "aws:appautoscaling/policy:Policy": ScalingPolicyHandler(),
 }
 # Types the AWS provider replaces (create the new, then delete the old) on any input change.
 REPLACE_ON_CHANGE = {"aws:apigateway/deployment:Deployment"}

@@ -1,8 +1,9 @@
 """Cost per environment, as a markdown table (a GitHub job summary reads it as is).
 
-For every stack: the provisioned capacity the program declares, what it costs a month, the budget
-and caps from the stack's policy config, and how many requests a second that capacity sustains.
-The monthly figure is the budget rule's: replicas, autoscaling maximums and warm throughput count.
+For every stack: the provisioned capacity the program declares (its floor, and the ceiling DynamoDB
+auto scaling may reach), what each costs a month, the budget and caps from the stack's policy
+config, and how many requests a second that capacity sustains. The monthly figures are the budget
+rule's: replicas, autoscaling maximums and warm throughput count.
 Then what one POST and one GET of a page of typical comments consume, by DynamoDB's size rules,
 checked against the seed's figure. Prices come from the policy pack's one price table.
 
@@ -76,41 +77,67 @@ def query_read_units(total_size: int, *, consistent: bool = False) -> float:
 
 
 @dataclass(frozen=True)
-class Row:
-    stack: str
+class Capacity:
     read: float
     write: float
-    monthly: float
+    monthly: float  # the budget rule's figure: replicas and warm throughput included
+
+
+@dataclass(frozen=True)
+class Row:
+    stack: str
+    floor: Capacity  # what the tables are provisioned with: paid every hour
+    ceiling: Capacity  # the most auto scaling may provision (the floor without it)
     budget: float | None
     caps: str
     error: str | None = None
 
 
 def stack_row(stack: str) -> Row:
+    none = Capacity(0, 0, 0)
     try:
         plan = run_stack(stack)
         settings = load_policy_config(
             REPO_ROOT / "policy" / "config" / f"{stack}.json", load_pack()
         )
     except (StackConfigError, PolicyConfigError) as error:
-        return Row(stack, 0, 0, 0, None, "", error=str(error).splitlines()[0])
+        return Row(stack, none, none, None, "", error=str(error).splitlines()[0])
     except Exception as error:  # the program failed: one line in the table, not a traceback
-        return Row(stack, 0, 0, 0, None, "", error=(str(error).strip().splitlines() or ["?"])[-1])
-    tables = pack_module("comments_policy.dynamodb").table_capacities(
-        [(r.type, r.state) for r in plan.resources]
-    )
-    read, write = sum(t.read for t in tables), sum(t.write for t in tables)
+        return Row(
+            stack, none, none, None, "", error=(str(error).strip().splitlines() or ["?"])[-1]
+        )
+    dynamodb = pack_module("comments_policy.dynamodb")
+
+    def capacity(with_scaling: bool) -> Capacity:
+        # The policy pack's own accounting: autoscaling maximums count toward the ceiling.
+        tables = dynamodb.table_capacities(
+            [
+                (r.type, r.state)
+                for r in plan.resources
+                if with_scaling
+                or r.type not in (dynamodb.SCALING_TARGET, dynamodb.SCHEDULED_ACTION)
+            ]
+        )
+        return Capacity(
+            sum(t.read for t in tables),
+            sum(t.write for t in tables),
+            float(sum(t.monthly_usd for t in tables)),
+        )
+
     caps = settings["dynamodb-provisioned-capacity"].properties
     budget = settings["dynamodb-monthly-cost-budget"].properties.get("monthlyBudgetUsd")
     return Row(
         stack,
-        read,
-        write,
-        # The budget rule's own figure: replicas, autoscaling maximums and warm throughput counted.
-        float(sum(t.monthly_usd for t in tables)),
+        capacity(with_scaling=False),
+        capacity(with_scaling=True),
         float(budget) if budget is not None else None,
         f"{caps.get('maxReadCapacity')} / {caps.get('maxWriteCapacity')}",
     )
+
+
+def _range(low: float, high: float) -> str:
+    """'2' when auto scaling is off, '2 - 10' when it may scale."""
+    return f"{low:g}" if low == high else f"{low:g} - {high:g}"
 
 
 def report(stacks: list[str]) -> tuple[str, int]:
@@ -125,23 +152,29 @@ def report(stacks: list[str]) -> tuple[str, int]:
         f"${prices.API_GATEWAY_REST_MILLION_USD:.2f} per million requests (first tier). "
         f"Warm throughput: {prices.WARM_THROUGHPUT_PRICE_SOURCE}.",
         "",
-        "| stack | RCU | WCU | DynamoDB $/month | budget $/month | caps RCU / WCU "
-        "| API GW $/M requests | GET pages/s | POSTs/s |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "Floor: the capacity the tables are provisioned with, paid every hour. Ceiling: the most "
+        "DynamoDB auto scaling may provision (the floor where it is off); the budget must hold it.",
+        "",
+        "| stack | RCU | WCU | DynamoDB $/month floor | ceiling | budget $/month "
+        "| caps RCU / WCU | API GW $/M requests | GET pages/s | POSTs/s |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     status = 0
     for stack in stacks:
         row = stack_row(stack)
         if row.error:
-            lines.append(f"| {stack} | error: {row.error} |  |  |  |  |  |  |  |")
+            lines.append(f"| {stack} | error: {row.error} |  |  |  |  |  |  |  |  |")
             status = 2
             continue
+        low, high = row.floor, row.ceiling
         budget = "-" if row.budget is None else f"{row.budget:.2f}"
-        over = " (over)" if row.budget is not None and row.monthly > row.budget else ""
+        over = " (over)" if row.budget is not None and high.monthly > row.budget else ""
         lines.append(
-            f"| {stack} | {row.read:g} | {row.write:g} | {row.monthly:.4f}{over} | {budget} "
-            f"| {row.caps} | {prices.API_GATEWAY_REST_MILLION_USD:.2f} "
-            f"| {row.read / page_rcu:g} | {row.write / comment_wcu:g} |"
+            f"| {stack} | {_range(low.read, high.read)} | {_range(low.write, high.write)} "
+            f"| {low.monthly:.4f} | {high.monthly:.4f}{over} | {budget} | {row.caps} "
+            f"| {prices.API_GATEWAY_REST_MILLION_USD:.2f} "
+            f"| {_range(low.read / page_rcu, high.read / page_rcu)} "
+            f"| {_range(low.write / comment_wcu, high.write / comment_wcu)} |"
         )
     seed = float(prices.provisioned_monthly_usd(SEED_RCU, 0))
     lines += [

@@ -4,5 +4,7 @@ URL = "url"
 TABLE_NAME = "tableName"
 API_ID = "apiId"
 STAGE_NAME = "stageName"
+ALARM_TOPIC_ARN = "alarmTopicArn"
+DASHBOARD_NAME = "dashboardName"
 
-ALL = (URL, TABLE_NAME, API_ID, STAGE_NAME)
+ALL = (URL, TABLE_NAME, API_ID, STAGE_NAME, ALARM_TOPIC_ARN, DASHBOARD_NAME)

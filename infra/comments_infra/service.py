@@ -9,6 +9,9 @@ import pulumi
 import pulumi_aws as aws
 
 from comments_infra import api_definition, outputs
+from comments_infra.autoscaling import table_scaling
+from comments_infra.monitoring import StackMonitoring
+from comments_infra.operations import OperationsSettings
 from comments_infra.settings import ServiceSettings
 
 COMPONENT_TYPE = "comments:service:CommentsService"
@@ -36,6 +39,7 @@ ACCESS_LOG_FORMAT = json.dumps(
 @dataclass(frozen=True)
 class CommentsServiceArgs:
     settings: ServiceSettings
+    operations: OperationsSettings
     tags: dict[str, str]
 
 
@@ -86,6 +90,7 @@ class CommentsService(pulumi.ComponentResource):
     role: aws.iam.Role
     api: aws.apigateway.RestApi
     stage: aws.apigateway.Stage
+    monitoring: StackMonitoring
     url: pulumi.Output[str]
 
     def __init__(
@@ -93,6 +98,7 @@ class CommentsService(pulumi.ComponentResource):
     ) -> None:
         super().__init__(COMPONENT_TYPE, name, None, opts)
         settings, tags = args.settings, args.tags
+        scaling = {"Read": args.operations.read_scaling, "Write": args.operations.write_scaling}
         child = pulumi.ResourceOptions(parent=self)
 
         self.table = aws.dynamodb.Table(
@@ -113,8 +119,23 @@ class CommentsService(pulumi.ComponentResource):
             deletion_protection_enabled=settings.data_protection,
             ttl=aws.dynamodb.TableTtlArgs(attribute_name=SMOKE_TTL_ATTRIBUTE, enabled=True),
             tags=tags,
-            opts=pulumi.ResourceOptions(parent=self, protect=settings.data_protection),
+            opts=pulumi.ResourceOptions(
+                parent=self,
+                protect=settings.data_protection,
+                # Auto scaling owns a scaled dimension's capacity; a deploy must not reset it.
+                ignore_changes=[f"{kind.lower()}Capacity" for kind, on in scaling.items() if on],
+            ),
         )
+        for kind, dimension in scaling.items():
+            if dimension:
+                table_scaling(
+                    name,
+                    kind=kind,
+                    scaling=dimension,
+                    table_name=self.table.name,
+                    tags=tags,
+                    parent=self,
+                )
 
         caller = aws.get_caller_identity_output()
         region = aws.get_region_output()
@@ -207,6 +228,16 @@ class CommentsService(pulumi.ComponentResource):
             opts=child,
         )
         self.url = self.stage.invoke_url
+        self.monitoring = StackMonitoring(
+            name,
+            settings=args.operations,
+            stack=pulumi.get_stack(),
+            api_name=title,
+            stage_name=self.stage.stage_name,
+            table_name=self.table.name,
+            tags=tags,
+            parent=self,
+        )
 
         self.register_outputs(
             {

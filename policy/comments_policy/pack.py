@@ -10,7 +10,7 @@ from collections.abc import Callable
 
 from pulumi_policy import EnforcementLevel, Policy
 
-from comments_policy import apigateway, dynamodb, iam, resource_types, stack
+from comments_policy import apigateway, dynamodb, iam, operations, resource_types, stack
 
 PACK_NAME = "comments-guardrails"
 # A policy the stack's config does not mention blocks: forgetting a line must not open access.
@@ -22,6 +22,7 @@ POLICIES: list[Policy] = [
     *dynamodb.POLICIES,
     *apigateway.POLICIES,
     *stack.POLICIES,
+    *operations.POLICIES,
 ]
 
 # Config checks a JSON schema cannot express, run by the offline check when it loads a config

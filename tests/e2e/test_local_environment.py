@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import shutil
@@ -16,8 +17,9 @@ from pathlib import Path
 import pytest
 import requests
 
+from comments_infra import outputs as output_names
 from tests.local_environment import isolated_env, run_emulator
-from tooling.offline_runner import REPO_ROOT
+from tooling.offline_runner import REPO_ROOT, run_stack
 
 pytestmark = pytest.mark.e2e
 
@@ -31,6 +33,12 @@ def local_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, st
     assert deployed.returncode == 0, deployed.stdout + deployed.stderr
     yield env
     run_emulator(env, "down")
+
+
+@functools.cache
+def resource_count() -> int:
+    """How many resources the local stack declares: what a fresh deploy creates."""
+    return len([r for r in run_stack("local").resources if r.custom])
 
 
 def copy_of_program(tmp_path: Path) -> Path:
@@ -48,7 +56,7 @@ def outputs(env: dict[str, str]) -> dict[str, str]:
 
 def test_outputs_name_a_url_that_answers(local_env: dict[str, str]) -> None:
     values = outputs(local_env)
-    assert set(values) == {"url", "tableName", "apiId", "stageName"}
+    assert set(values) == set(output_names.ALL)
     response = requests.get(values["url"] + "/comments", params={"slug": "/e2e/empty"}, timeout=10)
     assert response.status_code == 200
     assert response.json() == {"items": [], "next": None}
@@ -72,7 +80,9 @@ def test_a_second_deploy_changes_nothing(local_env: dict[str, str]) -> None:
     before = outputs(local_env)
     again = run_emulator(local_env, "deploy")
     assert again.returncode == 0, again.stderr
-    assert "8 unchanged" in again.stdout and "created" not in again.stdout, again.stdout
+    assert f"{resource_count()} unchanged" in again.stdout and "created" not in again.stdout, (
+        again.stdout
+    )
     assert outputs(local_env) == before
 
 
@@ -104,7 +114,9 @@ def test_deploy_recovers_after_the_backend_died(tmp_path: Path) -> None:
         os.killpg(moto["pid"], signal.SIGKILL)
         again = run_emulator(env, "deploy")
         assert again.returncode == 0, again.stderr
-        assert "started moto" in again.stdout and "8 created" in again.stdout, again.stdout
+        assert "started moto" in again.stdout and f"{resource_count()} created" in again.stdout, (
+            again.stdout
+        )
         url = outputs(env)["url"]
         assert requests.get(url + "/comments", params={"slug": "/x"}, timeout=10).status_code == 200
     finally:
@@ -135,25 +147,27 @@ def test_outputs_before_any_deploy(tmp_path: Path) -> None:
     )
 
 
-def program_with_a_topic(tmp_path: Path) -> Path:
+def program_with_a_queue(tmp_path: Path) -> Path:
     program = copy_of_program(tmp_path)
     main = program / "__main__.py"
-    main.write_text(main.read_text() + "\nimport pulumi_aws\npulumi_aws.sns.Topic('alerts')\n")
+    main.write_text(main.read_text() + "\nimport pulumi_aws\npulumi_aws.sqs.Queue('alerts')\n")
     return program
 
 
 def test_a_resource_type_the_pack_does_not_allow_stops_the_deploy(
     local_env: dict[str, str], tmp_path: Path
 ) -> None:
-    result = run_emulator(local_env, "deploy", "--program-dir", str(program_with_a_topic(tmp_path)))
+    result = run_emulator(local_env, "deploy", "--program-dir", str(program_with_a_queue(tmp_path)))
     assert result.returncode == 1
     assert (
-        "allowed-resource-types: 'alerts' is of type aws:sns/topic:Topic, which this stack does "
+        "allowed-resource-types: 'alerts' is of type aws:sqs/queue:Queue, which this stack does "
         "not allow (allowedResourceTypes)" in result.stdout
     ), result.stdout
     again = run_emulator(local_env, "deploy")
     assert again.returncode == 0, again.stderr
-    assert "8 unchanged" in again.stdout and "created" not in again.stdout, again.stdout
+    assert f"{resource_count()} unchanged" in again.stdout and "created" not in again.stdout, (
+        again.stdout
+    )
 
 
 def test_a_resource_type_the_emulator_lacks_stops_the_deploy(
@@ -191,7 +205,7 @@ def test_a_resource_type_the_emulator_lacks_stops_the_deploy(
         """
     )
     result = subprocess.run(
-        [sys.executable, "-c", deploy_without_gate, str(program_with_a_topic(tmp_path))],
+        [sys.executable, "-c", deploy_without_gate, str(program_with_a_queue(tmp_path))],
         cwd=REPO_ROOT,
         env=local_env,
         capture_output=True,
@@ -201,19 +215,21 @@ def test_a_resource_type_the_emulator_lacks_stops_the_deploy(
     )
     assert result.returncode == 2, result.stdout + result.stderr
     assert result.stderr.startswith(
-        "the local environment cannot deploy resource type aws:sns/topic:Topic (alerts); supported: "
+        "the local environment cannot deploy resource type aws:sqs/queue:Queue (alerts); supported: "
     ), result.stderr
     # What the stopped deploy did was recorded: the next one carries on, creating nothing twice.
     again = run_emulator(local_env, "deploy")
     assert again.returncode == 0, again.stderr
-    assert "8 unchanged" in again.stdout and "created" not in again.stdout, again.stdout
+    assert f"{resource_count()} unchanged" in again.stdout and "created" not in again.stdout, (
+        again.stdout
+    )
 
 
 def test_a_preview_starts_nothing(tmp_path: Path) -> None:
     result = run_emulator(isolated_env(tmp_path), "deploy", "--dry-run")
     assert result.returncode == 0, result.stderr
-    assert result.stdout.count("would be created") == 8
-    assert result.stdout.endswith("a deploy would start it and create 8\n")
+    assert result.stdout.count("would be created") == resource_count()
+    assert result.stdout.endswith(f"a deploy would start it and create {resource_count()}\n")
     assert not (tmp_path / "moto.json").exists()
 
 

@@ -20,6 +20,10 @@ UNTAGGABLE = {
     "aws:iam/rolePolicy:RolePolicy",
     "aws:apigateway/deployment:Deployment",
     "aws:apigateway/methodSettings:MethodSettings",
+    "aws:sns/topicPolicy:TopicPolicy",
+    "aws:sns/topicSubscription:TopicSubscription",
+    "aws:cloudwatch/dashboard:Dashboard",
+    "aws:appautoscaling/policy:Policy",
 }
 
 

@@ -36,8 +36,12 @@ def test_typical_comment_size_and_units() -> None:
 def test_report_rows_and_seed_comparison() -> None:
     text, status = report(["prod", "dev"])
     assert status == 0
-    assert "| prod | 2 | 1 | 0.6552 | 5.00 | 10 / 5 | 3.50 | 4 | 1 |" in text
-    assert "| dev | 1 | 1 | 0.5616 | 1.00 | 2 / 1 | 3.50 | 2 | 1 |" in text
+    # prod scales 2-10 RCU and 1-5 WCU: 10 x 0.0936 + 5 x 0.468 = 3.276 at the ceiling.
+    assert (
+        "| prod | 2 - 10 | 1 - 5 | 0.6552 | 3.2760 | 5.00 | 10 / 5 | 3.50 | 4 - 20 | 1 - 5 |"
+        in text
+    )
+    assert "| dev | 1 | 1 | 0.5616 | 0.5616 | 1.00 | 2 / 1 | 3.50 | 2 | 1 |" in text
     assert "| POST /comments (conditional UpdateItem) | 325 | 1 WCU |" in text
     assert "| GET /comments, 10 comments (Query, eventually consistent) | 3250 | 0.5 RCU |" in text
     assert (

@@ -15,6 +15,7 @@ from google.protobuf import empty_pb2, struct_pb2
 from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc
 
 from tests.policy.builders import PACK, Stack, prod_settings
+from tests.policy.operations_builders import monitoring
 from tests.policy_pack_process import served_pack
 from tooling.policy_check import POLICY_DIR
 
@@ -83,7 +84,7 @@ def test_served_pack_blocks_a_wildcard_action(analyzer: analyzer_pb2_grpc.Analyz
                     properties=struct(json.loads(json.dumps(r.state))),
                     options=analyzer_pb2.AnalyzerResourceOptions(protect=r.protect),
                 )
-                for r in Stack().resources()
+                for r in Stack(extra=monitoring()).resources()
             ]
         )
     )

@@ -9,10 +9,16 @@ from pathlib import Path
 
 import pytest
 
-from tooling.offline_runner import REPO_ROOT
-from tooling.policy_check import main
+from tooling.offline_runner import REPO_ROOT, run_stack
+from tooling.policy_check import load_pack, main
 
 STACKS = ("local", "dev", "staging", "prod")
+POLICY_COUNT = len(load_pack().policies)
+
+
+def resource_count(stack: str) -> int:
+    """What the check evaluates: every resource the stack's program registers."""
+    return len(run_stack(stack).resources)
 
 
 @pytest.mark.parametrize("stack", STACKS)
@@ -21,20 +27,25 @@ def test_real_program_passes_its_own_config(stack: str, capsys: pytest.CaptureFi
     out = capsys.readouterr().out
     assert status == 0, out
     assert "[mandatory]" not in out
-    assert f"{stack}: comments-guardrails (16 policies) on 9 resources: 0 mandatory" in out
+    summary = f"{stack}: comments-guardrails ({POLICY_COUNT} policies) on {resource_count(stack)}"
+    assert f"{summary} resources: 0 mandatory" in out
 
 
 def test_prod_is_clean(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["prod"]) == 0
     assert capsys.readouterr().out.strip().splitlines() == [
-        "prod: comments-guardrails (16 policies) on 9 resources: 0 mandatory, 0 advisory violation(s)"
+        f"prod: comments-guardrails ({POLICY_COUNT} policies) on {resource_count('prod')} "
+        "resources: 0 mandatory, 0 advisory violation(s)"
     ]
 
 
-def edit(path: Path, old: str, new: str) -> None:
+def edit(path: Path, old: str, new: str, also: tuple[str, str] | None = None) -> None:
+    """Replace `old` with `new` in the file (and then the pair `also`); each must be there."""
     text = path.read_text(encoding="utf-8")
-    assert old in text, f"{old!r} not in {path}"
-    path.write_text(text.replace(old, new), encoding="utf-8")
+    for before, after in [(old, new), *([also] if also else [])]:
+        assert before in text, f"{before!r} not in {path}"
+        text = text.replace(before, after)
+    path.write_text(text, encoding="utf-8")
 
 
 MUTATIONS: dict[str, tuple[Callable[[Path], None], list[str]]] = {
@@ -66,12 +77,42 @@ MUTATIONS: dict[str, tuple[Callable[[Path], None], list[str]]] = {
     ),
     "prod capacity 10x the cap": (
         lambda root: edit(
-            root / "environments/Pulumi.prod.yaml", "tableReadCapacity: 2", "tableReadCapacity: 100"
+            root / "environments/Pulumi.prod.yaml",
+            "tableReadCapacity: 2",
+            "tableReadCapacity: 100",
+            also=("autoscalingMaxReadCapacity: 10", "autoscalingMaxReadCapacity: 0"),
         ),
         [
             "[mandatory] dynamodb-provisioned-capacity",
             "readCapacity is 100, above this stack's cap of 10",
             "[mandatory] dynamodb-monthly-cost-budget",
+        ],
+    ),
+    "prod scales above the cap": (
+        lambda root: edit(
+            root / "environments/Pulumi.prod.yaml",
+            "autoscalingMaxWriteCapacity: 5",
+            "autoscalingMaxWriteCapacity: 50",
+        ),
+        [
+            "[mandatory] dynamodb-provisioned-capacity",
+            "autoscaling maxCapacity for dynamodb:table:WriteCapacityUnits is 50, above this "
+            "stack's cap of 5",
+            "[mandatory] dynamodb-monthly-cost-budget",
+            "50 WCU",
+        ],
+    ),
+    "prod without its alarms": (
+        lambda root: edit(
+            root / "infra/comments_infra/monitoring.py",
+            "        self.alarms = [",
+            "        self.alarms = [] and [",  # builds none of them
+        ),
+        [
+            "[mandatory] operations-alarms-required",
+            "Stage 'comments-prod-stage' has no alarm on AWS/ApiGateway 5XXError "
+            "(ApiName=comments-prod, Stage=v1)",
+            "has no alarm on AWS/DynamoDB WriteThrottleEvents",
         ],
     ),
     "prod without data protection": (

@@ -90,6 +90,15 @@ def test_every_stack_lists_exactly_the_programs_types(stack: str) -> None:
             "aws:dynamodb/table:Table",
             "aws:iam/role:Role",
             "aws:iam/rolePolicy:RolePolicy",
+            # monitoring and optional auto scaling (subscriptions and scaling come from config)
+            "aws:appautoscaling/policy:Policy",
+            "aws:appautoscaling/target:Target",
+            "aws:budgets/budget:Budget",
+            "aws:cloudwatch/dashboard:Dashboard",
+            "aws:cloudwatch/metricAlarm:MetricAlarm",
+            "aws:sns/topic:Topic",
+            "aws:sns/topicPolicy:TopicPolicy",
+            "aws:sns/topicSubscription:TopicSubscription",
             COMPONENT,
         ]
     )

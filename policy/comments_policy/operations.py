@@ -1,0 +1,205 @@
+"""Operations: the stack watches its own API and table, and someone is told when an alarm fires.
+
+Stack policies, because only the whole stack shows which alarm watches which stage and table, and
+which topic has a subscriber. Alarm dimensions and topic ARNs are matched against the names and
+ARNs the API, stage, table and topic resources carry.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from pulumi_policy import (
+    PolicyResource,
+    ReportViolation,
+    StackValidationArgs,
+    StackValidationPolicy,
+)
+
+from comments_policy.common import REST_API, STAGE, TABLE, as_list, mapping
+
+METRIC_ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
+TOPIC = "aws:sns/topic:Topic"
+TOPIC_SUBSCRIPTION = "aws:sns/topicSubscription:TopicSubscription"
+BUDGET = "aws:budgets/budget:Budget"
+
+ALARMS_REQUIRED = "operations-alarms-required"
+ALARM_SUBSCRIBERS = "operations-alarm-subscribers"
+
+API_NAMESPACE = "AWS/ApiGateway"
+DYNAMODB_NAMESPACE = "AWS/DynamoDB"
+# What every stage and every table must be watched for: (namespace, metric, what it catches).
+STAGE_METRICS = (
+    (API_NAMESPACE, "5XXError", "server errors"),
+    (API_NAMESPACE, "4XXError", "client errors"),
+    (API_NAMESPACE, "Latency", "latency"),
+)
+TABLE_METRICS = (
+    (DYNAMODB_NAMESPACE, "ReadThrottleEvents", "throttled reads"),
+    (DYNAMODB_NAMESPACE, "WriteThrottleEvents", "throttled writes"),
+    (DYNAMODB_NAMESPACE, "ConsumedReadCapacityUnits", "read capacity use"),
+    (DYNAMODB_NAMESPACE, "ConsumedWriteCapacityUnits", "write capacity use"),
+)
+_SNS_ARN = re.compile(r"^arn:aws[a-z-]*:sns:[a-z0-9-]+:[0-9]{12}:([A-Za-z0-9_-]{1,256})$")
+
+
+@dataclass(frozen=True)
+class _Watch:
+    """One metric an alarm evaluates, with the alarm's name and the topics it notifies."""
+
+    alarm: str
+    namespace: str
+    metric: str
+    dimensions: Mapping[str, Any]
+    actions: tuple[str, ...]
+
+
+def _text(resource: PolicyResource, key: str) -> str:
+    value = resource.props.get(key)
+    return value if isinstance(value, str) else ""
+
+
+def _watches(resources: list[PolicyResource]) -> Iterator[_Watch]:
+    """Every metric of every alarm: the alarm's own, or each of its metric queries'."""
+    for alarm in resources:
+        if alarm.resource_type != METRIC_ALARM:
+            continue
+        props = alarm.props
+        actions = tuple(a for a in as_list(props.get("alarmActions")) if isinstance(a, str))
+        name = _text(alarm, "name") or alarm.name
+        if props.get("metricName"):
+            yield _Watch(
+                name,
+                str(props.get("namespace", "")),
+                str(props.get("metricName")),
+                mapping(props.get("dimensions")),
+                actions,
+            )
+        for query in as_list(props.get("metricQueries")):
+            metric = mapping(mapping(query).get("metric"))
+            if metric.get("metricName"):
+                yield _Watch(
+                    name,
+                    str(metric.get("namespace", "")),
+                    str(metric.get("metricName")),
+                    mapping(metric.get("dimensions")),
+                    actions,
+                )
+
+
+class _Topics:
+    """The stack's SNS topics, named by ARN (an output) or by the name at the end of an ARN."""
+
+    def __init__(self, resources: list[PolicyResource]) -> None:
+        self.topics = [r for r in resources if r.resource_type == TOPIC]
+
+    def owns(self, arn: str) -> bool:
+        return any(_refers_to(arn, topic) for topic in self.topics)
+
+
+def _stage_api_names(resources: list[PolicyResource]) -> list[tuple[str, str, str]]:
+    """(stage name, API name, stage label) per stage; the API found by its id in executionArn."""
+    apis = {
+        _text(api, "executionArn").rsplit(":", 1)[-1]: _text(api, "name")
+        for api in resources
+        if api.resource_type == REST_API
+    }
+    return [
+        (_text(stage, "stageName"), apis.get(_text(stage, "restApi"), ""), stage.name)
+        for stage in resources
+        if stage.resource_type == STAGE
+    ]
+
+
+def _alarms_required(args: StackValidationArgs, report: ReportViolation) -> None:
+    watches = list(_watches(args.resources))
+    topics = _Topics(args.resources)
+
+    def require(namespace: str, metric: str, dimensions: dict[str, str], subject: str) -> None:
+        found = [
+            w
+            for w in watches
+            if (w.namespace, w.metric) == (namespace, metric)
+            and all(w.dimensions.get(k) == v for k, v in dimensions.items() if v)
+        ]
+        wanted = ", ".join(f"{k}={v}" for k, v in dimensions.items() if v)
+        if not found:
+            report(
+                f"{ALARMS_REQUIRED}: {subject} has no alarm on {namespace} {metric} "
+                f"({wanted}); this stack must be watched for it",
+                None,
+            )
+        elif not any(topics.owns(action) for w in found for action in w.actions):
+            names = ", ".join(sorted({w.alarm for w in found}))
+            report(
+                f"{ALARMS_REQUIRED}: alarm {names} on {namespace} {metric} notifies no SNS topic "
+                "of this stack (alarmActions); a firing alarm nobody hears of is no alarm",
+                None,
+            )
+
+    for stage, api, label in _stage_api_names(args.resources):
+        for namespace, metric, _ in STAGE_METRICS:
+            require(namespace, metric, {"ApiName": api, "Stage": stage}, f"Stage '{label}'")
+    for table in args.resources:
+        if table.resource_type != TABLE:
+            continue
+        for namespace, metric, _ in TABLE_METRICS:
+            require(namespace, metric, {"TableName": _text(table, "name")}, f"Table '{table.name}'")
+    budgets = [b for b in args.resources if b.resource_type == BUDGET]
+    notified = [
+        b
+        for b in budgets
+        for notice in as_list(b.props.get("notifications"))
+        for arn in as_list(mapping(notice).get("subscriberSnsTopicArns"))
+        if isinstance(arn, str) and topics.owns(arn)
+    ]
+    if not notified:
+        report(
+            f"{ALARMS_REQUIRED}: no AWS Budgets budget of this stack notifies a topic of this "
+            "stack; set comments:monthlyBudgetUsd to the stack's monthly budget",
+            None,
+        )
+
+
+def _refers_to(reference: str, topic: PolicyResource) -> bool:
+    """Whether an ARN names `topic`: its `arn` output, or an SNS ARN ending in its name."""
+    match = _SNS_ARN.match(reference)
+    return reference == _text(topic, "arn") or (
+        match is not None and match.group(1) == _text(topic, "name")
+    )
+
+
+def _alarm_subscribers(args: StackValidationArgs, report: ReportViolation) -> None:
+    watches = list(_watches(args.resources))
+    subscriptions = [
+        _text(s, "topic") for s in args.resources if s.resource_type == TOPIC_SUBSCRIPTION
+    ]
+    for topic in _Topics(args.resources).topics:
+        alarms = {w.alarm for w in watches for a in w.actions if _refers_to(a, topic)}
+        if alarms and not any(_refers_to(s, topic) for s in subscriptions):
+            report(
+                f"{ALARM_SUBSCRIBERS}: Topic '{topic.name}' receives {len(alarms)} alarm(s) "
+                "but has no subscription, so nobody is told when they fire; add an e-mail "
+                "address or https:// webhook to comments:alarmSubscriptions",
+                topic.urn,
+            )
+
+
+POLICIES = [
+    StackValidationPolicy(
+        name=ALARMS_REQUIRED,
+        description=(
+            "Every stage has 5XXError, 4XXError and Latency alarms, every table throttle and "
+            "consumed-capacity alarms, and a budget, all notifying an SNS topic of the stack."
+        ),
+        validate=_alarms_required,
+    ),
+    StackValidationPolicy(
+        name=ALARM_SUBSCRIBERS,
+        description="Every SNS topic that alarms notify has at least one subscription.",
+        validate=_alarm_subscribers,
+    ),
+]
