@@ -410,6 +410,12 @@ def test_deploy_previews_with_the_pack_saves_a_plan_and_applies_exactly_it(
     (up,) = [s for s in rules.steps(called["jobs"]["deploy"]) if s.get("id") == "up"]
     assert up["with"]["command"] == "up"
     assert up["with"]["plan"] == "${{ runner.temp }}/update-plan.json"
+    # A plan the stack no longer matches ends the job with one line that says so.
+    job_steps = rules.steps(called["jobs"]["deploy"])
+    (explain,) = [s for s in job_steps if "violates plan" in str(s.get("run", ""))]
+    assert job_steps.index(explain) == job_steps.index(up) + 1
+    assert explain["if"] == "failure() && steps.up.outcome == 'failure'"
+    assert "PULUMI_EXPERIMENTAL" not in (rules.WORKFLOWS / "deploy-environment.yml").read_text()
 
 
 def _deploy_step(workflow: rules.Workflow, step_id: str) -> dict[str, Any]:
