@@ -15,6 +15,9 @@ access = PipelineAccess(
         oidc_provider_arn=config.require("oidcProviderArn"),
         create_state_bucket=config.require_bool("createStateBucket"),
         manage_apigateway_account=config.require_bool("manageApiGatewayAccount"),
+        data_protected_environments=config.require_object("dataProtectedEnvironments"),
+        protected_tables=config.require_object("protectedTables"),
+        allowed_tag_keys=config.require_object("allowedTagKeys"),
         tags={"project": "comments-bootstrap", "stack": pulumi.get_stack()},
     ),
 )
@@ -26,3 +29,6 @@ pulumi.export("previewRoleArns", access.preview_role_arns)
 if access.state_bucket is not None:
     pulumi.export("stateBucket", access.state_bucket)
     pulumi.export("backendUrl", access.backend_url)
+    pulumi.export("secretsProviders", access.secrets_providers)
+if access.break_glass_role_arn is not None:
+    pulumi.export("breakGlassRoleArn", access.break_glass_role_arn)

@@ -12,6 +12,7 @@ import pulumi
 import pulumi_aws as aws
 
 from comments_bootstrap import documents
+from comments_bootstrap.documents import environment_prefix
 
 COMPONENT_TYPE = "comments:bootstrap:PipelineAccess"
 # The roles and boundaries made here live under their own IAM path, so the deploy roles' rights
@@ -35,6 +36,11 @@ class PipelineAccessArgs:
     """An existing GitHub OIDC provider; empty creates one (an account holds one per URL)."""
     create_state_bucket: bool
     manage_apigateway_account: bool
+    data_protected_environments: list[str] = field(default_factory=list)
+    """Environments whose deploy role may not unprotect, change or delete their table."""
+    protected_tables: dict[str, str] = field(default_factory=dict)
+    """Environment -> the name of its (existing) table, which gets a policy of its own."""
+    allowed_tag_keys: list[str] = field(default_factory=lambda: ["project", "stack"])
     tags: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -57,6 +63,26 @@ class PipelineAccessArgs:
                 )
         if not self.resource_prefix or "*" in self.resource_prefix:
             raise ValueError(f"resourcePrefix={self.resource_prefix!r}: a literal name prefix")
+        # dataProtectedEnvironments may name environments another account hosts (the default
+        # covers every account); protectedTables names tables this account holds.
+        unknown = sorted(set(self.protected_tables) - set(self.environments))
+        if unknown:
+            raise ValueError(
+                f"protectedTables: {unknown} are not in environments {self.environments}"
+            )
+        unprotected = sorted(set(self.protected_tables) - set(self.data_protected_environments))
+        if unprotected:
+            raise ValueError(
+                f"protectedTables: {unprotected} must also be in dataProtectedEnvironments"
+            )
+        for env, table in self.protected_tables.items():
+            if not table.startswith(environment_prefix(self.resource_prefix, env)):
+                raise ValueError(
+                    f"protectedTables.{env}={table!r}: not a table of that environment "
+                    f"(names start with {environment_prefix(self.resource_prefix, env)!r})"
+                )
+        if not self.allowed_tag_keys:
+            raise ValueError("allowedTagKeys: list the tag keys the stacks set")
         if ROLE_PATH.lstrip("/").startswith(self.resource_prefix):
             raise ValueError(
                 f"resourcePrefix={self.resource_prefix!r} would cover the pipeline's own roles "
@@ -65,7 +91,7 @@ class PipelineAccessArgs:
 
 
 def _scope(args: PipelineAccessArgs, environment: str, values: list[Any]) -> documents.Scope:
-    partition, account_id, region, state_bucket = values
+    partition, account_id, region, state_bucket, secrets_key_arn = values
     return documents.Scope(
         partition=partition,
         account_id=account_id,
@@ -74,7 +100,14 @@ def _scope(args: PipelineAccessArgs, environment: str, values: list[Any]) -> doc
         resource_prefix=args.resource_prefix,
         stack_project=args.stack_project,
         state_bucket=state_bucket or None,
+        secrets_key_arn=secrets_key_arn or None,
+        data_protected=environment in args.data_protected_environments,
+        allowed_tag_keys=tuple(args.allowed_tag_keys),
     )
+
+
+def _table_arn(table: str, scope: documents.Scope) -> str:
+    return scope.arn("dynamodb", f"table/{table}")
 
 
 class PipelineAccess(pulumi.ComponentResource):
@@ -115,13 +148,20 @@ class PipelineAccess(pulumi.ComponentResource):
         self.boundary_arns: dict[str, pulumi.Output[str]] = {}
         self.deploy_role_arns: dict[str, pulumi.Output[str]] = {}
         self.preview_role_arns: dict[str, pulumi.Output[str]] = {}
+        self.secrets_providers: dict[str, pulumi.Output[str]] = {}
+        scopes: dict[str, pulumi.Output[documents.Scope]] = {}
         for env in args.environments:
+            key_arn: pulumi.Output[str] | str = ""
+            if args.create_state_bucket:
+                key_arn = self._secrets_key(name, args, env, caller, partition, region)
             scope = pulumi.Output.all(
                 partition.partition,
                 caller.account_id,
                 region.region,
                 self.state_bucket if self.state_bucket is not None else "",
+                key_arn,
             ).apply(partial(_scope, args, env))
+            scopes[env] = scope
             boundary_name = documents.boundary_name(args.resource_prefix, env)
             boundary = aws.iam.Policy(
                 boundary_name,
@@ -136,21 +176,42 @@ class PipelineAccess(pulumi.ComponentResource):
             self.deploy_role_arns[env] = self._role(
                 f"{args.stack_project}-deploy-{env}",
                 f"GitHub Actions deploys of the {env} comments stack",
-                documents.deploy_subject(args.github_repository, env),
+                documents.deploy_subjects(args.github_repository, env),
                 scope.apply(lambda s: json.dumps(documents.deploy_policy(s))),
                 args,
             )
             self.preview_role_arns[env] = self._role(
                 f"{args.stack_project}-preview-{env}",
                 f"Read-only pull-request previews of the {env} comments stack",
-                documents.preview_subject(args.github_repository),
+                documents.preview_subjects(args.github_repository, env),
                 scope.apply(lambda s: json.dumps(documents.preview_policy(s))),
                 args,
+            )
+
+        self.break_glass_role_arn: pulumi.Output[str] | None = None
+        protected = [env for env in args.environments if env in args.data_protected_environments]
+        if protected:
+            self.break_glass_role_arn = self._break_glass(
+                name, args, [scopes[env] for env in protected], caller
+            )
+        for env, table in args.protected_tables.items():
+            # After the table exists (its first deploy): the table refuses deletion and policy
+            # changes to everyone but the break-glass role, administrators included.
+            table_arn = scopes[env].apply(partial(_table_arn, table))
+            aws.dynamodb.ResourcePolicy(
+                f"{name}-{env}-table-protection",
+                resource_arn=table_arn,
+                policy=pulumi.Output.all(scopes[env], table_arn).apply(
+                    lambda v: json.dumps(documents.table_resource_policy(v[0], v[1]))
+                ),
+                opts=pulumi.ResourceOptions(parent=self, protect=True),
             )
 
         self.register_outputs(
             {
                 "oidcProviderArn": self.oidc_provider_arn,
+                "secretsProviders": self.secrets_providers,
+                "breakGlassRoleArn": self.break_glass_role_arn,
                 "integrationBoundaryArns": self.boundary_arns,
                 "deployRoleArns": self.deploy_role_arns,
                 "previewRoleArns": self.preview_role_arns,
@@ -159,11 +220,74 @@ class PipelineAccess(pulumi.ComponentResource):
             }
         )
 
+    def _secrets_key(
+        self,
+        name: str,
+        args: PipelineAccessArgs,
+        env: str,
+        caller: pulumi.Output[aws.GetCallerIdentityResult],
+        partition: pulumi.Output[aws.GetPartitionResult],
+        region: pulumi.Output[aws.GetRegionResult],
+    ) -> pulumi.Output[str]:
+        """The stack's awskms secrets provider key: the deploy role encrypts and decrypts, the
+        preview role only decrypts (StackSecretsKey in their policies); no passphrase exists."""
+        key = aws.kms.Key(
+            f"{name}-{env}-secrets",
+            description=f"Secrets of the {env} comments stack (Pulumi awskms secrets provider)",
+            enable_key_rotation=True,
+            deletion_window_in_days=30,
+            policy=pulumi.Output.all(caller.account_id, partition.partition).apply(
+                lambda v: json.dumps(documents.secrets_key_policy(v[0], v[1]))
+            ),
+            tags=args.tags,
+            opts=pulumi.ResourceOptions(parent=self, protect=True),
+        )
+        alias = f"alias/{args.stack_project}-{env}-secrets"
+        aws.kms.Alias(
+            f"{name}-{env}-secrets",
+            name=alias,
+            target_key_id=key.key_id,
+            opts=pulumi.ResourceOptions(parent=key),
+        )
+        self.secrets_providers[env] = pulumi.Output.concat(
+            "awskms://", alias, "?region=", region.region
+        )
+        return key.arn
+
+    def _break_glass(
+        self,
+        name: str,
+        args: PipelineAccessArgs,
+        scopes: list[pulumi.Output[documents.Scope]],
+        caller: pulumi.Output[aws.GetCallerIdentityResult],
+    ) -> pulumi.Output[str]:
+        role = aws.iam.Role(
+            f"{name}-break-glass",
+            name=f"{args.stack_project}-{documents.BREAK_GLASS_ROLE}",
+            path=ROLE_PATH,
+            description="Deliberate changes to data-protected comments tables (README: Bootstrap)",
+            assume_role_policy=caller.account_id.apply(
+                lambda account: json.dumps(documents.break_glass_trust_policy(account))
+            ),
+            max_session_duration=3600,
+            tags=args.tags,
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        aws.iam.RolePolicy(
+            f"{name}-break-glass-access",
+            role=role.id,
+            policy=pulumi.Output.all(*scopes).apply(
+                lambda s: json.dumps(documents.break_glass_policy(list(s)))
+            ),
+            opts=pulumi.ResourceOptions(parent=role),
+        )
+        return role.arn
+
     def _role(
         self,
         name: str,
         description: str,
-        subject: str,
+        subjects: list[str],
         policy: pulumi.Output[str],
         args: PipelineAccessArgs,
     ) -> pulumi.Output[str]:
@@ -173,7 +297,7 @@ class PipelineAccess(pulumi.ComponentResource):
             path=ROLE_PATH,
             description=description,
             assume_role_policy=self.oidc_provider_arn.apply(
-                lambda arn: json.dumps(documents.github_trust_policy(arn, subject))
+                lambda arn: json.dumps(documents.github_trust_policy(arn, subjects))
             ),
             max_session_duration=3600,
             tags=args.tags,

@@ -20,6 +20,55 @@ PIPELINE_PATH = "/github-pipeline/"
 # All an integration role ever needs: the API's two DynamoDB integrations.
 BOUNDARY_ACTIONS = ["dynamodb:Query", "dynamodb:UpdateItem"]
 
+# The repository's OIDC subject template (bootstrap/github sets it): every token's `sub` names
+# the repository, the job's context (here always `environment:<name>`) and the workflow file and
+# ref the job's definition came from, so a role can trust one workflow on one ref.
+SUBJECT_CLAIM_KEYS = ("repo", "context", "job_workflow_ref")
+DEPLOY_WORKFLOW = ".github/workflows/deploy-environment.yml"
+PREVIEW_WORKFLOW = ".github/workflows/pr.yml"
+DRIFT_WORKFLOW = ".github/workflows/drift.yml"
+MAIN_REF = "refs/heads/main"
+# A pull_request job's ref; the number is the only part a trust cannot name in advance.
+PULL_REQUEST_REF = "refs/pull/*/merge"
+# Who deliberately changes a data-protected table: an administrator, with MFA, after review.
+BREAK_GLASS_ROLE = "break-glass"
+# Table actions that would unprotect a data-protected table or discard its data or backups.
+TABLE_PROTECTION_ACTIONS = [
+    "dynamodb:DeleteTable",
+    "dynamodb:UpdateTable",
+    "dynamodb:UpdateContinuousBackups",
+    "dynamodb:DeleteBackup",
+    "dynamodb:PutResourcePolicy",
+    "dynamodb:DeleteResourcePolicy",
+]
+# Actions that write tags, including creates that carry them (IAM evaluates aws:TagKeys there).
+TAG_WRITES = [
+    "iam:CreateRole",
+    "iam:TagRole",
+    "iam:UntagRole",
+    "dynamodb:CreateTable",
+    "dynamodb:TagResource",
+    "dynamodb:UntagResource",
+    "logs:CreateLogGroup",
+    "logs:TagResource",
+    "logs:UntagResource",
+    "logs:TagLogGroup",
+    "logs:UntagLogGroup",
+]
+
+
+def preview_environment(environment: str) -> str:
+    """The GitHub environment the previews and drift checks of `environment` run in."""
+    return f"preview-{environment}"
+
+
+def github_subject(repository: str, github_environment: str, workflow: str, ref: str) -> str:
+    """The `sub` GitHub issues under SUBJECT_CLAIM_KEYS to a job with an environment."""
+    return (
+        f"repo:{repository}:environment:{github_environment}"
+        f":job_workflow_ref:{repository}/{workflow}@{ref}"
+    )
+
 
 def environment_prefix(resource_prefix: str, environment: str) -> str:
     """`<resourcePrefix><env>-`: every physical name of this environment's stack starts so."""
@@ -42,6 +91,10 @@ class Scope:
     resource_prefix: str
     stack_project: str
     state_bucket: str | None
+    secrets_key_arn: str | None = None
+    """The KMS key of the awskms secrets provider (S3 backend only)."""
+    data_protected: bool = False
+    allowed_tag_keys: tuple[str, ...] = ("project", "stack")
 
     def arn(self, service: str, resource: str, *, region: bool = True) -> str:
         where = self.region if region else ""
@@ -57,6 +110,17 @@ class Scope:
         return self.arn("iam", f"policy{PIPELINE_PATH}{name}", region=False)
 
     @property
+    def tables(self) -> list[str]:
+        """This environment's tables and what lives under them (indexes, streams, backups)."""
+        table = self.arn("dynamodb", f"table/{self.name_prefix}*")
+        return [table, f"{table}/*"]
+
+    @property
+    def break_glass_role_arn(self) -> str:
+        name = f"{self.stack_project}-{BREAK_GLASS_ROLE}"
+        return self.arn("iam", f"role{PIPELINE_PATH}{name}", region=False)
+
+    @property
     def apigateway(self) -> str:
         # API Gateway resource ARNs carry no account id.
         return f"arn:{self.partition}:apigateway:{self.region}::"
@@ -66,34 +130,94 @@ def _statement(sid: str, actions: list[str], resources: list[str], **extra: Any)
     return {"Sid": sid, "Effect": "Allow", "Action": actions, "Resource": resources, **extra}
 
 
-def github_trust_policy(provider_arn: str, subject: str) -> Document:
-    """Only GitHub tokens for this audience and exactly this `sub` claim may assume the role."""
+def _github_statement(provider_arn: str, subject: str) -> Document:
+    # A subject with `*` (only a pull request's number) needs StringLike; all else is exact.
+    operator = "StringLike" if "*" in subject else "StringEquals"
+    condition: dict[str, dict[str, str]] = {
+        "StringEquals": {f"{GITHUB_OIDC_HOST}:aud": OIDC_AUDIENCE}
+    }
+    condition.setdefault(operator, {})[f"{GITHUB_OIDC_HOST}:sub"] = subject
+    return {
+        "Effect": "Allow",
+        "Principal": {"Federated": provider_arn},
+        "Action": "sts:AssumeRoleWithWebIdentity",
+        "Condition": condition,
+    }
+
+
+def github_trust_policy(provider_arn: str, subjects: list[str]) -> Document:
+    """Only GitHub tokens for this audience with one of these `sub` claims, one statement each."""
+    return {
+        "Version": "2012-10-17",
+        "Statement": [_github_statement(provider_arn, subject) for subject in subjects],
+    }
+
+
+def deploy_subjects(repository: str, environment: str) -> list[str]:
+    """The deploy job of deploy-environment.yml on main, in the environment's GitHub environment
+    (which only main may use): not a pull request that declares `environment: <env>`."""
+    return [github_subject(repository, environment, DEPLOY_WORKFLOW, MAIN_REF)]
+
+
+def preview_subjects(repository: str, environment: str) -> list[str]:
+    """pr.yml's previews of any pull request (GitHub gives forks no token) and drift.yml on main,
+    both in the environment's preview GitHub environment."""
+    github_environment = preview_environment(environment)
+    return [
+        github_subject(repository, github_environment, PREVIEW_WORKFLOW, PULL_REQUEST_REF),
+        github_subject(repository, github_environment, DRIFT_WORKFLOW, MAIN_REF),
+    ]
+
+
+def break_glass_trust_policy(account_id: str, partition: str = "aws") -> Document:
+    """Principals of this account whose own IAM policy lets them assume it, with MFA only."""
     return {
         "Version": "2012-10-17",
         "Statement": [
             {
                 "Effect": "Allow",
-                "Principal": {"Federated": provider_arn},
-                "Action": "sts:AssumeRoleWithWebIdentity",
-                "Condition": {
-                    "StringEquals": {
-                        f"{GITHUB_OIDC_HOST}:aud": OIDC_AUDIENCE,
-                        f"{GITHUB_OIDC_HOST}:sub": subject,
-                    }
-                },
+                "Principal": {"AWS": f"arn:{partition}:iam::{account_id}:root"},
+                "Action": "sts:AssumeRole",
+                "Condition": {"Bool": {"aws:MultiFactorAuthPresent": "true"}},
             }
         ],
     }
 
 
-def deploy_subject(repository: str, environment: str) -> str:
-    """The `sub` GitHub issues to a job that declares `environment: <environment>`."""
-    return f"repo:{repository}:environment:{environment}"
+def break_glass_policy(scopes: list[Scope]) -> Document:
+    """What the table protection denies to the deploy roles, on the protected tables only."""
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            _statement(
+                "DeliberateChangesToProtectedTables",
+                [*TABLE_PROTECTION_ACTIONS, "dynamodb:Describe*", "dynamodb:GetResourcePolicy"],
+                [resource for scope in scopes for resource in scope.tables],
+            )
+        ],
+    }
 
 
-def preview_subject(repository: str) -> str:
-    """The `sub` GitHub issues to a pull_request job without an environment (never to forks)."""
-    return f"repo:{repository}:pull_request"
+def table_resource_policy(scope: Scope, table_arn: str) -> Document:
+    """A protected table's own policy: nobody but the break-glass role deletes it or changes
+    this policy, whatever their IAM policies allow (administrators included)."""
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "OnlyBreakGlassDeletesOrRepolicies",
+                "Effect": "Deny",
+                "Principal": "*",
+                "Action": [
+                    "dynamodb:DeleteTable",
+                    "dynamodb:PutResourcePolicy",
+                    "dynamodb:DeleteResourcePolicy",
+                ],
+                "Resource": table_arn,
+                "Condition": {"ArnNotEquals": {"aws:PrincipalArn": scope.break_glass_role_arn}},
+            }
+        ],
+    }
 
 
 def _state_keys(scope: Scope) -> list[str]:
@@ -176,16 +300,16 @@ def deploy_policy(scope: Scope) -> Document:
         ),
         # IAM has no boundary condition key for these. They are safe because every role in
         # scope carries the boundary: the deploy can create none without it and never remove
-        # it (the Deny statements below), so a trust or tag it rewrites still opens a role capped
-        # at Query/UpdateItem on this environment's tables. The prefix is the stacks' own:
-        # roles an administrator creates must not use it.
+        # it (the Deny statements below), so a role it changes stays capped at Query/UpdateItem
+        # on this environment's tables. An existing role's trust is never rewritten (Deny
+        # below): a trust change replaces the role, which the reviewed preview shows. The
+        # prefix is the stacks' own: roles an administrator creates must not use it.
         _statement(
             "IntegrationRoleWritesCappedByTheBoundary",
             [
                 "iam:DeleteRole",
                 "iam:UpdateRole",
                 "iam:UpdateRoleDescription",
-                "iam:UpdateAssumeRolePolicy",
                 "iam:TagRole",
                 "iam:UntagRole",
             ],
@@ -224,6 +348,31 @@ def deploy_policy(scope: Scope) -> Document:
             "Action": ["iam:PutRolePermissionsBoundary"],
             "Resource": [any_role],
             "Condition": {"StringNotEquals": {"iam:PermissionsBoundary": scope.boundary_arn}},
+        },
+        {
+            "Sid": "NoTrustRewrites",
+            "Effect": "Deny",
+            "Action": ["iam:UpdateAssumeRolePolicy"],
+            "Resource": [any_role],
+        },
+        # Tags only under the project's keys, on creates too: no tag another policy keys on.
+        {
+            "Sid": "OnlyTheProjectsTagKeys",
+            "Effect": "Deny",
+            "Action": TAG_WRITES,
+            "Resource": "*",
+            "Condition": {
+                "ForAnyValue:StringNotEquals": {"aws:TagKeys": list(scope.allowed_tag_keys)}
+            },
+        },
+        {
+            "Sid": "OnlyTheProjectsTagKeysOnRestApis",
+            "Effect": "Deny",
+            "Action": ["apigateway:POST", "apigateway:PUT", "apigateway:DELETE"],
+            "Resource": [f"{scope.apigateway}/restapis", f"{scope.apigateway}/tags/*"],
+            "Condition": {
+                "ForAnyValue:StringNotEquals": {"aws:TagKeys": list(scope.allowed_tag_keys)}
+            },
         },
         {
             "Sid": "BoundaryPoliciesAreReadOnly",
@@ -289,8 +438,45 @@ def deploy_policy(scope: Scope) -> Document:
             },
         ),
     ]
+    if scope.data_protected:
+        # IAM has no condition key for deletion protection or PITR in an UpdateTable or
+        # UpdateContinuousBackups request, so neither call is allowed at all: a capacity change
+        # or any other table change of a protected environment goes through the break-glass
+        # role (README, Bootstrap). DeleteTable is also refused by the table's own policy.
+        statements.append(
+            {
+                "Sid": "ProtectedTablesStayProtected",
+                "Effect": "Deny",
+                "Action": TABLE_PROTECTION_ACTIONS,
+                "Resource": scope.tables,
+            }
+        )
+    statements.extend(_secrets_statements(scope, ["kms:Encrypt", "kms:Decrypt"]))
     statements.extend(_state_statements(scope, write=True))
     return {"Version": "2012-10-17", "Statement": statements}
+
+
+def _secrets_statements(scope: Scope, actions: list[str]) -> list[Document]:
+    """The awskms secrets provider calls Encrypt and Decrypt on the stack's key, nothing else."""
+    if scope.secrets_key_arn is None:
+        return []
+    return [_statement("StackSecretsKey", actions, [scope.secrets_key_arn])]
+
+
+def secrets_key_policy(account_id: str, partition: str = "aws") -> Document:
+    """The account's IAM policies decide who uses the key (the roles' StackSecretsKey)."""
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "AccountIamPoliciesDecide",
+                "Effect": "Allow",
+                "Principal": {"AWS": f"arn:{partition}:iam::{account_id}:root"},
+                "Action": "kms:*",
+                "Resource": "*",
+            }
+        ],
+    }
 
 
 def preview_policy(scope: Scope) -> Document:
@@ -330,6 +516,8 @@ def preview_policy(scope: Scope) -> Document:
             [f"{scope.apigateway}/restapis", f"{scope.apigateway}/restapis/*"],
         ),
     ]
+    # Previews read secret config and state; they never encrypt (nothing is saved).
+    statements.extend(_secrets_statements(scope, ["kms:Decrypt"]))
     statements.extend(_state_statements(scope, write=False))
     return {"Version": "2012-10-17", "Statement": statements}
 

@@ -74,24 +74,62 @@ def permission_findings(document: dict[str, Any] | str) -> list[str]:
     return found
 
 
+# A subject under the repository's template: repository, a GitHub environment, and the workflow
+# file and ref the job came from. The one wildcard allowed is a pull request's number.
+_SUBJECT = re.compile(
+    r"^repo:[^:*?]+/[^:*?]+:environment:(?P<environment>[^:*?]+)"
+    r":job_workflow_ref:[^:*?@]+@(?P<ref>[^:?]+)$"
+)
+PULL_REQUEST_REF = "refs/pull/*/merge"
+# Pull requests run only in the preview environments (no branch rule); deploy environments
+# admit main alone, and roles trusting them must not name a pull request's ref.
+PREVIEW_ENVIRONMENT_PREFIX = "preview-"
+
+
 def trust_findings(document: dict[str, Any] | str) -> list[str]:
-    """A GitHub-federated trust pins the audience and one exact `sub` (repository + context)."""
+    """A GitHub-federated trust pins the audience and one `sub` naming repository, environment,
+    workflow and ref; only a pull request's number may be a wildcard (with StringLike)."""
     found: list[str] = []
     for statement in _statements(document):
         federated = str(statement.get("Principal", {}).get("Federated", ""))
         if statement.get("Effect") != "Allow" or GITHUB_OIDC_HOST not in federated:
             continue
         condition = statement.get("Condition", {})
+        if set(condition) - {"StringEquals", "StringLike"}:
+            found.append(
+                f"GitHub trust uses operators {sorted(condition)} (only StringEquals/Like)"
+            )
         equals = condition.get("StringEquals", {})
+        like = condition.get("StringLike", {})
         if equals.get(f"{GITHUB_OIDC_HOST}:aud") != "sts.amazonaws.com":
             found.append("GitHub trust does not pin the audience to sts.amazonaws.com")
-        subject = equals.get(f"{GITHUB_OIDC_HOST}:sub")
-        if not isinstance(subject, str) or not subject.startswith("repo:"):
-            found.append("GitHub trust does not pin one `sub` claim with StringEquals")
-        elif any(c in subject for c in "*?"):
-            found.append(f"GitHub trust `sub` '{subject}' has a wildcard")
-        if any(k.startswith("StringLike") for k in condition):
-            found.append("GitHub trust uses StringLike (wildcards in claims)")
+        if set(like) - {f"{GITHUB_OIDC_HOST}:sub"}:
+            found.append(f"GitHub trust matches {sorted(like)} with StringLike")
+        subjects = [
+            v
+            for v in (equals.get(f"{GITHUB_OIDC_HOST}:sub"), like.get(f"{GITHUB_OIDC_HOST}:sub"))
+            if v is not None
+        ]
+        if len(subjects) != 1 or not isinstance(subjects[0], str):
+            found.append("GitHub trust does not pin exactly one `sub` claim")
+            continue
+        subject = subjects[0]
+        match = _SUBJECT.match(subject)
+        if match is None:
+            found.append(
+                f"GitHub trust `sub` '{subject}' does not name the repository, a GitHub "
+                "environment and the workflow (job_workflow_ref), without wildcards"
+            )
+            continue
+        ref = match.group("ref")
+        wildcard = any(c in ref for c in "*?")
+        if wildcard and ref != PULL_REQUEST_REF:
+            found.append(f"GitHub trust `sub` '{subject}' has a wildcard beyond a PR number")
+        preview = match.group("environment").startswith(PREVIEW_ENVIRONMENT_PREFIX)
+        if ref.startswith("refs/pull/") and not preview:
+            found.append(f"GitHub trust `sub` '{subject}': a pull request in a deploy environment")
+        if wildcard != (f"{GITHUB_OIDC_HOST}:sub" in like):
+            found.append(f"GitHub trust `sub` '{subject}': StringLike exactly when it has '*'")
     return found
 
 

@@ -39,6 +39,11 @@ class BootstrapMocks(DefaultMocks):
         elif args.typ == "aws:iam/openIdConnectProvider:OpenIdConnectProvider":
             host = args.inputs["url"].removeprefix("https://")
             state["arn"] = f"arn:aws:iam::{self.account_id}:oidc-provider/{host}"
+        elif args.typ == "aws:kms/key:Key":
+            key_id = f"{args.name}-key-id"
+            state.update(
+                keyId=key_id, arn=f"arn:aws:kms:{self.region}:{self.account_id}:key/{key_id}"
+            )
         elif args.typ == "aws:s3/bucket:Bucket":
             state["bucket"] = args.inputs["bucket"]
             resource_id = args.inputs["bucket"]

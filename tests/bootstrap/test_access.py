@@ -19,6 +19,7 @@ from tooling.offline_runner import Plan, PlannedResource
 from tooling.policy_check import Pack, PolicySettings, analyze
 
 ENVIRONMENTS = ("dev", "staging", "prod")
+SUB = "token.actions.githubusercontent.com:sub"
 REGION = "eu-west-1"
 # The physical names a comments stack gives its resources (`comments-<stack>-...-<suffix>`).
 LIST_ONLY = "ListLogGroupsNeedsAllGroupsArn"  # logs:DescribeLogGroups, authorised on log-group:*
@@ -63,32 +64,47 @@ def test_a_deploy_and_a_preview_role_per_environment(plan: Plan) -> None:
     )
 
 
-@pytest.mark.parametrize("env", ENVIRONMENTS)
-def test_deploy_role_trusts_only_this_repository_and_environment(plan: Plan, env: str) -> None:
-    role = roles(plan)[f"comments-deploy-{env}"]
+def trusted_subjects(role: PlannedResource) -> list[str]:
     trust = json.loads(role.inputs["assumeRolePolicy"])
-    (only,) = trust["Statement"]
-    assert only["Principal"]["Federated"].endswith(
-        "oidc-provider/token.actions.githubusercontent.com"
-    )
-    assert only["Action"] == "sts:AssumeRoleWithWebIdentity"
-    assert only["Condition"] == {
-        "StringEquals": {
-            "token.actions.githubusercontent.com:aud": "sts.amazonaws.com",
-            "token.actions.githubusercontent.com:sub": f"repo:{REPOSITORY}:environment:{env}",
-        }
-    }, role.urn
     assert trust_findings(trust) == [], role.urn
+    subjects = []
+    for statement in trust["Statement"]:
+        assert statement["Principal"]["Federated"].endswith(
+            "oidc-provider/token.actions.githubusercontent.com"
+        )
+        assert statement["Action"] == "sts:AssumeRoleWithWebIdentity"
+        condition = statement["Condition"]
+        assert condition["StringEquals"]["token.actions.githubusercontent.com:aud"] == (
+            "sts.amazonaws.com"
+        )
+        (operator,) = [op for op in condition if SUB in condition[op]]
+        subjects.append(condition[operator][SUB])
+    return subjects
 
 
-def test_preview_roles_trust_pull_requests_of_this_repository_only(plan: Plan) -> None:
-    for env in ENVIRONMENTS:
-        role = roles(plan)[f"comments-preview-{env}"]
-        trust = json.loads(role.inputs["assumeRolePolicy"])
-        subject = trust["Statement"][0]["Condition"]["StringEquals"][
-            "token.actions.githubusercontent.com:sub"
-        ]
-        assert subject == f"repo:{REPOSITORY}:pull_request", role.urn
+@pytest.mark.parametrize("env", ENVIRONMENTS)
+def test_deploy_role_trusts_only_the_deploy_workflow_on_main_in_its_environment(
+    plan: Plan, env: str
+) -> None:
+    role = roles(plan)[f"comments-deploy-{env}"]
+    assert trusted_subjects(role) == [
+        f"repo:{REPOSITORY}:environment:{env}:job_workflow_ref:"
+        f"{REPOSITORY}/.github/workflows/deploy-environment.yml@refs/heads/main"
+    ]
+
+
+@pytest.mark.parametrize("env", ENVIRONMENTS)
+def test_preview_role_trusts_pr_previews_and_drift_checks_in_its_preview_environment(
+    plan: Plan, env: str
+) -> None:
+    role = roles(plan)[f"comments-preview-{env}"]
+    workflows = f"{REPOSITORY}/.github/workflows"
+    assert trusted_subjects(role) == [
+        f"repo:{REPOSITORY}:environment:preview-{env}:job_workflow_ref:"
+        f"{workflows}/pr.yml@refs/pull/*/merge",
+        f"repo:{REPOSITORY}:environment:preview-{env}:job_workflow_ref:"
+        f"{workflows}/drift.yml@refs/heads/main",
+    ]
 
 
 @pytest.mark.parametrize("kind", ["deploy", "preview"])
@@ -135,7 +151,7 @@ def test_deploy_roles_cannot_touch_the_pipelines_own_roles_or_boundaries(plan: P
     """The stacks' `role/comments-<env>-*` grant must not reach what the bootstrap made."""
     own = [r.state["arn"] for r in roles(plan).values()]
     own += [p.state["arn"] for p in plan.of_type("aws:iam/policy:Policy")]
-    assert len(own) == 3 * 2 + 1 + 3
+    assert len(own) == 3 * 2 + 1 + 1 + 3  # deploy/preview per env, logging, break-glass
     for env in ENVIRONMENTS:
         patterns = allowed_patterns(inline_policy(plan, f"comments-deploy-{env}"))
         for arn in own:
@@ -251,9 +267,8 @@ def test_preview_policy_is_read_only(plan: Plan) -> None:
         for s in inline_policy(plan, f"comments-preview-{env}")["Statement"]:
             for action in s["Action"]:
                 verb = action.split(":")[1]
-                assert verb.startswith(("Get", "List", "Describe")) or action == "apigateway:GET", (
-                    f"{env}: {action}"
-                )
+                reads = action in ("apigateway:GET", "kms:Decrypt")  # kms: secret config
+                assert verb.startswith(("Get", "List", "Describe")) or reads, f"{env}: {action}"
 
 
 def test_state_bucket_is_private_versioned_encrypted_and_protected(plan: Plan) -> None:

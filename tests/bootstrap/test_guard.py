@@ -16,12 +16,30 @@ SCOPE = documents.Scope(
 )
 
 
+REPOSITORY = "example-org/comments"
+SUB = "token.actions.githubusercontent.com:sub"
+DEPLOY_SUB = (
+    f"repo:{REPOSITORY}:environment:dev:job_workflow_ref:"
+    f"{REPOSITORY}/.github/workflows/deploy-environment.yml@refs/heads/main"
+)
+PR_SUB = (
+    f"repo:{REPOSITORY}:environment:preview-dev:job_workflow_ref:"
+    f"{REPOSITORY}/.github/workflows/pr.yml@refs/pull/*/merge"
+)
+
+
 def good_trust() -> dict[str, Any]:
-    return documents.github_trust_policy(PROVIDER, "repo:example-org/comments:environment:dev")
+    return documents.github_trust_policy(PROVIDER, documents.deploy_subjects(REPOSITORY, "dev"))
 
 
 def test_happy_path_has_no_findings() -> None:
     assert trust_findings(good_trust()) == []
+    preview = documents.github_trust_policy(PROVIDER, documents.preview_subjects(REPOSITORY, "dev"))
+    assert trust_findings(preview) == []
+    assert [s["Condition"].get("StringLike", {}).get(SUB) for s in preview["Statement"]] == [
+        PR_SUB,
+        None,
+    ]
     for document in (
         documents.deploy_policy(SCOPE),
         documents.preview_policy(SCOPE),
@@ -56,16 +74,43 @@ def _condition(doc: dict[str, Any]) -> dict[str, Any]:
             "one `sub` claim",
         ),
         (
-            lambda d: _condition(d)["StringEquals"].update(
-                {"token.actions.githubusercontent.com:sub": "repo:example-org/*"}
-            ),
-            "wildcard",
+            lambda d: _condition(d)["StringEquals"].update({SUB: "repo:example-org/*"}),
+            "does not name the repository, a GitHub environment and the workflow",
         ),
         (
-            lambda d: _condition(d).update(
-                {"StringLike": {"token.actions.githubusercontent.com:sub": "repo:x/y:*"}}
+            lambda d: _condition(d).update({"StringLike": {SUB: "repo:x/y:*"}}),
+            "exactly one `sub`",
+        ),
+        (  # the default template's subject: any workflow of the repository in that environment
+            lambda d: _condition(d)["StringEquals"].update(
+                {SUB: f"repo:{REPOSITORY}:environment:dev"}
             ),
-            "StringLike",
+            "job_workflow_ref",
+        ),
+        (
+            lambda d: _condition(d)["StringEquals"].update(
+                {SUB: DEPLOY_SUB.replace("heads/main", "heads/*")}
+            ),
+            "wildcard beyond a PR number",
+        ),
+        (  # a pull request's token in the dev environment could deploy
+            lambda d: _condition(d).update(
+                {
+                    "StringEquals": {
+                        "token.actions.githubusercontent.com:aud": "sts.amazonaws.com"
+                    },
+                    "StringLike": {SUB: PR_SUB.replace("preview-dev", "dev")},
+                }
+            ),
+            "a pull request in a deploy environment",
+        ),
+        (
+            lambda d: _condition(d)["StringEquals"].update({SUB: PR_SUB}),
+            "StringLike exactly when it has '*'",
+        ),
+        (
+            lambda d: _condition(d).update({"StringNotEquals": {SUB: "repo:x/y"}}),
+            "only StringEquals/Like",
         ),
     ],
 )

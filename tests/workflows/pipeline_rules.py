@@ -157,3 +157,116 @@ def id_token_jobs(workflow: Workflow) -> set[str]:
         for name, job in workflow["jobs"].items()
         if (job.get("permissions") or {}).get("id-token") == "write"
     }
+
+
+# --- credentials, plans and environments ---------------------------------------------------
+
+PULUMI_ACTION = "pulumi/actions"
+CHECK_SCRIPT = ".github/scripts/check_environment.py"
+CREDENTIAL_ACTIONS = ("aws-actions/configure-aws-credentials", "pulumi/auth-actions")
+# Settings a preview and the up that applies its plan must share: same stack, program, pack.
+SAME_IN_PLAN_AND_UP = ("stack-name", "cloud-url", "work-dir", "policyPacks", "policyPackConfigs")
+
+
+def secret_violations(name: str, text: str) -> list[str]:
+    """A workflow reads no stored secret but the job's own GITHUB_TOKEN."""
+    found = [
+        f"{name}: reads secrets.{secret}"
+        for secret in sorted(set(re.findall(r"secrets\.([A-Za-z0-9_]+)", text)))
+        if secret != "GITHUB_TOKEN"
+    ]
+    if re.search(r"secrets:\s*inherit", text):
+        found.append(f"{name}: passes every secret on (secrets: inherit)")
+    return found
+
+
+def _uses(step: dict[str, Any]) -> str:
+    return str(step.get("uses", "")).split("@")[0]
+
+
+def _runs_pulumi(step: dict[str, Any]) -> bool:
+    return _uses(step) == PULUMI_ACTION or bool(re.search(r"\bpulumi\s", str(step.get("run", ""))))
+
+
+def plan_violations(called: Workflow) -> list[str]:
+    """The deploy job previews with the pack and saves a plan, then `up` applies that plan."""
+    job = called["jobs"].get("deploy", {})
+    pulumi = [s for s in action_steps(job, PULUMI_ACTION) if "command" in s.get("with", {})]
+    previews = [s for s in pulumi if s["with"]["command"] == "preview"]
+    ups = [s for s in pulumi if s["with"]["command"] in ("up", "update")]
+    if len(previews) != 1 or len(ups) != 1 or len(pulumi) != 2:
+        return [
+            "deploy-environment.yml: the deploy job must run exactly one pulumi preview "
+            f"and one pulumi up (found {[s['with']['command'] for s in pulumi]})"
+        ]
+    (preview,), (up,) = previews, ups
+    found: list[str] = []
+    all_steps = steps(job)
+    if all_steps.index(preview) > all_steps.index(up):
+        found.append("deploy-environment.yml: pulumi up runs before the checked preview")
+    plan = preview["with"].get("plan")
+    if not plan:
+        found.append("deploy-environment.yml: the preview saves no update plan")
+    if up["with"].get("plan") != plan:
+        found.append("deploy-environment.yml: pulumi up does not apply the preview's plan")
+    if preview["with"].get("policyPacks") != "policy":
+        found.append("deploy-environment.yml: the preview does not run the policy pack")
+    if preview["with"].get("policyPackConfigs") != "policy/config/${{ inputs.environment }}.json":
+        found.append("deploy-environment.yml: the preview does not use the environment's config")
+    found.extend(
+        f"deploy-environment.yml: preview and up differ in {key}"
+        for key in SAME_IN_PLAN_AND_UP
+        if preview["with"].get(key) != up["with"].get(key)
+    )
+    for step in all_steps[all_steps.index(preview) + 1 : all_steps.index(up)]:
+        found.append(f"deploy-environment.yml: a step runs between plan and apply: {step}")
+    for step in (preview, up):
+        if step.get("continue-on-error") or step.get("with", {}).get("continue-on-error"):
+            found.append("deploy-environment.yml: plan or apply continues on error")
+    return found
+
+
+def environment_violations(name: str, job_name: str, job: dict[str, Any], role: str) -> list[str]:
+    """A job with cloud credentials takes role, region and backend from its own GitHub
+    environment, and checks them against the stack before any credential or Pulumi step."""
+    found: list[str] = []
+    environment = job.get("environment")
+    env_name = environment.get("name") if isinstance(environment, dict) else environment
+    if not env_name or not re.search(r"\$\{\{ (matrix\.stack|inputs\.environment) \}\}", env_name):
+        found.append(f"{name}: job '{job_name}' does not run in its stack's GitHub environment")
+    all_steps = steps(job)
+    checks = [s for s in all_steps if CHECK_SCRIPT in str(s.get("run", ""))]
+    if len(checks) != 1:
+        return [*found, f"{name}: job '{job_name}' does not run {CHECK_SCRIPT} once"]
+    check = checks[0]
+    first_cloud = min(
+        (i for i, s in enumerate(all_steps) if _uses(s) in CREDENTIAL_ACTIONS or _runs_pulumi(s)),
+        default=len(all_steps),
+    )
+    if all_steps.index(check) > first_cloud:
+        found.append(f"{name}: job '{job_name}' checks its variables after a cloud step")
+    expected = {
+        role: f"${{{{ vars.{role} }}}}",
+        "AWS_REGION": "${{ vars.AWS_REGION }}",
+        "PULUMI_BACKEND_URL": "${{ vars.PULUMI_BACKEND_URL }}",
+        "PULUMI_ORG": "${{ vars.PULUMI_ORG }}",
+        "PULUMI_TEAM": "${{ vars.PULUMI_TEAM }}",
+    }
+    check_env = check.get("env", {})
+    found.extend(
+        f"{name}: job '{job_name}' checks {key} from {check_env.get(key)!r}, not {value}"
+        for key, value in expected.items()
+        if check_env.get(key) != value
+    )
+    for step in action_steps(job, "aws-actions/configure-aws-credentials"):
+        if step["with"].get("role-to-assume") != expected[role]:
+            found.append(f"{name}: job '{job_name}' assumes a role other than {role}")
+        if step["with"].get("aws-region") != expected["AWS_REGION"]:
+            found.append(f"{name}: job '{job_name}' uses a region other than AWS_REGION")
+    # A suffixed repository-wide variable (AWS_REGION_PROD...) would bypass the environment.
+    found.extend(
+        f"{name}: job '{job_name}' reads vars.{var}, which is not an environment variable"
+        for var in re.findall(r"vars\.([A-Z0-9_]+)", str(job))
+        if var not in expected
+    )
+    return found

@@ -7,7 +7,9 @@ broken the way a careless edit would break it fails it.
 from __future__ import annotations
 
 import copy
+import os
 import re
+import subprocess
 from typing import Any
 
 import pytest
@@ -33,8 +35,13 @@ def called() -> rules.Workflow:
     return rules.load("deploy-environment.yml")
 
 
-def test_the_three_workflows_exist() -> None:
-    assert {"pr.yml", "deploy.yml", "deploy-environment.yml"} <= set(WORKFLOW_FILES)
+@pytest.fixture(scope="module")
+def drift() -> rules.Workflow:
+    return rules.load("drift.yml")
+
+
+def test_the_workflows_exist() -> None:
+    assert {"pr.yml", "deploy.yml", "deploy-environment.yml", "drift.yml"} <= set(WORKFLOW_FILES)
 
 
 # --- hardening, every workflow -------------------------------------------------------------
@@ -92,7 +99,7 @@ def test_pulumi_cli_matches_the_sdk_pin() -> None:
     pins = (rules.ROOT / "requirements.txt").read_text()
     sdk = re.search(r"^pulumi==(\S+)$", pins, re.MULTILINE)
     assert sdk, "requirements.txt pins no pulumi version"
-    for name in ("pr.yml", "deploy-environment.yml"):
+    for name in ("pr.yml", "deploy-environment.yml", "drift.yml"):
         assert rules.load(name)["env"]["PULUMI_VERSION"] == sdk.group(1), name
 
 
@@ -103,8 +110,12 @@ def test_pr_runs_on_pull_request_only(pr: rules.Workflow) -> None:
     assert set(rules.triggers(pr)) == {"pull_request"}
 
 
-def test_pr_runs_make_test(pr: rules.Workflow) -> None:
-    assert any(s.get("run", "").strip() == "make test" for s in rules.steps(pr["jobs"]["test"]))
+def test_pr_installs_the_system_packages_then_runs_make_test(pr: rules.Workflow) -> None:
+    runs = [str(s.get("run", "")).strip() for s in rules.steps(pr["jobs"]["test"])]
+    assert runs.index(".ci/install-system-packages") < runs.index("make test")
+    assert not any("chromium" in run for run in runs), (
+        "the runner's Chrome serves the browser tests"
+    )
 
 
 def test_pr_puts_the_cost_table_in_the_summary(pr: rules.Workflow) -> None:
@@ -112,33 +123,99 @@ def test_pr_puts_the_cost_table_in_the_summary(pr: rules.Workflow) -> None:
     assert 'make -s cost >> "$GITHUB_STEP_SUMMARY"' in runs  # -s: no make command lines
 
 
-def test_pr_previews_every_environment_with_policy(pr: rules.Workflow) -> None:
+def test_pr_previews_every_environment_with_policy_and_diff(pr: rules.Workflow) -> None:
     job = pr["jobs"]["preview"]
-    stacks = [entry["stack"] for entry in job["strategy"]["matrix"]["include"]]
-    assert stacks == list(rules.PROMOTION)
+    assert job["strategy"]["matrix"]["stack"] == list(rules.PROMOTION)
     assert job["strategy"]["fail-fast"] is False
-    (preview,) = rules.action_steps(job, "pulumi/actions")
-    assert preview["with"]["command"] == "preview"
-    assert preview["with"]["policyPacks"] == "policy"
-    assert preview["with"]["policyPackConfigs"] == "policy/config/${{ matrix.stack }}.json"
-    assert preview["with"]["comment-on-pr"] is True
-    (creds,) = rules.action_steps(job, "aws-actions/configure-aws-credentials")
-    assert creds["with"]["role-to-assume"] == "${{ matrix.role-arn }}"
-    for entry in job["strategy"]["matrix"]["include"]:
-        assert entry["role-arn"] == f"${{{{ vars.{entry['role-variable']} }}}}"
+    (preview,) = [s for s in rules.steps(job) if s.get("id") == "preview"]
+    command = " ".join(str(preview["run"]).split())
+    assert 'pulumi preview --stack "$STACK_NAME" --diff' in command
+    assert '--policy-pack policy --policy-pack-config "policy/config/$STACK.json"' in command
+    assert preview["env"]["STACK"] == "${{ matrix.stack }}"
     steps = rules.steps(job)
+    (creds,) = rules.action_steps(job, "aws-actions/configure-aws-credentials")
     assert steps.index(creds) < steps.index(preview)
 
 
-def test_pr_previews_skip_forks_and_dependabot_with_a_summary_line(pr: rules.Workflow) -> None:
-    same_repo = "github.event.pull_request.head.repo.full_name == github.repository"
-    fork = "github.event.pull_request.head.repo.full_name != github.repository"
-    human = "github.event.pull_request.user.login != 'dependabot[bot]'"
-    dependabot = "github.event.pull_request.user.login == 'dependabot[bot]'"
-    assert pr["jobs"]["preview"]["if"] == f"{same_repo} && {human}"
-    notice = pr["jobs"]["fork-notice"]
-    assert notice["if"] == f"{fork} || {dependabot}"
-    assert any("GITHUB_STEP_SUMMARY" in str(s.get("run", "")) for s in rules.steps(notice))
+@pytest.mark.parametrize(
+    ("name", "job_name", "role"),
+    [
+        ("pr.yml", "preview", "AWS_PREVIEW_ROLE_ARN"),
+        ("deploy-environment.yml", "deploy", "AWS_DEPLOY_ROLE_ARN"),
+        ("drift.yml", "drift", "AWS_PREVIEW_ROLE_ARN"),
+    ],
+)
+def test_role_region_and_backend_come_from_the_jobs_environment(
+    name: str, job_name: str, role: str
+) -> None:
+    job = rules.load(name)["jobs"][job_name]
+    assert rules.environment_violations(name, job_name, job, role) == []
+
+
+@pytest.mark.parametrize(
+    ("mutation", "expected"),
+    [
+        (lambda j: j.pop("environment"), "does not run in its stack's GitHub environment"),
+        (lambda j: j.update(environment="preview-dev"), "its stack's GitHub environment"),
+        (
+            lambda j: j["steps"][4]["env"].update(AWS_REGION="${{ vars.AWS_REGION_DEV }}"),
+            "checks AWS_REGION from",
+        ),
+        (lambda j: j["steps"].insert(0, j["steps"].pop(5)), "after a cloud step"),
+        (
+            lambda j: j["steps"][5]["with"].update({"aws-region": "${{ vars.AWS_REGION_PROD }}"}),
+            "reads vars.AWS_REGION_PROD",
+        ),
+    ],
+)
+def test_environment_rule_catches_its_violation(
+    pr: rules.Workflow, mutation: Any, expected: str
+) -> None:
+    job = copy.deepcopy(pr["jobs"]["preview"])
+    assert "check_environment.py" in job["steps"][4]["run"]
+    mutation(job)
+    violations = rules.environment_violations("pr.yml", "preview", job, "AWS_PREVIEW_ROLE_ARN")
+    assert any(expected in v for v in violations), violations
+
+
+def _gate_script(pr: rules.Workflow) -> dict[str, Any]:
+    (gate,) = [
+        s for s in rules.steps(pr["jobs"]["preview"]) if "HEAD_REPOSITORY" in s.get("env", {})
+    ]
+    return gate
+
+
+@pytest.mark.parametrize(
+    ("head", "actor", "passes"),
+    [
+        ("example-org/comments", "ada", True),
+        ("someone/comments-fork", "someone", False),
+        ("example-org/comments", "dependabot[bot]", False),
+    ],
+)
+def test_forks_and_dependabot_fail_the_required_preview_check(
+    pr: rules.Workflow, head: str, actor: str, passes: bool
+) -> None:
+    """No job-level `if`: a skipped job would count as a passed required check."""
+    job = pr["jobs"]["preview"]
+    assert "if" not in job
+    gate = _gate_script(pr)
+    assert rules.steps(job).index(gate) == 0
+    env = {
+        "PATH": os.environ["PATH"],
+        "HEAD_REPOSITORY": head,
+        "REPOSITORY": "example-org/comments",
+        "ACTOR": actor,
+        "STACK": "prod",
+    }
+    proc = subprocess.run(
+        ["bash", "-e", "-c", gate["run"]], env=env, capture_output=True, text=True, check=False
+    )
+    assert (proc.returncode == 0) is passes, proc.stdout
+    if not passes:
+        (line,) = proc.stdout.splitlines()
+        assert line.startswith("::error::No preview of prod")
+        assert "Pull requests GitHub gives no token" in line
 
 
 def test_pr_only_previews_get_an_oidc_token(pr: rules.Workflow) -> None:
@@ -148,6 +225,39 @@ def test_pr_only_previews_get_an_oidc_token(pr: rules.Workflow) -> None:
         "id-token": "write",
         "pull-requests": "write",
     }
+
+
+@pytest.mark.parametrize("name", WORKFLOW_FILES)
+def test_no_workflow_reads_a_stored_secret(name: str) -> None:
+    """Cloud credentials come from OIDC; pr.yml above all runs the pull request's code."""
+    assert rules.secret_violations(name, (rules.WORKFLOWS / name).read_text()) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("env:\n  T: ${{ secrets.PULUMI_ACCESS_TOKEN }}", "reads secrets.PULUMI_ACCESS_TOKEN"),
+        ("with:\n  p: ${{secrets.PULUMI_CONFIG_PASSPHRASE}}", "secrets.PULUMI_CONFIG_PASSPHRASE"),
+        ("    secrets: inherit", "secrets: inherit"),
+    ],
+)
+def test_secret_rule_catches_a_stored_secret(text: str, expected: str) -> None:
+    pr_text = (rules.WORKFLOWS / "pr.yml").read_text() + "\n" + text
+    assert any(expected in v for v in rules.secret_violations("pr.yml", pr_text))
+    assert rules.secret_violations("pr.yml", "token: ${{ secrets.GITHUB_TOKEN }}") == []
+
+
+def test_pulumi_cloud_tokens_come_from_an_oidc_exchange_with_the_environments_team() -> None:
+    for name, job_name in (
+        ("pr.yml", "preview"),
+        ("deploy-environment.yml", "deploy"),
+        ("drift.yml", "drift"),
+    ):
+        job = rules.load(name)["jobs"][job_name]
+        (exchange,) = rules.action_steps(job, "pulumi/auth-actions")
+        assert exchange["if"] == "steps.config.outputs.backend == 'cloud'", name
+        assert exchange["with"]["requested-token-type"] == "urn:pulumi:token-type:access_token:team"
+        assert exchange["with"]["scope"] == "team:${{ vars.PULUMI_TEAM }}", name
 
 
 def test_pr_real_engine_job_needs_no_aws(pr: rules.Workflow) -> None:
@@ -268,11 +378,10 @@ def test_concurrency_rule_catches_its_violation(
     assert any(expected in v for v in rules.concurrency_violations(broken))
 
 
-def test_deploy_calls_pass_oidc_and_backend_secrets(deploy: rules.Workflow) -> None:
+def test_deploy_calls_get_an_oidc_token_and_no_secret(deploy: rules.Workflow) -> None:
     for name, job in deploy["jobs"].items():
         assert job["permissions"] == {"contents": "read", "id-token": "write"}, name
-        assert set(job["secrets"]) == {"PULUMI_ACCESS_TOKEN", "PULUMI_CONFIG_PASSPHRASE"}, name
-        assert job["secrets"] != "inherit", name
+        assert "secrets" not in job, name
 
 
 def test_called_workflow_is_reusable(called: rules.Workflow) -> None:
@@ -282,23 +391,85 @@ def test_called_workflow_is_reusable(called: rules.Workflow) -> None:
     assert call["outputs"]["url"]["value"] == "${{ jobs.deploy.outputs.url }}"
 
 
-def test_deploy_job_uses_the_environment_its_role_and_the_policy_pack(
-    called: rules.Workflow,
-) -> None:
+def test_deploy_job_uses_the_environment_and_its_role(called: rules.Workflow) -> None:
     job = called["jobs"]["deploy"]
     assert job["environment"]["name"] == "${{ inputs.environment }}"
     assert job["permissions"] == {"contents": "read", "id-token": "write"}
     (creds,) = rules.action_steps(job, "aws-actions/configure-aws-credentials")
     assert creds["with"]["role-to-assume"] == "${{ vars.AWS_DEPLOY_ROLE_ARN }}"
-    (up,) = rules.action_steps(job, "pulumi/actions")
-    assert up["id"] == "up"
-    assert up["with"]["command"] == "up"
-    assert up["with"]["cloud-url"] == "${{ vars.PULUMI_BACKEND_URL }}"
-    assert up["with"]["policyPacks"] == "policy"
-    assert up["with"]["policyPackConfigs"] == "policy/config/${{ inputs.environment }}.json"
+    (up,) = [s for s in rules.steps(job) if s.get("id") == "up"]
     assert job["outputs"]["url"] == "${{ steps.up.outputs.url }}"
     steps = rules.steps(job)
     assert steps.index(creds) < steps.index(up)
+
+
+def test_deploy_previews_with_the_pack_saves_a_plan_and_applies_exactly_it(
+    called: rules.Workflow,
+) -> None:
+    assert rules.plan_violations(called) == []
+    (up,) = [s for s in rules.steps(called["jobs"]["deploy"]) if s.get("id") == "up"]
+    assert up["with"]["command"] == "up"
+    assert up["with"]["plan"] == "${{ runner.temp }}/update-plan.json"
+    # A plan the stack no longer matches ends the job with one line that says so.
+    job_steps = rules.steps(called["jobs"]["deploy"])
+    (explain,) = [s for s in job_steps if "violates plan" in str(s.get("run", ""))]
+    assert job_steps.index(explain) == job_steps.index(up) + 1
+    assert explain["if"] == "failure() && steps.up.outcome == 'failure'"
+    assert "PULUMI_EXPERIMENTAL" not in (rules.WORKFLOWS / "deploy-environment.yml").read_text()
+
+
+def _deploy_step(workflow: rules.Workflow, step_id: str) -> dict[str, Any]:
+    (step,) = [s for s in rules.steps(workflow["jobs"]["deploy"]) if s.get("id") == step_id]
+    return step
+
+
+def _move_up_first(w: rules.Workflow) -> None:
+    job_steps = w["jobs"]["deploy"]["steps"]
+    job_steps.insert(0, job_steps.pop(job_steps.index(_deploy_step(w, "up"))))
+
+
+@pytest.mark.parametrize(
+    ("mutation", "expected"),
+    [
+        (_move_up_first, "pulumi up runs before the checked preview"),
+        (lambda w: _deploy_step(w, "up")["with"].pop("plan"), "does not apply the preview's plan"),
+        (lambda w: _deploy_step(w, "plan")["with"].pop("plan"), "saves no update plan"),
+        (lambda w: _deploy_step(w, "plan")["with"].pop("policyPacks"), "does not run the policy"),
+        (
+            lambda w: _deploy_step(w, "plan")["with"].update(
+                policyPackConfigs="policy/config/dev.json"
+            ),
+            "environment's config",
+        ),
+        (
+            lambda w: _deploy_step(w, "up")["with"].update(
+                {"stack-name": "${{ inputs.environment }}"}
+            ),
+            "differ in stack-name",
+        ),
+        (
+            lambda w: _deploy_step(w, "up")["with"].update({"work-dir": "infra"}),
+            "differ in work-dir",
+        ),
+        (
+            lambda w: w["jobs"]["deploy"]["steps"].remove(_deploy_step(w, "plan")),
+            "exactly one pulumi preview and one pulumi up",
+        ),
+        (
+            lambda w: w["jobs"]["deploy"]["steps"].insert(
+                w["jobs"]["deploy"]["steps"].index(_deploy_step(w, "up")), {"run": "git pull"}
+            ),
+            "a step runs between plan and apply",
+        ),
+    ],
+)
+def test_plan_rule_catches_its_violation(
+    called: rules.Workflow, mutation: Any, expected: str
+) -> None:
+    broken = copy.deepcopy(called)
+    mutation(broken)
+    violations = rules.plan_violations(broken)
+    assert any(expected in v for v in violations), violations
 
 
 def test_smoke_job_tests_the_url_output_without_credentials(called: rules.Workflow) -> None:
@@ -338,16 +509,3 @@ def test_every_variable_and_secret_the_workflows_read_is_documented() -> None:
     readme = (rules.ROOT / "README.md").read_text() if (rules.ROOT / "README.md").exists() else ""
     missing = sorted(n for n in _read_names("vars") | _read_names("secrets") if n not in readme)
     assert missing == [], f"README.md does not document {missing}"
-
-
-def test_backend_secrets_reach_only_the_pulumi_steps(
-    pr: rules.Workflow, called: rules.Workflow
-) -> None:
-    for workflow in (pr, called):
-        for name, job in workflow["jobs"].items():
-            assert "secrets." not in str(job.get("env", {})), (
-                f"job {name} exposes secrets to every step"
-            )
-            for step in rules.steps(job):
-                if "secrets." in str(step.get("env", {})):
-                    assert str(step.get("uses", "")).startswith("pulumi/actions@"), (name, step)

@@ -1,0 +1,38 @@
+"""Entry point of the GitHub settings stack: read config, declare RepositorySettings."""
+
+import sys
+from pathlib import Path
+
+import pulumi
+
+# The package next door (bootstrap/comments_bootstrap) holds the subject template's claim keys
+# the AWS roles trust, so both programs take them from one place.
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from comments_bootstrap.github_settings import (
+    EnvironmentSettings,
+    RepositorySettings,
+    RepositorySettingsArgs,
+    check_names,
+    load_workflow,
+)
+
+config = pulumi.Config()
+environments = config.require_object("environments")
+settings = RepositorySettings(
+    "comments",
+    RepositorySettingsArgs(
+        repository=config.require("repository"),
+        environments={
+            stack: EnvironmentSettings.parse(stack, raw) for stack, raw in environments.items()
+        },
+        reviewed_environments=config.require_object("reviewedEnvironments"),
+        reviewer_users=config.require_object("reviewerUsers"),
+        reviewer_teams=config.require_object("reviewerTeams"),
+        required_approvals=config.require_int("requiredApprovals"),
+        # Exactly the pull-request workflow's jobs: renaming one changes the required check.
+        required_checks=check_names(load_workflow()),
+    ),
+)
+pulumi.export("requiredChecks", settings.branch_protection.required_status_checks)
+pulumi.export("oidcSubjectClaimKeys", settings.subject_template.include_claim_keys)

@@ -1,0 +1,274 @@
+"""bootstrap/github: the repository settings the pipeline's security rests on, planned under
+mocks; required checks and OIDC subjects checked against the workflow files themselves."""
+
+from __future__ import annotations
+
+import copy
+import fnmatch
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from comments_bootstrap import github_settings
+
+from tests.bootstrap.conftest import BOOTSTRAP, REPOSITORY, plan_bootstrap
+from tests.workflows import pipeline_rules as rules
+from tooling.offline_runner import DefaultMocks, Plan, PlannedResource, run_stack
+
+OWNER, NAME = REPOSITORY.split("/")
+SUB = "token.actions.githubusercontent.com:sub"
+
+
+def account(env: str, **extra: str) -> dict[str, str]:
+    return {
+        "awsRegion": "us-east-1",
+        "deployRoleArn": f"arn:aws:iam::333333333333:role/github-pipeline/comments-deploy-{env}",
+        "previewRoleArn": f"arn:aws:iam::333333333333:role/github-pipeline/comments-preview-{env}",
+        **extra,
+    }
+
+
+S3 = {"backendUrl": "s3://comments-pulumi-state-333333333333-us-east-1?region=us-east-1"}
+CLOUD = {
+    "pulumiOrg": "example-org",
+    "deployTeam": "comments-deployers",
+    "previewTeam": "comments-readers",
+}
+
+
+def plan_settings(tmp_path: Path, **config: Any) -> Plan:
+    (tmp_path / "Pulumi.yaml").write_text((BOOTSTRAP / "github" / "Pulumi.yaml").read_text())
+    stack = {
+        "github:owner": OWNER,
+        "repository": NAME,
+        "environments": {
+            "dev": account("dev", **S3),
+            "staging": account("staging", **S3),
+            "prod": account("prod", **CLOUD),
+        },
+        "reviewerTeams": [4242],
+        **config,
+    }
+    (tmp_path / "Pulumi.repo.yaml").write_text(yaml.safe_dump({"config": stack}))
+    return run_stack("repo", DefaultMocks(), root=tmp_path, program_dir=BOOTSTRAP / "github")
+
+
+@pytest.fixture(scope="module")
+def settings(tmp_path_factory: pytest.TempPathFactory) -> Plan:
+    return plan_settings(tmp_path_factory.mktemp("github"))
+
+
+def environments(plan: Plan) -> dict[str, PlannedResource]:
+    return {
+        r.inputs["environment"]: r
+        for r in plan.of_type("github:index/repositoryEnvironment:RepositoryEnvironment")
+    }
+
+
+def variables(plan: Plan, environment: str) -> dict[str, str]:
+    return {
+        v.inputs["variableName"]: v.inputs["value"]
+        for v in plan.of_type("github:index/actionsEnvironmentVariable:ActionsEnvironmentVariable")
+        if v.inputs["environment"] == environment
+    }
+
+
+def expected_check_names() -> list[str]:
+    """Read independently of the program: each job's name, matrix entries spelled out."""
+    names = []
+    for job_id, job in rules.load("pr.yml")["jobs"].items():
+        name = job.get("name", job_id)
+        stacks = job.get("strategy", {}).get("matrix", {}).get("stack")
+        names += [name.replace("${{ matrix.stack }}", s) for s in stacks] if stacks else [name]
+    return names
+
+
+def test_required_checks_are_exactly_the_pr_workflows_jobs(settings: Plan) -> None:
+    protection = settings.one("github:index/branchProtection:BranchProtection").inputs
+    assert protection["pattern"] == "main"
+    (checks,) = protection["requiredStatusChecks"]
+    assert checks["contexts"] == expected_check_names()
+    assert {"make test", "preview (dev)", "preview (staging)", "preview (prod)"} <= set(
+        checks["contexts"]
+    )
+    assert checks["strict"] is True
+    assert protection["enforceAdmins"] is True
+    assert protection["allowsForcePushes"] is False
+    (reviews,) = protection["requiredPullRequestReviews"]
+    assert reviews["requiredApprovingReviewCount"] == 1 and reviews["dismissStaleReviews"] is True
+
+
+def test_renaming_a_pr_job_renames_its_required_check() -> None:
+    workflow = copy.deepcopy(rules.load("pr.yml"))
+    workflow["jobs"]["cost"]["name"] = "cost report"
+    workflow["jobs"]["preview"]["strategy"]["matrix"]["stack"].append("qa")
+    names = github_settings.check_names(workflow)
+    assert "cost report" in names and "cost estimate" not in names
+    assert "preview (qa)" in names
+
+
+def test_deploy_environments_admit_main_only_and_prod_waits_for_a_reviewer(settings: Plan) -> None:
+    envs = environments(settings)
+    assert set(envs) == {"dev", "staging", "prod", "preview-dev", "preview-staging", "preview-prod"}
+    policies = {
+        p.inputs["environment"]: p.inputs["branchPattern"]
+        for p in settings.of_type(
+            "github:index/repositoryEnvironmentDeploymentPolicy:RepositoryEnvironmentDeploymentPolicy"
+        )
+    }
+    assert policies == {"dev": "main", "staging": "main", "prod": "main"}
+    for stack in ("dev", "staging", "prod"):
+        env = envs[stack].inputs
+        assert env["deploymentBranchPolicy"] == {
+            "protectedBranches": False,
+            "customBranchPolicies": True,
+        }
+        assert env["canAdminsBypass"] is False
+    assert envs["prod"].inputs["reviewers"] == [{"teams": [4242], "users": []}]
+    assert envs["prod"].inputs["preventSelfReview"] is True
+    assert "reviewers" not in envs["staging"].inputs
+    assert "deploymentBranchPolicy" not in envs["preview-prod"].inputs, (
+        "pull requests preview there"
+    )
+
+
+def test_each_environment_gets_the_variables_its_jobs_read(settings: Plan) -> None:
+    assert variables(settings, "dev") == {
+        "AWS_DEPLOY_ROLE_ARN": account("dev")["deployRoleArn"],
+        "AWS_REGION": "us-east-1",
+        "PULUMI_BACKEND_URL": S3["backendUrl"],
+    }
+    assert variables(settings, "preview-prod") == {
+        "AWS_PREVIEW_ROLE_ARN": account("prod")["previewRoleArn"],
+        "AWS_REGION": "us-east-1",
+        "PULUMI_ORG": "example-org",
+        "PULUMI_TEAM": "comments-readers",
+    }
+    assert variables(settings, "prod")["PULUMI_TEAM"] == "comments-deployers"
+    # Every variable a workflow job reads is declared for the environment that job runs in.
+    for name, job_name in (
+        ("pr.yml", "preview"),
+        ("drift.yml", "drift"),
+        ("deploy-environment.yml", "deploy"),
+    ):
+        read = set(re.findall(r"vars\.([A-Z_]+)", str(rules.load(name)["jobs"][job_name])))
+        declared = set(
+            variables(
+                settings, "preview-staging" if name != "deploy-environment.yml" else "staging"
+            )
+        )
+        declared |= {"PULUMI_ORG", "PULUMI_TEAM", "PULUMI_BACKEND_URL"}  # one backend or the other
+        assert read <= declared, (name, read - declared)
+
+
+def test_workflows_default_to_a_read_only_token(settings: Plan) -> None:
+    permissions = settings.one(
+        "github:index/workflowRepositoryPermissions:WorkflowRepositoryPermissions"
+    )
+    assert permissions.inputs["defaultWorkflowPermissions"] == "read"
+    assert permissions.inputs["canApprovePullRequestReviews"] is False
+
+
+def _subject_keys(settings: Plan) -> list[str]:
+    template = settings.one(
+        "github:index/actionsRepositoryOidcSubjectClaimCustomizationTemplate:ActionsRepositoryOidcSubjectClaimCustomizationTemplate"
+    ).inputs
+    assert template["useDefault"] is False
+    keys: list[str] = template["includeClaimKeys"]
+    assert "job_workflow_ref" in keys
+    return keys
+
+
+def _trusted(plan: Plan, role_name: str) -> list[str]:
+    (role,) = [r for r in plan.of_type("aws:iam/role:Role") if r.name == role_name]
+    statements = json.loads(role.inputs["assumeRolePolicy"])["Statement"]
+    return [
+        value
+        for s in statements
+        for operator in s["Condition"].values()
+        for key, value in operator.items()
+        if key == SUB
+    ]
+
+
+def _job_environment(workflow: str, job: str, stack: str) -> str:
+    environment = rules.load(workflow)["jobs"][job]["environment"]
+    name = environment["name"] if isinstance(environment, dict) else environment
+    return (
+        str(name).replace("${{ matrix.stack }}", stack).replace("${{ inputs.environment }}", stack)
+    )
+
+
+def test_the_subject_the_template_yields_is_what_the_roles_trust(
+    settings: Plan, tmp_path: Path
+) -> None:
+    """Claims as GitHub fills them for each job, from the workflow files; subjects rendered with
+    the template this program sets; trust from the AWS bootstrap planned for the same repository."""
+    keys = _subject_keys(settings)
+    aws = plan_bootstrap(tmp_path)
+    deploy = rules.load("deploy.yml")
+    assert deploy["jobs"]["prod"]["uses"] == "./.github/workflows/deploy-environment.yml"
+    assert rules.triggers(deploy)["push"] == {"branches": ["main"]}
+    workflows = f"{REPOSITORY}/.github/workflows"
+
+    def subject(workflow: str, job: str, ref: str, stack: str) -> str:
+        claims = {
+            "repo": REPOSITORY,
+            "context": f"environment:{_job_environment(workflow, job, stack)}",
+            "job_workflow_ref": f"{workflows}/{workflow}@{ref}",
+        }
+        return github_settings.render_subject(keys, claims)
+
+    for stack in ("dev", "staging", "prod"):
+        deploy_sub = subject("deploy-environment.yml", "deploy", "refs/heads/main", stack)
+        assert _trusted(aws, f"comments-deploy-{stack}") == [deploy_sub]
+        preview_trust = _trusted(aws, f"comments-preview-{stack}")
+        pr_sub = subject("pr.yml", "preview", "refs/pull/17/merge", stack)
+        drift_sub = subject("drift.yml", "drift", "refs/heads/main", stack)
+        assert [fnmatch.fnmatchcase(pr_sub, p) for p in preview_trust] == [True, False]
+        assert preview_trust[1] == drift_sub
+        # What the trust is for: none of these tokens opens another role.
+        pr_in_deploy_env = subject("pr.yml", "preview", "refs/pull/17/merge", stack).replace(
+            f"preview-{stack}", stack
+        )
+        branch_deploy = subject("deploy-environment.yml", "deploy", "refs/heads/feature", stack)
+        for other in (pr_in_deploy_env, branch_deploy, drift_sub, pr_sub):
+            assert other not in _trusted(aws, f"comments-deploy-{stack}")
+
+
+@pytest.mark.parametrize(
+    ("config", "message"),
+    [
+        ({"environments": {"dev": account("dev", **S3)}}, "must be exactly the stacks"),
+        ({"reviewerTeams": []}, "need reviewers"),
+        ({"repository": f"{OWNER}/{NAME}"}, "the name only"),
+        (
+            {
+                "environments": {
+                    "dev": account("dev"),
+                    "staging": account("staging", **S3),
+                    "prod": account("prod", **S3),
+                }
+            },
+            "Pulumi Cloud backend needs ['pulumiOrg', 'deployTeam', 'previewTeam']",
+        ),
+        (
+            {
+                "environments": {
+                    "dev": {**account("dev", **S3), "region": "x"},
+                    "staging": account("staging", **S3),
+                    "prod": account("prod", **S3),
+                }
+            },
+            "environments.dev: unknown keys ['region']",
+        ),
+    ],
+)
+def test_bad_settings_are_one_clear_error(
+    tmp_path: Path, config: dict[str, Any], message: str
+) -> None:
+    with pytest.raises(Exception, match=message.replace("[", r"\[")):
+        plan_settings(tmp_path, **config)
