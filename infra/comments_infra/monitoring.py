@@ -144,7 +144,7 @@ def dashboard_body(
             },
         }
 
-    def capacity(kind: str) -> list[list[Any]]:
+    def capacity_metrics(kind: str) -> list[list[Any]]:
         consumed, provisioned = f"Consumed{kind}CapacityUnits", f"Provisioned{kind}CapacityUnits"
         return [
             [{"expression": "consumed / PERIOD(consumed)", "label": f"consumed {kind.lower()} units/s", "id": "rate"}],
@@ -190,8 +190,8 @@ def dashboard_body(
                 [DYNAMODB_NAMESPACE, "WriteThrottleEvents", *table, {"stat": "Sum", "label": "writes"}],
             ],
         ),
-        widget(0, 15, "Read capacity: consumed vs provisioned", capacity("Read")),
-        widget(12, 15, "Write capacity: consumed vs provisioned", capacity("Write")),
+        widget(0, 15, "Read capacity: consumed vs provisioned", capacity_metrics("Read")),
+        widget(12, 15, "Write capacity: consumed vs provisioned", capacity_metrics("Write")),
     ]  # fmt: skip
     return json.dumps({"widgets": widgets}, separators=(",", ":"))
 

@@ -6,7 +6,10 @@ created inside an `apply` whose input is unknown at preview time is missing from
 from __future__ import annotations
 
 import ast
+import importlib
 from pathlib import Path
+
+import pulumi
 
 from tests.workflows import pipeline_rules as rules
 
@@ -38,9 +41,11 @@ def _dotted(node: ast.AST) -> str:
 
 def _is_resource(name: str, index: dict[str, ast.AST]) -> bool:
     """`aws.<module>.<Class>(...)`, or a class of the program that is a Pulumi resource."""
-    last = name.rsplit(".", 1)[-1]
-    if name.startswith("aws.") and last[:1].isupper():
-        return True
+    if name.startswith("aws."):
+        # Resolved against pulumi_aws itself: `...Args` input classes are not resources.
+        module, _, cls = name.removeprefix("aws.").rpartition(".")
+        found = getattr(importlib.import_module(f"pulumi_aws.{module}"), cls, None)
+        return isinstance(found, type) and issubclass(found, pulumi.Resource)
     node = index.get(name)
     return isinstance(node, ast.ClassDef) and any(
         "Resource" in _dotted(base) for base in node.bases
