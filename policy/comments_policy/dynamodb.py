@@ -296,7 +296,8 @@ def _budget(args: StackValidationArgs, report: ReportViolation) -> None:
                 else ""
             )
             + f" = ${t.monthly_usd:.4f}"
-            for t in tables
+            # By name: the engine registers resources in no fixed order, the message must not vary.
+            for t in sorted(tables, key=lambda t: t.name)
         )
         report(
             f"{BUDGET}: provisioned DynamoDB capacity costs ${total:.4f}/month ({detail}) at "

@@ -160,7 +160,8 @@ EXPECTED: dict[str, list[tuple[str, str]]] = {
         ),
         (
             "dynamodb-monthly-cost-budget",
-            "costs $7.2072/month (table 'bypass-table-0000000' 12 RCU + 6 WCU (x6 copies)",
+            "costs $7.2072/month (table 'bypass-table-0000000' 12 RCU + 6 WCU (x6 copies) = $3.9312; "
+            "table 'comments-prod-table-0000000' 10 RCU + 5 WCU = $3.2760)",
         ),
     ],
     "scheduled scaling above the cap": [
