@@ -23,8 +23,10 @@ class JsonPathError(ValueError):
 
 def _steps(path: str) -> list[tuple[str, str | int]]:
     text = path.strip()
-    if not text.startswith("$"):
-        raise JsonPathError(f"JSONPath must start with '$': {path!r}")
+    if not text:
+        raise JsonPathError("empty JSONPath")
+    if text[0] not in "$@":
+        text = "$." + text  # Jayway JsonPath reads a path without a root as relative to $
     steps: list[tuple[str, str | int]] = []
     pos = 1
     while pos < len(text):
