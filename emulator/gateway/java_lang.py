@@ -14,7 +14,7 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, ClassVar
 
 # Characters String.trim() removes: everything up to and including U+0020.
 _TRIM_CHARS = "".join(chr(i) for i in range(0x21))
@@ -59,8 +59,13 @@ def from_utf16_units(units: str) -> str:
 
 
 def java_regex(pattern: str) -> re.Pattern[str]:
-    """Compile a java.util.regex pattern with Python's re, translating Java-only syntax."""
-    return re.compile(_translate_java_regex(pattern))
+    """Compile a java.util.regex pattern with Python's re, translating Java-only syntax.
+
+    Java's \\d, \\w, \\s, \\b and case folding are ASCII unless the pattern sets (?U).
+    """
+    if "(?U)" in pattern:
+        return re.compile(_translate_java_regex(pattern.replace("(?U)", "")))
+    return re.compile(_translate_java_regex(pattern), re.ASCII)
 
 
 def _translate_java_regex(pattern: str) -> str:
@@ -187,6 +192,27 @@ class JavaArray(JavaList):
 
 
 @dataclass(frozen=True)
+class TypedKey:
+    """A Boolean or Double map key: Python would take true for 1 and 1.0 for 1, Java does not."""
+
+    value: Any
+    kind: str
+
+
+def map_key(key: Any) -> Any:
+    """The dict key for a Java map key."""
+    if isinstance(key, bool):
+        return TypedKey(key, "Boolean")
+    if isinstance(key, float):
+        return TypedKey(key, "Double")
+    return key
+
+
+def _unkey(key: Any) -> Any:
+    return key.value if isinstance(key, TypedKey) else key
+
+
+@dataclass(frozen=True)
 class MapEntry:
     """A Map.Entry from entrySet()."""
 
@@ -298,6 +324,8 @@ def java_to_string(value: object) -> str:
         )
     if isinstance(value, MapEntry):
         return f"{java_to_string(value.key)}={java_to_string(value.value)}"
+    if isinstance(value, TypedKey):
+        return java_to_string(value.value)
     return str(value)
 
 
@@ -373,11 +401,18 @@ def _substring(s: str, begin: int, end: int | None = None) -> JavaString:
     return JavaString(from_utf16_units(units[begin:stop]))
 
 
-def _char_at(s: str, index: int) -> JavaString:
+class JavaChar(JavaString):
+    """A java.lang.Character (from charAt): prints as its character, has Character's methods."""
+
+    __slots__ = ()
+    JAVA_METHODS: ClassVar[MethodTable]
+
+
+def _char_at(s: str, index: int) -> JavaChar:
     units = _units(s)
     if not 0 <= index < len(units):
         raise JavaException(f"StringIndexOutOfBoundsException: index {index}")
-    return JavaString(units[index])
+    return JavaChar(units[index])
 
 
 def _index_of(s: str, needle: str | None, start: int = 0) -> int:
@@ -518,13 +553,35 @@ def _trim(s: str) -> JavaString:
     return JavaString(str(s).strip(_TRIM_CHARS))
 
 
+def _code_point(ch: int) -> str:
+    """indexOf(int ch): the character; an invalid code point finds nothing."""
+    return chr(ch) if 0 <= ch <= 0x10FFFF else "\uffff\uffff\uffff"
+
+
+JavaChar.JAVA_METHODS = {
+    "toString": [((), lambda c: JavaString(c))],
+    "charValue": [((), lambda c: c)],
+    "equals": [(("O",), lambda c, o: isinstance(o, JavaChar) and str(c) == str(o))],
+    "hashCode": [((), ord)],
+}
+
+
 STRING_METHODS: MethodTable = {
     "length": [((), lambda s: len(_units(s)))],
     "isEmpty": [((), lambda s: len(s) == 0)],
     "charAt": [(("I",), _char_at)],
     "substring": [(("I",), _substring), (("I", "I"), _substring)],
-    "indexOf": [(("S",), _index_of), (("S", "I"), _index_of)],
-    "lastIndexOf": [(("S",), _last_index_of), (("S", "I"), _last_index_of)],
+    "indexOf": [
+        (("S",), _index_of),
+        (("S", "I"), _index_of),
+        (("I",), lambda s, ch: _index_of(s, _code_point(ch))),
+        (("I", "I"), lambda s, ch, start: _index_of(s, _code_point(ch), start)),
+    ],
+    "lastIndexOf": [
+        (("S",), _last_index_of),
+        (("S", "I"), _last_index_of),
+        (("I",), lambda s, ch: _last_index_of(s, _code_point(ch))),
+    ],
     "contains": [(("S",), _contains)],
     "startsWith": [(("S",), _starts_with), (("S", "I"), _starts_with)],
     "endsWith": [(("S",), _ends_with)],
@@ -551,8 +608,8 @@ STRING_METHODS: MethodTable = {
 
 
 def _map_put(m: dict[Any, Any], key: Any, value: Any) -> Any:
-    previous = m.get(key)
-    m[key] = value
+    previous = m.get(map_key(key))
+    m[map_key(key)] = value
     return previous
 
 
@@ -566,17 +623,17 @@ def _map_put_all(m: dict[Any, Any], other: Mapping[Any, Any] | None) -> None:
 MAP_METHODS: MethodTable = {
     "size": [((), len)],
     "isEmpty": [((), lambda m: not m)],
-    "containsKey": [(("O",), lambda m, k: k in m)],
+    "containsKey": [(("O",), lambda m, k: map_key(k) in m)],
     "containsValue": [(("O",), lambda m, v: any(java_equals(v, x) for x in m.values()))],
-    "get": [(("O",), lambda m, k: m.get(k))],
-    "getOrDefault": [(("O", "O"), lambda m, k, d: m.get(k, d))],
+    "get": [(("O",), lambda m, k: m.get(map_key(k)))],
+    "getOrDefault": [(("O", "O"), lambda m, k, d: m.get(map_key(k), d))],
     "put": [(("O", "O"), _map_put)],
     "putAll": [(("M",), _map_put_all)],
-    "remove": [(("O",), lambda m, k: m.pop(k, None))],
+    "remove": [(("O",), lambda m, k: m.pop(map_key(k), None))],
     "clear": [((), lambda m: m.clear())],
-    "keySet": [((), lambda m: JavaList(m.keys()))],
+    "keySet": [((), lambda m: JavaList(_unkey(k) for k in m))],
     "values": [((), lambda m: JavaList(dict.values(m)))],
-    "entrySet": [((), lambda m: JavaList(MapEntry(k, v) for k, v in m.items()))],
+    "entrySet": [((), lambda m: JavaList(MapEntry(_unkey(k), v) for k, v in m.items()))],
     "equals": [(("O",), java_equals)],
     "toString": [((), lambda m: JavaString(java_to_string(m)))],
 }
@@ -656,7 +713,11 @@ def _long_value(n: Any) -> int:
 
 
 NUMBER_METHODS: MethodTable = {
-    "toString": [((), lambda n: JavaString(java_to_string(n)))],
+    # toString(int) is the static Integer.toString(i), reachable through an instance.
+    "toString": [
+        ((), lambda n: JavaString(java_to_string(n))),
+        (("I",), lambda _n, i: JavaString(str(i))),
+    ],
     "intValue": [((), _int_value)],
     "longValue": [((), _long_value)],
     "doubleValue": [((), float)],
@@ -697,12 +758,19 @@ def methods_of(target: Any) -> MethodTable:
 
 
 def invoke(target: Any, name: str, args: list[Any]) -> Any:
-    """Call ``target.name(args)`` the way Velocity's introspection does; NoSuchMethod if none fits."""
-    for signature, function in methods_of(target).get(name, ()):
+    """Call ``target.name(args)`` the way Velocity's introspection does; NoSuchMethod if none fits.
+
+    Velocity 1.7 counts a method without parameters as applicable to any arguments, so calling
+    one with arguments (and no other overload fitting) fails when it is invoked.
+    """
+    overloads = methods_of(target).get(name, ())
+    for signature, function in overloads:
         if len(signature) == len(args) and all(
             _accepts(kind, arg) for kind, arg in zip(signature, args, strict=True)
         ):
             return function(target, *args)
+    if args and any(not signature for signature, _ in overloads):
+        raise JavaException(f"IllegalArgumentException: wrong number of arguments for {name}")
     return NoSuchMethod
 
 
@@ -718,12 +786,22 @@ def get_property(target: Any, name: str) -> Any:
     return NoSuchMethod
 
 
-def from_json(value: Any) -> Any:
+# json-smart refuses JSON nested deeper than this (Debian's json-smart, CVE-2023-1370 fix).
+MAX_JSON_DEPTH = 400
+
+
+class JsonTooDeep(ValueError):
+    """A JSON document nested deeper than json-smart reads."""
+
+
+def from_json(value: Any, depth: int = 0) -> Any:
     """Wrap a decoded JSON value into the Java types json-smart produces."""
-    if isinstance(value, dict):
-        return JavaMap((k, from_json(v)) for k, v in value.items())
-    if isinstance(value, list):
-        return JsonArray(from_json(v) for v in value)
+    if isinstance(value, dict | list):
+        if depth >= MAX_JSON_DEPTH:
+            raise JsonTooDeep(f"JSON nested deeper than {MAX_JSON_DEPTH}")
+        if isinstance(value, dict):
+            return JavaMap((k, from_json(v, depth + 1)) for k, v in value.items())
+        return JsonArray(from_json(v, depth + 1) for v in value)
     if isinstance(value, str):
         return JavaString(value)
     return value

@@ -11,7 +11,8 @@ _MISSING = object()
 _STEP = re.compile(
     r"""\.\.(?P<deep>[^.\[\]]+)
       | \.(?P<name>[^.\[\]]+)
-      | \[\s*(?:'(?P<sq>(?:[^'\\]|\\.)*)'|"(?P<dq>(?:[^"\\]|\\.)*)"|(?P<idx>-?\d+)|(?P<star>\*))\s*\]
+      | \[\s*(?:'(?P<sq>(?:[^'\\]|\\.)*)'|"(?P<dq>(?:[^"\\]|\\.)*)"|(?P<idx>-?\d+)|(?P<star>\*)
+               |(?P<slice>-?\d*\s*:\s*-?\d*)|(?P<multi>-?\d+(?:\s*,\s*-?\d+)+))\s*\]
     """,
     re.X,
 )
@@ -37,11 +38,16 @@ def _steps(path: str) -> list[tuple[str, str | int]]:
             steps.append(("deep", m["deep"]))
         elif m["name"] is not None:
             steps.append(("all", "*") if m["name"] == "*" else ("key", m["name"]))
-        elif m["sq"] is not None or m["dq"] is not None:
-            raw = m["sq"] if m["sq"] is not None else m["dq"]
-            steps.append(("key", re.sub(r"\\(.)", r"\1", raw)))
+        elif m["dq"] is not None:
+            raise JsonPathError(f"Jayway JsonPath 2.0 quotes property names with ': {path!r}")
+        elif m["sq"] is not None:
+            steps.append(("key", re.sub(r"\\(.)", r"\1", m["sq"])))
         elif m["idx"] is not None:
             steps.append(("index", int(m["idx"])))
+        elif m["slice"] is not None:
+            steps.append(("slice", m["slice"]))
+        elif m["multi"] is not None:
+            steps.append(("multi", m["multi"]))
         else:
             steps.append(("all", "*"))
         pos = m.end()
@@ -75,8 +81,15 @@ def evaluate(document: Any, path: str) -> Any:
             if kind == "key" and isinstance(node, dict) and arg in node:
                 nxt.append(node[arg])
             elif kind == "index" and isinstance(node, list) and isinstance(arg, int):
-                if -len(node) <= arg < len(node):
+                if 0 <= arg < len(node):  # a negative index finds nothing in Jayway 2.0
                     nxt.append(node[arg])
+            elif kind == "multi" and isinstance(node, list) and isinstance(arg, str):
+                for index in (int(part) for part in arg.split(",")):
+                    if 0 <= index < len(node):
+                        nxt.append(node[index])
+            elif kind == "slice" and isinstance(node, list) and isinstance(arg, str):
+                start, _, stop = (part.strip() for part in arg.partition(":"))
+                nxt.extend(node[int(start) if start else None : int(stop) if stop else None])
             elif kind == "all":
                 if isinstance(node, dict):
                     nxt.extend(node.values())

@@ -11,7 +11,7 @@ import math
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import MAX_EMAX, MIN_EMIN, ROUND_HALF_DOWN, Context, Decimal
 from typing import Any
 
 from emulator.gateway.java_lang import (
@@ -26,6 +26,7 @@ from emulator.gateway.java_lang import (
     is_number,
     java_equals,
     java_to_string,
+    map_key,
 )
 
 # velocimacro.max.depth: a deeper chain of macro calls is an error.
@@ -182,10 +183,11 @@ class Binary:
 
 
 class _Parser:
-    def __init__(self, source: str, macros: dict[str, Macro]) -> None:
+    def __init__(self, source: str, macros: dict[str, Macro], *, whole: bool = True) -> None:
         self.s = source
         self.i = 0
         self.macros = macros
+        self.whole = whole  # a whole template, not the inside of a "string literal"
 
     # -- helpers
     def error(self, message: str) -> VelocitySyntaxError:
@@ -257,8 +259,11 @@ class _Parser:
                     flush()
                     nodes.append(ref)
                     continue
-                buf.append(c)
-                self.i += 1
+                if self.whole and (
+                    self.i + 1 == len(s) or (self.peek("$!") and self.i + 2 == len(s))
+                ):
+                    raise self.error("the template ends in a reference that is not one")
+                self.lone_dollar(buf)
                 continue
             if c == "#":
                 if self.peek("##"):
@@ -296,6 +301,8 @@ class _Parser:
                         if not isinstance(node, Macro):
                             nodes.append(node)
                         continue
+                if self.whole and self.i + 1 == len(s):
+                    raise self.error("the template ends in '#'")
                 buf.append(c)
                 self.i += 1
                 continue
@@ -303,6 +310,35 @@ class _Parser:
             self.i += 1
         flush()
         return nodes, None
+
+    def lone_dollar(self, buf: list[str]) -> None:
+        """A ``$`` (or ``$!``) that starts no reference, and what Velocity's lexer makes of it.
+
+        Before #set, #if, #elseif, #else, #end or a #* comment it vanishes; before any other
+        #name the two are text; "$!" before something else prints "$" (but "$!{" stays).
+        """
+        s = self.s
+        width = 2 if self.peek("$!") else 1
+        after = self.i + width
+        if s.startswith("#*", after):
+            self.i = after
+            return
+        name = self.directive_name_at(after) if s.startswith("#", after) else None
+        if name in ("set", "if", "elseif", "else", "end"):
+            self.i = after
+            return
+        if name == "foreach":
+            raise self.error("#foreach right after $")
+        if name is not None:
+            end = self.directive_name_end(after)
+            buf.append(s[self.i : end])
+            self.i = end
+            return
+        if width == 2 and s.startswith("{", after):
+            buf.append("$!")
+        else:
+            buf.append("$")
+        self.i = after
 
     def directive_name_at(self, i: int) -> str | None:
         """The name of ``#name`` or ``#{name}`` at i, if any."""
@@ -426,11 +462,17 @@ class _Parser:
         if var is None or var.modifiers:
             raise self.error("#foreach needs a variable")
         self.skip_ws()
-        if not self.peek("in") or self.i + 2 >= len(self.s) or self.s[self.i + 2] not in " \t\r\n":
+        # Velocity takes any word where 'in' goes, and with nothing to walk the loop is empty.
+        if self.peek(")"):
             raise self.error("#foreach needs 'in'")
-        self.i += 2
-        self.skip_ws()
-        iterable = self.primary()
+        word = re.compile(r"[a-zA-Z]+\b").match(self.s, self.i)
+        if word:
+            self.i = word.end()
+            self.skip_ws()
+            iterable = Literal(None) if self.peek(")") else self.primary()
+        else:
+            self.primary()  # #foreach($i [1, 2]) parses, and walks nothing
+            iterable = Literal(None)
         self.close_paren()
         body, term = self.parse_block(("end", "else", "elseif"))
         if term != "end":
@@ -513,16 +555,10 @@ class _Parser:
             if s[self.i] == "." and (m := _IDENT.match(s, self.i + 1)):
                 name = m.group()
                 if s.startswith("(", m.end()):
-                    save = self.i
+                    if m.end() + 1 == len(s) and not formal:
+                        break  # "$a.b(" ending the template is text
                     self.i = m.end() + 1
-                    try:
-                        args = self.call_args()
-                    except VelocitySyntaxError:
-                        if formal:
-                            raise
-                        self.i = save
-                        break
-                    mods.append(Modifier("method", name, args))
+                    mods.append(Modifier("method", name, self.call_args()))
                 else:
                     mods.append(Modifier("property", name))
                     self.i = m.end()
@@ -672,7 +708,7 @@ class _Parser:
         if quote == '"':  # only double-quoted literals decode \uXXXX
             text = re.sub(r"\\u([0-9a-fA-F]{4})", lambda m: chr(int(m.group(1), 16)), text)
         if quote == '"' and ("$" in text or "#" in text):
-            inner = _Parser(text, self.macros)
+            inner = _Parser(text, self.macros, whole=False)
             body, _ = inner.parse_block(())
             return Interpolated(body)
         return Literal(JavaString(text))
@@ -894,11 +930,11 @@ class _Renderer:
         if isinstance(target, list):
             if not isinstance(index, int) or isinstance(index, bool):
                 return NoSuchMethod
-            if not 0 <= index < len(target):
+            if not -len(target) <= index < len(target):
                 raise VelocityRenderError(f"index {index} out of bounds for {len(target)}")
-            return target[index]
+            return target[index]  # a negative index counts from the end
         if isinstance(target, Mapping):
-            return target.get(index)
+            return target.get(map_key(index))
         return NoSuchMethod
 
     # -- directives
@@ -917,7 +953,7 @@ class _Renderer:
         if last.kind == "property" and isinstance(base, dict):
             base[last.name] = value
         elif last.kind == "index" and isinstance(base, dict):
-            base[self.eval(last.args[0])] = value
+            base[map_key(self.eval(last.args[0]))] = value
         elif last.kind == "index" and isinstance(base, list):
             index = self.eval(last.args[0])
             if isinstance(index, int) and 0 <= index < len(base):
@@ -991,7 +1027,7 @@ class _Renderer:
         if isinstance(expr, MapLiteral):
             result = JavaMap()
             for key, value in expr.items:
-                result[self.eval(key)] = self.eval(value)
+                result[map_key(self.eval(key))] = self.eval(value)
             return result
         if isinstance(expr, RangeLiteral):
             return self.range(expr)
@@ -1000,6 +1036,9 @@ class _Renderer:
         if isinstance(expr, Binary):
             return self.binary(expr)
         raise TypeError(f"not an expression: {expr!r}")  # pragma: no cover
+
+    def source_of(self, expr: Any) -> str:
+        return self.ref_literal(expr) if isinstance(expr, Ref) else "null"
 
     def condition(self, expr: Any) -> bool:
         """An expression as #if, !, && and || read it (Velocity's evaluate(), not value()).
@@ -1022,11 +1061,11 @@ class _Renderer:
         bounds = []
         for bound in (start, stop):
             if isinstance(bound, bool) or not isinstance(bound, int | str):
-                return None
+                raise VelocityRenderError(f"range bound {java_to_string(bound)} is not an integer")
             try:
                 bounds.append(int(bound))
-            except ValueError:
-                return None
+            except ValueError as exc:
+                raise VelocityRenderError(f"range bound {bound!r} is not an integer") from exc
         a, b = bounds
         step = 1 if b >= a else -1
         return JavaList(range(a, b + step, step))
@@ -1038,6 +1077,12 @@ class _Renderer:
         if op == "||":
             return self.condition(expr.left) or self.condition(expr.right)
         left, right = self.eval(expr.left), self.eval(expr.right)
+        if op == "+" and (left is None) != (right is None):
+            # A string plus a null reference: the reference's source text stands in for it.
+            if isinstance(left, str):
+                return JavaString(str(left) + self.source_of(expr.right))
+            if isinstance(right, str):
+                return JavaString(self.source_of(expr.left) + str(right))
         if op == "==":
             return velocity_equals(left, right)
         if op == "!=":
@@ -1099,8 +1144,29 @@ def compare_numbers(left: Any, right: Any) -> int:
     return (a > b) - (a < b)
 
 
+_EXACT = Context(prec=100_000, Emax=MAX_EMAX, Emin=MIN_EMIN)
+_LONG = range(-(2**63), 2**63)
+
+
+def _big_decimal(value: Any) -> Decimal:
+    """MathUtils.toBigDecimal: a Double's exact binary value (new BigDecimal(double))."""
+    if isinstance(value, Decimal):
+        return value
+    if isinstance(value, int) and value not in _LONG:
+        return Decimal(value)  # new BigDecimal(BigInteger)
+    number = float(value)  # Integer, Long and Double go through doubleValue()
+    if math.isnan(number) or math.isinf(number):
+        raise VelocityRenderError("NaN or infinite operand")
+    return Decimal(number)
+
+
 def arithmetic(op: str, left: Any, right: Any) -> Any:
-    """``+ - * / %`` as Velocity's MathUtils: null when an operand is not a number (or /0)."""
+    """``+ - * / %`` as Velocity 1.7's MathUtils: null when an operand is not a number (or /0).
+
+    Both integers: long arithmetic that grows into BigInteger; a BigDecimal (or a BigInteger
+    with a decimal): BigDecimal, whose division keeps the dividend's scale (HALF_DOWN) and
+    which has no modulo; otherwise double.
+    """
     if op == "+" and not (is_number(left) and is_number(right)):
         if (
             left is not None
@@ -1113,7 +1179,25 @@ def arithmetic(op: str, left: Any, right: Any) -> Any:
         return None
     if op in ("/", "%") and _to_decimal(right) == 0:
         return None
-    if isinstance(left, int) and isinstance(right, int):
+    both_int = isinstance(left, int) and isinstance(right, int)
+    big_int = any(isinstance(v, int) and v not in _LONG for v in (left, right))
+    if isinstance(left, Decimal) or isinstance(right, Decimal) or (big_int and not both_int):
+        if op == "%":
+            raise VelocityRenderError("Cannot calculate the modulo of BigDecimals.")
+        a, b = _big_decimal(left), _big_decimal(right)
+        if op == "+":
+            return _EXACT.add(a, b)
+        if op == "-":
+            return _EXACT.subtract(a, b)
+        if op == "*":
+            return _EXACT.multiply(a, b)
+        exponent = a.as_tuple().exponent
+        assert isinstance(exponent, int)
+        quotient = _EXACT.divide(a, b).quantize(
+            Decimal(1).scaleb(exponent), ROUND_HALF_DOWN, _EXACT
+        )
+        return quotient.copy_abs() if quotient == 0 else quotient  # BigDecimal has no -0
+    if both_int:
         if op == "+":
             return left + right
         if op == "-":
@@ -1121,21 +1205,13 @@ def arithmetic(op: str, left: Any, right: Any) -> Any:
         if op == "*":
             return left * right
         quotient = abs(left) // abs(right) * (1 if (left >= 0) == (right >= 0) else -1)
-        return quotient if op == "/" else left - quotient * right
-    if isinstance(left, Decimal) or isinstance(right, Decimal):
-        a, b = _to_decimal(left), _to_decimal(right)
-        try:
-            if op == "+":
-                return a + b
-            if op == "-":
-                return a - b
-            if op == "*":
-                return a * b
-            if op == "/":
-                return a / b
-            return a % b
-        except InvalidOperation:
-            return None
+        if op == "/":
+            return quotient
+        if big_int:  # BigInteger.mod: never negative, and the modulus must be positive
+            if right < 0:
+                raise VelocityRenderError("BigInteger: modulus not positive")
+            return left % right
+        return left - quotient * right
     x, y = float(left), float(right)
     if op == "+":
         return x + y

@@ -23,6 +23,7 @@ from emulator.gateway.java_lang import (
     JavaList,
     JavaMap,
     JavaString,
+    JsonArray,
     MethodTable,
     from_json,
     json_smart,
@@ -215,6 +216,13 @@ class Util:
     }
 
 
+def _java_result(found: Any) -> Any:
+    """A JSONPath result: the document's own values; the list of an indefinite path a JSONArray."""
+    if isinstance(found, list) and not isinstance(found, JsonArray):
+        return JsonArray(found)
+    return found
+
+
 class Input:
     """``$input``: the payload (request or integration response) and the method request params."""
 
@@ -254,11 +262,11 @@ class Input:
 
     def path(self, expression: Any) -> Any:
         """$input.path(x): the JSONPath result as an object (maps, lists, strings, numbers)."""
-        return from_json(self._evaluate(expression))
+        return _java_result(self._evaluate(expression))
 
     def json(self, expression: Any) -> JavaString:
         """$input.json(x): the JSONPath result serialised as JSON (json-smart, '/' unescaped)."""
-        return JavaString(json_smart(from_json(self._evaluate(expression)), protect_slash=False))
+        return JavaString(json_smart(self._evaluate(expression), protect_slash=False))
 
     def params(self, name: Any = None, *, all_params: bool = False) -> Any:
         """$input.params() (all) or $input.params(x): path, then query string, then header."""

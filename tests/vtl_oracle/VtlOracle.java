@@ -1,9 +1,9 @@
 // Renders a batch of mapping-template cases with Apache Velocity 1.7, as API Gateway does, and
 // writes what each one produced. One JVM for the whole batch: python drives it (tests/vtl_oracle).
 //
-// Usage: java VtlOracle <cases.json> <results.json>
-//   cases:   [{"id", "template", "body", "params": {"path", "querystring", "header"},
-//              "context": {...}, "stageVariables": {...}}, ...]
+// Usage: java VtlOracle <cases.jsonl> <results.json>
+//   cases:   one per line: {"id", "template", "body", "params": {"path", "querystring", "header"},
+//              "context": {...}, "stageVariables": {...}, "vars": "<JSON object>"?}
 //   results: [{"id", "output"} | {"id", "error": "body-not-json" | "template"}, each with
 //              "override": {"status": "...", "header.Name": "..."}]
 // The harness decisions (JSON parser, JSONPath options, what $util's methods are) are explained
@@ -20,7 +20,6 @@ import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Paths;
-import java.util.ArrayList;
 import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -146,10 +145,11 @@ public final class VtlOracle {
       if (StrictJson.skip(text, end) != text.length()) {
         throw new IllegalArgumentException("trailing data at " + end);
       }
+      // json-smart (Debian's, with the CVE-2023-1370 fix) refuses nesting deeper than 400.
+      return JSONPATH.jsonProvider().parse(text);
     } catch (RuntimeException | StackOverflowError e) {
       throw new BodyNotJson(e);
     }
-    return JSONPATH.jsonProvider().parse(text);
   }
 
   /** An RFC 8259 validator: each method returns the index after what it read, or throws. */
@@ -309,14 +309,15 @@ public final class VtlOracle {
   }
 
   public static void main(String[] args) throws Exception {
-    String text = new String(Files.readAllBytes(Paths.get(args[0])), StandardCharsets.UTF_8);
-    List<Object> cases =
-        (List<Object>) new JSONParser(JSONParser.MODE_RFC4627)
-            .parse(text, JSONValue.defaultReader.DEFAULT_ORDERED);
+    // One case per line: json-smart's nesting guard counts across one long document.
+    List<String> lines = Files.readAllLines(Paths.get(args[0]), StandardCharsets.US_ASCII);
     VelocityEngine shared = engine();
     StringBuilder out = new StringBuilder("[");
-    for (Object item : cases) {
-      Map<String, Object> spec = object(item);
+    for (String line : lines) {
+      Map<String, Object> spec =
+          object(
+              new JSONParser(JSONParser.MODE_RFC4627)
+                  .parse(line, JSONValue.defaultReader.DEFAULT_ORDERED));
       String template = (String) spec.get("template");
       Map<String, Object> context = object(spec.get("context"));
       Map<String, Object> override = new LinkedHashMap<>();
@@ -331,6 +332,12 @@ public final class VtlOracle {
       vars.put("util", new Util());
       vars.put("context", context);
       vars.put("stageVariables", object(spec.get("stageVariables")));
+      Object extra = spec.get("vars"); // plain variables for the semantics cases, as JSON text
+      if (extra != null) {
+        for (Map.Entry<String, Object> e : object(parseStrict((String) extra)).entrySet()) {
+          vars.put(e.getKey(), e.getValue());
+        }
+      }
       // Macros are global to an engine: a template that defines one gets an engine of its own.
       VelocityEngine velocity = template.contains("macro") ? engine() : shared;
       Writer writer = new StringWriter();

@@ -55,12 +55,10 @@ def compile_harness(cache_dir: Path) -> Path:
     classes = cache_dir / digest
     if not (classes / "VtlOracle.class").is_file():
         classes.mkdir(parents=True, exist_ok=True)
-        subprocess.run(
-            ["javac", "-nowarn", "-encoding", "UTF-8", "-d", str(classes), "-cp", cp, str(HARNESS)],
-            check=True,
-            capture_output=True,
-            text=True,
-        )
+        command = ["javac", "-nowarn", "-encoding", "UTF-8", "-d", str(classes), "-cp", cp]
+        run = subprocess.run([*command, str(HARNESS)], capture_output=True, text=True, check=False)
+        if run.returncode != 0:
+            raise RuntimeError(f"javac failed on {HARNESS.name}:\n{run.stderr[-3000:]}")
     return classes
 
 
@@ -69,21 +67,15 @@ def render_batch(cases: list[dict[str, Any]], cache_dir: Path) -> dict[str, dict
     classes = compile_harness(cache_dir)
     work = cache_dir / "batch"
     work.mkdir(parents=True, exist_ok=True)
-    cases_file, results_file = work / "cases.json", work / "results.json"
-    cases_file.write_text(json.dumps(cases, ensure_ascii=True), encoding="ascii")
-    subprocess.run(
-        [
-            "java",
-            "-Xss16m",
-            "-cp",
-            f"{classes}:{classpath()}",
-            "VtlOracle",
-            str(cases_file),
-            str(results_file),
-        ],
-        check=True,
-        capture_output=True,
-        text=True,
+    cases_file, results_file = work / "cases.jsonl", work / "results.json"
+    lines = (json.dumps(case, ensure_ascii=True) + "\n" for case in cases)
+    cases_file.write_text("".join(lines), encoding="ascii")
+    # A deep stack: the corpus renders templates and payloads nested hundreds of levels.
+    command = ["java", "-Xss16m", "-cp", f"{classes}:{classpath()}", "VtlOracle"]
+    run = subprocess.run(
+        [*command, str(cases_file), str(results_file)], capture_output=True, text=True, check=False
     )
+    if run.returncode != 0:
+        raise RuntimeError(f"the Velocity 1.7 harness failed:\n{run.stderr[-3000:]}")
     results: list[dict[str, Any]] = json.loads(results_file.read_text(encoding="ascii"))
     return {result["id"]: result for result in results}
