@@ -515,6 +515,11 @@ def matrix_cases() -> Iterator[Case]:
         "$.a[0:1]",
         "$.a[1:]",
         "$.d",
+        "$.a[?(@.b)]",
+        "$.a[?(@ == 1)]",
+        "$.c.b[?(@ > 2)]",
+        "$[?(@.a)]",
+        "$.a[?(@.b >= 2 && @.b < 3)]",
     ]
     for i, path in enumerate(paths):
         for j, body in enumerate(

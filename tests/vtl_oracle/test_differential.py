@@ -47,11 +47,12 @@ def corpus() -> list[Case]:
 
 
 @pytest.fixture(scope="module")
-def oracle(corpus: list[Case], tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+def oracle(corpus: list[Case], tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any] | str:
+    """Velocity 1.7's results by case id, or the one line saying what to install."""
     try:
         classpath()
     except OracleUnavailable as exc:
-        pytest.fail(str(exc), pytrace=False)
+        return str(exc)
     return render_batch(corpus, tmp_path_factory.mktemp("vtl-oracle"))
 
 
@@ -108,8 +109,10 @@ def test_excluded_cases_are_in_the_corpus(corpus: list[Case]) -> None:
 
 
 def test_emulator_renders_every_case_exactly_as_velocity_1_7(
-    corpus: list[Case], oracle: dict[str, Any]
+    corpus: list[Case], oracle: dict[str, Any] | str
 ) -> None:
+    if isinstance(oracle, str):
+        pytest.fail(oracle, pytrace=False)
     differences = []
     for case in corpus:
         if case["id"] in EXCLUDED:
