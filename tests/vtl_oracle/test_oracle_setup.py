@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import shutil
 from pathlib import Path
 
 import pytest
@@ -27,7 +28,7 @@ def test_missing_jars_fail_with_one_line_naming_the_install(
 
 
 def test_missing_javac_is_named(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(oracle.shutil, "which", lambda tool: None if tool == "javac" else tool)
+    monkeypatch.setattr(shutil, "which", lambda tool: None if tool == "javac" else tool)
     with pytest.raises(oracle.OracleUnavailable, match="needs javac"):
         oracle.classpath()
 
