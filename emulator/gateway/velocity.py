@@ -40,6 +40,7 @@ _DIRECTIVE_NAME = re.compile(r"[a-zA-Z_][a-zA-Z0-9_]*")
 # What a directive eats after its closing parenthesis (or after #else / #end): blanks + newline.
 _EOL = re.compile(r"[ \t]*(?:\r\n|\n|\r)")
 _NUMBER = re.compile(r"-?(?:\d+\.\d+(?:[eE][+-]?\d+)?|\d+[eE][+-]?\d+|\d+)")
+_BRACED_AFTER_REFERENCE = re.compile(r"\{\$?!?[a-zA-Z_][a-zA-Z0-9_.\-]*\}")
 _WORD_OPERATORS = {
     "and": "&&", "or": "||", "not": "!", "eq": "==", "ne": "!=", "lt": "<", "gt": ">",
     "le": "<=", "ge": ">=",
@@ -89,6 +90,7 @@ class Ref:
     literal: str  # the source text, printed when the value is null
     quiet: bool = False
     backslashes: int = 0
+    trailer: str = ""  # text the lexer keeps after the reference (see try_reference)
 
 
 @dataclass
@@ -115,6 +117,7 @@ class MacroCall:
     name: str
     args: list[Any]
     literal: str
+    eol: str  # the blanks and newline after ")": eaten by a call, kept when it is text
 
 
 @dataclass
@@ -315,11 +318,18 @@ class _Parser:
         """A ``$`` (or ``$!``) that starts no reference, and what Velocity's lexer makes of it.
 
         Before #set, #if, #elseif, #else, #end or a #* comment it vanishes; before any other
-        #name the two are text; "$!" before something else prints "$" (but "$!{" stays).
+        #name the two are text; "$!" before something else prints "$" (but "$!{" and "$!$" stay).
         """
         s = self.s
         width = 2 if self.peek("$!") else 1
         after = self.i + width
+        if s.startswith("{$", after):  # "${$a}" is text; "${$a" with no "}" does not parse
+            closed = re.compile(r"\{\$!?[a-zA-Z_][a-zA-Z0-9_.\-]*\}").match(s, after)
+            if closed is None:
+                raise self.error("'${' followed by a reference without '}'")
+            buf.append(s[self.i : closed.end()])
+            self.i = closed.end()
+            return
         if s.startswith("#*", after):
             self.i = after
             return
@@ -334,7 +344,7 @@ class _Parser:
             buf.append(s[self.i : end])
             self.i = end
             return
-        if width == 2 and s.startswith("{", after):
+        if width == 2 and (s.startswith("{", after) or s.startswith("$", after)):
             buf.append("$!")
         else:
             buf.append("$")
@@ -373,10 +383,13 @@ class _Parser:
             self.i = after_name
             self.skip_blanks()
             if not self.peek("("):
-                if name in ("set", "if", "foreach", "macro"):
-                    raise self.error(f"#{name} needs (")
-                self.i = start
-                return None
+                if name == "set":  # "#set" without arguments is text
+                    self.i = start
+                    return None
+                if name == "include":  # and "#include" without arguments is nothing
+                    self.i = after_name
+                    return Text("")
+                raise self.error(f"#{name} needs (")
             self.i += 1
             if name == "set":
                 return self.set_directive()
@@ -396,8 +409,9 @@ class _Parser:
         self.i += 1
         args = self.macro_args()
         literal = self.s[start : self.i]
+        end = self.i
         self.eat_eol()
-        return MacroCall(name, args, literal)
+        return MacroCall(name, args, literal, self.s[end : self.i])
 
     def skip_blanks(self) -> None:
         while self.i < len(self.s) and self.s[self.i] in " \t":
@@ -521,6 +535,12 @@ class _Parser:
             if self.peek(","):
                 self.i += 1
                 continue
+            word = _DIRECTIVE_NAME.match(self.s, self.i)
+            if word and word.group() not in ("true", "false"):
+                # A bare word is a valid argument to Velocity's parser (#foreach's "in" is one).
+                self.i = word.end()
+                args.append(Literal(JavaString(word.group())))
+                continue
             args.append(self.primary())
 
     # -- references
@@ -546,7 +566,17 @@ class _Parser:
             if not self.peek("}"):
                 raise self.error("unterminated ${")
             self.i += 1
-        return Ref(root, modifiers, s[start : self.i], quiet)
+        ref = Ref(root, modifiers, s[start : self.i], quiet)
+        if not formal and self.peek("{"):
+            # Velocity's lexer reads "$a{name}" as the reference, "{", and nothing of "name}";
+            # "$a{name" followed by anything but "}" does not parse.
+            braced = _BRACED_AFTER_REFERENCE.match(s, self.i)
+            if braced:
+                ref.trailer = "{"
+                self.i = braced.end()
+            elif _IDENT.match(s, self.i + 1) or s.startswith("$", self.i + 1):
+                raise self.error("a reference followed by '{name' without '}'")
+        return ref
 
     def modifiers(self, formal: bool) -> list[Modifier]:
         s = self.s
@@ -665,7 +695,12 @@ class _Parser:
         if c == "$":
             ref = self.try_reference()
             if ref is None:
-                raise self.error("bad reference")
+                # In an expression a stray "$" or "$!" before a reference is skipped.
+                stray = 2 if self.peek("$!$") else 1
+                if not s.startswith("$", self.i + stray):
+                    raise self.error("bad reference")
+                self.i += stray
+                return self.primary()
             return ref
         if c in "'\"":
             return self.string_literal()
@@ -854,6 +889,10 @@ class _Renderer:
                 raise _Stop
 
     def render_ref(self, ref: Ref, out: list[str]) -> None:
+        self.render_ref_value(ref, out)
+        out.append(ref.trailer)
+
+    def render_ref_value(self, ref: Ref, out: list[str]) -> None:
         value = self.eval_ref(ref)
         n = ref.backslashes
         literal = self.ref_literal(ref)
@@ -994,7 +1033,7 @@ class _Renderer:
     def do_macro(self, node: MacroCall, out: list[str]) -> None:
         macro = self.template.macros.get(node.name)
         if macro is None:
-            out.append(node.literal)
+            out.append(node.literal + node.eol)
             return
         depth = 1 if self.frame is None else self.frame.depth + 1
         if depth > MAX_MACRO_DEPTH:
