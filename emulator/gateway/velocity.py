@@ -1183,7 +1183,17 @@ def compare_numbers(left: Any, right: Any) -> int:
     return (a > b) - (a < b)
 
 
-_EXACT = Context(prec=100_000, Emax=MAX_EMAX, Emin=MIN_EMIN)
+def _exact(digits: int) -> Context:
+    """A decimal context with room for ``digits``: BigDecimal arithmetic never rounds."""
+    return Context(prec=max(digits, 28), Emax=MAX_EMAX, Emin=MIN_EMIN)
+
+
+def _exponent(value: Decimal) -> int:
+    exponent = value.as_tuple().exponent
+    assert isinstance(exponent, int)
+    return exponent
+
+
 _LONG = range(-(2**63), 2**63)
 
 
@@ -1224,16 +1234,15 @@ def arithmetic(op: str, left: Any, right: Any) -> Any:
         if op == "%":
             raise VelocityRenderError("Cannot calculate the modulo of BigDecimals.")
         a, b = _big_decimal(left), _big_decimal(right)
-        if op == "+":
-            return _EXACT.add(a, b)
-        if op == "-":
-            return _EXACT.subtract(a, b)
+        if op in ("+", "-"):
+            digits = max(a.adjusted(), b.adjusted()) - min(_exponent(a), _exponent(b)) + 3
+            return _exact(digits).add(a, b if op == "+" else -b)
         if op == "*":
-            return _EXACT.multiply(a, b)
-        exponent = a.as_tuple().exponent
-        assert isinstance(exponent, int)
-        quotient = _EXACT.divide(a, b).quantize(
-            Decimal(1).scaleb(exponent), ROUND_HALF_DOWN, _EXACT
+            return _exact(len(a.as_tuple().digits) + len(b.as_tuple().digits) + 2).multiply(a, b)
+        # divide(divisor, ROUND_HALF_DOWN): the quotient at the dividend's scale.
+        context = _exact(a.adjusted() - b.adjusted() - _exponent(a) + 5)
+        quotient = context.divide(a, b).quantize(
+            Decimal(1).scaleb(_exponent(a)), ROUND_HALF_DOWN, context
         )
         return quotient.copy_abs() if quotient == 0 else quotient  # BigDecimal has no -0
     if both_int:
