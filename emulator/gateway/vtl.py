@@ -1,27 +1,43 @@
-"""Velocity (VTL) rendering of mapping templates, with API Gateway's ``$input`` and ``$util``.
+"""Mapping templates: Velocity 1.7 (emulator.gateway.velocity) with API Gateway's variables.
 
-airspeed parses and evaluates the template. Two things are adjusted on each compiled template
-only (nothing global is patched): references are loud unless written ``$!x``, as in Velocity,
-and string literals become ``JavaString`` so Java's String methods work on them.
+``$input``, ``$util``, ``$context`` and ``$stageVariables`` as AWS's mapping-template reference
+describes them; the choices where AWS leaves room (which JSON parser, which JSONPath options)
+are the ones docs/vtl-fidelity.md records, and the differential suite (tests/vtl_oracle) checks
+every case against the real Velocity 1.7 with the same variables.
 """
 
 from __future__ import annotations
 
 import base64
+import binascii
 import json
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, TypedDict
-
-import airspeed
+from decimal import Decimal
+from typing import Any, ClassVar, TypedDict
 
 from emulator.gateway import jsonpath
-from emulator.gateway.java_lang import JavaList, JavaMap, JavaString, from_json, to_plain
+from emulator.gateway.java_lang import (
+    JavaException,
+    JavaList,
+    JavaMap,
+    JavaString,
+    JsonArray,
+    MethodTable,
+    from_json,
+    json_smart,
+)
+from emulator.gateway.velocity import (
+    Template,
+    VelocityRenderError,
+    VelocitySyntaxError,
+    parse,
+    render_template,
+)
 
-# Velocity prints an undefined or null reference as its own source text unless it is quiet
-# (`$!x`). Set to False to render such references as empty strings instead.
-UNDEFINED_RENDERS_LITERALLY = True
+# Characters Java's String.trim() removes: a payload of only these counts as empty.
+_JAVA_BLANK = "".join(chr(i) for i in range(0x21))
 
 _URL_SAFE = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-*_")
 
@@ -62,10 +78,26 @@ def escape_javascript(text: str) -> str:
     return "".join(out)
 
 
+def java_utf8(text: str) -> bytes:
+    """String.getBytes(UTF_8): a lone surrogate becomes '?'."""
+    return (
+        text.encode("utf-16-le", "surrogatepass")
+        .decode("utf-16-le", "replace")
+        .replace("\ufffd", "?")
+        .encode("utf-8")
+        if _has_lone_surrogate(text)
+        else text.encode("utf-8")
+    )
+
+
+def _has_lone_surrogate(text: str) -> bool:
+    return any(0xD800 <= ord(c) <= 0xDFFF for c in text)
+
+
 def url_encode(text: str) -> str:
     """$util.urlEncode: java.net.URLEncoder.encode(s, "UTF-8") (form encoding, space is '+')."""
     out: list[str] = []
-    for byte in text.encode("utf-8"):
+    for byte in java_utf8(text):
         if byte in _URL_SAFE:
             out.append(chr(byte))
         elif byte == 0x20:
@@ -76,58 +108,119 @@ def url_encode(text: str) -> str:
 
 
 def url_decode(text: str) -> str:
-    """$util.urlDecode: java.net.URLDecoder.decode(s, "UTF-8"); a bad escape is an error."""
-    raw = bytearray()
+    """$util.urlDecode: java.net.URLDecoder.decode(s, "UTF-8"); a bad escape is an error.
+
+    Each run of %XX escapes is decoded as UTF-8 on its own (malformed bytes become U+FFFD).
+    """
+    out: list[str] = []
     i = 0
     while i < len(text):
         ch = text[i]
         if ch == "+":
-            raw.append(0x20)
+            out.append(" ")
             i += 1
         elif ch == "%":
-            hexdigits = text[i + 1 : i + 3]
-            if len(hexdigits) != 2 or any(c not in "0123456789abcdefABCDEF" for c in hexdigits):
-                raise ValueError(f"URLDecoder: Illegal hex characters in escape pattern {text!r}")
-            raw.append(int(hexdigits, 16))
-            i += 3
+            raw = bytearray()
+            while i < len(text) and text[i] == "%":
+                if i + 3 > len(text):
+                    raise JavaException("URLDecoder: Incomplete trailing escape (%) pattern")
+                raw.append(_escape_byte(text[i + 1 : i + 3]))
+                i += 3
+            out.append(raw.decode("utf-8", "replace"))
         else:
-            raw.extend(ch.encode("utf-8"))
+            out.append(ch)
             i += 1
-    return raw.decode("utf-8", "replace")
+    return "".join(out)
+
+
+def _escape_byte(pair: str) -> int:
+    """Integer.parseInt(pair, 16) as URLDecoder uses it: a sign is allowed, a negative is not."""
+    digits = pair[1:] if pair[:1] in "+-" else pair
+    if not digits or any(c not in "0123456789abcdefABCDEF" for c in digits):
+        raise JavaException("URLDecoder: Illegal hex characters in escape (%) pattern")
+    value = int(pair, 16)
+    if value < 0:
+        raise JavaException(
+            "URLDecoder: Illegal hex characters in escape (%) pattern - negative value"
+        )
+    return value
+
+
+def base64_decode(text: str) -> str:
+    """java.util.Base64.getDecoder().decode(s) read as UTF-8: padding optional, never partial."""
+    body = text.rstrip("=")
+    padding = len(text) - len(body)
+    if (
+        len(body) % 4 == 1
+        or padding > 2
+        or (padding and len(text) % 4)
+        or any(ord(c) > 0x7F for c in text)
+    ):
+        raise JavaException("IllegalArgumentException: bad Base64 input")
+    try:
+        data = base64.b64decode(body + "=" * (-len(body) % 4), validate=True)
+    except binascii.Error as exc:
+        raise JavaException(f"IllegalArgumentException: {exc}") from exc
+    return data.decode("utf-8", "replace")
+
+
+def _json_float(text: str) -> float | Decimal:
+    """json-smart (high-precision mode): a number written with more than 18 characters is a BigDecimal."""
+    return Decimal(text) if len(text) > 18 else float(text)
+
+
+def _not_json(constant: str) -> Any:
+    raise ValueError(f"{constant} is not JSON")
+
+
+def parse_json(text: str) -> Any:
+    """Strict JSON (RFC 8259) into the Java values json-smart gives: LinkedHashMap, JSONArray, ..."""
+    return from_json(json.loads(text, parse_float=_json_float, parse_constant=_not_json))
+
+
+def _util_call(function: Callable[[str], Any]) -> Callable[[Any, Any], Any]:
+    """A $util method taking one String: null in gives null out where Java does, else NPE."""
+
+    def call(_util: Any, value: Any) -> Any:
+        if value is None:
+            raise JavaException("java.lang.NullPointerException")
+        return function(str(value))
+
+    return call
+
+
+def _parse_json_util(text: str) -> Any:
+    try:
+        return parse_json(text)
+    except (ValueError, RecursionError) as exc:
+        raise JavaException(f"$util.parseJson: {exc}") from exc
 
 
 class Util:
     """``$util``: the helper functions API Gateway offers to mapping templates."""
 
-    def escapeJavaScript(self, value: object) -> JavaString | None:
-        """$util.escapeJavaScript(s)."""
-        return None if value is None else JavaString(escape_javascript(str(value)))
+    JAVA_METHODS: ClassVar[MethodTable] = {
+        "escapeJavaScript": [
+            (("S",), lambda _u, v: None if v is None else JavaString(escape_javascript(str(v))))
+        ],
+        "parseJson": [(("S",), _util_call(_parse_json_util))],
+        "urlEncode": [(("S",), _util_call(lambda v: JavaString(url_encode(v))))],
+        "urlDecode": [(("S",), _util_call(lambda v: JavaString(url_decode(v))))],
+        "base64Encode": [
+            (
+                ("S",),
+                _util_call(lambda v: JavaString(base64.b64encode(java_utf8(v)).decode("ascii"))),
+            )
+        ],
+        "base64Decode": [(("S",), _util_call(lambda v: JavaString(base64_decode(v))))],
+    }
 
-    def parseJson(self, value: object) -> Any:
-        """$util.parseJson(s): a JSON string into an object usable in VTL."""
-        if value is None:
-            return None
-        return from_json(json.loads(str(value)))
 
-    def urlEncode(self, value: object) -> JavaString | None:
-        """$util.urlEncode(s)."""
-        return None if value is None else JavaString(url_encode(str(value)))
-
-    def urlDecode(self, value: object) -> JavaString | None:
-        """$util.urlDecode(s)."""
-        return None if value is None else JavaString(url_decode(str(value)))
-
-    def base64Encode(self, value: object) -> JavaString | None:
-        """$util.base64Encode(s) over the UTF-8 bytes."""
-        if value is None:
-            return None
-        return JavaString(base64.b64encode(str(value).encode("utf-8")).decode("ascii"))
-
-    def base64Decode(self, value: object) -> JavaString | None:
-        """$util.base64Decode(s) into a UTF-8 string."""
-        if value is None:
-            return None
-        return JavaString(base64.b64decode(str(value)).decode("utf-8", "replace"))
+def _java_result(found: Any) -> Any:
+    """A JSONPath result: the document's own values; the list of an indefinite path a JSONArray."""
+    if isinstance(found, list) and not isinstance(found, JsonArray):
+        return JsonArray(found)
+    return found
 
 
 class Input:
@@ -139,15 +232,15 @@ class Input:
         self._parsed: Any = None
         self._parsed_ok: bool | None = None
 
-    @property
     def body(self) -> JavaString:
         """$input.body: the raw payload; an empty payload reads as '{}'."""
         return JavaString(self._raw if self._raw else "{}")
 
     def _document(self) -> Any:
         if self._parsed_ok is None:
+            text = self._raw if self._raw.strip(_JAVA_BLANK) else "{}"
             try:
-                self._parsed = json.loads(self._raw) if self._raw.strip() else {}
+                self._parsed = parse_json(text)
                 self._parsed_ok = True
             except (ValueError, RecursionError) as exc:  # too deep to parse is malformed too
                 self._parsed_ok = False
@@ -156,18 +249,28 @@ class Input:
             raise BodyNotJsonError(self._parsed)
         return self._parsed
 
-    def path(self, expression: str) -> Any:
+    def _evaluate(self, expression: Any) -> Any:
+        document = self._document()
+        if document is None:
+            return None  # the payload is JSON null: every path finds nothing
+        if expression is None:
+            raise JavaException("IllegalArgumentException: path can not be null")
+        try:
+            return jsonpath.evaluate(document, str(expression))
+        except jsonpath.JsonPathError as exc:
+            raise JavaException(f"InvalidPathException: {exc}") from exc
+
+    def path(self, expression: Any) -> Any:
         """$input.path(x): the JSONPath result as an object (maps, lists, strings, numbers)."""
-        return from_json(jsonpath.evaluate(self._document(), str(expression)))
+        return _java_result(self._evaluate(expression))
 
-    def json(self, expression: str) -> JavaString:
-        """$input.json(x): the JSONPath result serialised as JSON."""
-        value = jsonpath.evaluate(self._document(), str(expression))
-        return JavaString(json.dumps(value, separators=(",", ":"), ensure_ascii=False))
+    def json(self, expression: Any) -> JavaString:
+        """$input.json(x): the JSONPath result serialised as JSON (json-smart, '/' unescaped)."""
+        return JavaString(json_smart(self._evaluate(expression), protect_slash=False))
 
-    def params(self, name: str | None = None) -> Any:
+    def params(self, name: Any = None, *, all_params: bool = False) -> Any:
         """$input.params() (all) or $input.params(x): path, then query string, then header."""
-        if name is None:
+        if all_params:
             groups: dict[str, dict[str, str]] = {
                 "path": self._params["path"],
                 "querystring": self._params["querystring"],
@@ -177,6 +280,8 @@ class Input:
                 (kind, JavaMap((k, JavaString(v)) for k, v in values.items()))
                 for kind, values in groups.items()
             )
+        if name is None:
+            return JavaString("")
         key = str(name)
         if key in self._params["path"]:
             return JavaString(self._params["path"][key])
@@ -187,8 +292,15 @@ class Input:
                 return JavaString(value)
         return JavaString("")
 
+    JAVA_METHODS: ClassVar[MethodTable] = {
+        "getBody": [((), lambda i: i.body())],
+        "path": [(("S",), lambda i, x: i.path(x))],
+        "json": [(("S",), lambda i, x: i.json(x))],
+        "params": [((), lambda i: i.params(all_params=True)), (("S",), lambda i, x: i.params(x))],
+    }
 
-class OverrideMap(dict[str, Any]):
+
+class OverrideMap(JavaMap):
     """``$context.responseOverride`` (and ``.header``): remembers values set more than once."""
 
     def __init__(self, on_conflict: Callable[[str], None], prefix: str) -> None:
@@ -236,67 +348,18 @@ def to_template_value(value: Any) -> Any:
     return value
 
 
-# Literal elements whose values become JavaString / JavaMap / JavaList.
-_LITERALS = (
-    airspeed.operators.StringLiteral,
-    airspeed.operators.DictionaryLiteral,
-    airspeed.operators.ArrayLiteral,
-)
-
-_compiled: dict[str, Any] = {}
+_compiled: dict[str, Template] = {}
 _compiled_lock = threading.Lock()
 
 
-def _adjust(root: Any) -> None:
-    """Make references loud unless quiet and string literals Java strings, in this tree only."""
-    seen: set[int] = set()
-    stack = [root]
-    while stack:
-        node = stack.pop()
-        if id(node) in seen:
-            continue
-        seen.add(id(node))
-        if isinstance(node, airspeed.operators.FormalReference):
-            quiet = node.full_text()[node.start : node.start + 2] == "$!"
-            node.silent = quiet or not UNDEFINED_RENDERS_LITERALLY
-        elif isinstance(node, _LITERALS):
-            node.calculate = _java_literal(node.calculate)
-        children: list[Any] = []
-        for value in vars(node).values():
-            if isinstance(value, airspeed.operators._Element):
-                children.append(value)
-            elif isinstance(value, list):
-                children.extend(v for v in value if isinstance(v, airspeed.operators._Element))
-            elif isinstance(value, dict):
-                for k, v in value.items():
-                    children.extend(x for x in (k, v) if isinstance(x, airspeed.operators._Element))
-        stack.extend(children)
-
-
-def _java_literal(calculate: Callable[..., Any]) -> Callable[..., Any]:
-    def wrapped(namespace: Any, loader: Any) -> Any:
-        value = calculate(namespace, loader)
-        if isinstance(value, str):
-            return JavaString(value)
-        if isinstance(value, dict):
-            return JavaMap(value)
-        if isinstance(value, list | range):
-            return JavaList(value)
-        return value
-
-    return wrapped
-
-
-def _compile(source: str) -> Any:
+def _compile(source: str) -> Template:
     with _compiled_lock:
         template = _compiled.get(source)
         if template is None:
-            template = airspeed.Template(source)
             try:
-                template.ensure_compiled()
-            except airspeed.TemplateSyntaxError as exc:
+                template = parse(source)
+            except VelocitySyntaxError as exc:
                 raise TemplateRenderError(f"template syntax error: {exc}") from exc
-            _adjust(template.root_element)
             if len(_compiled) > 512:
                 _compiled.clear()
             _compiled[source] = template
@@ -307,11 +370,8 @@ def render(source: str, namespace: Mapping[str, Any]) -> str:
     """Evaluate a mapping template the way API Gateway's Velocity engine does."""
     template = _compile(source)
     try:
-        return str(template.merge(dict(namespace)))
-    except airspeed.TemplateExecutionError as exc:
-        cause = exc.__cause__
-        if isinstance(cause, BodyNotJsonError):
-            raise cause from exc
+        return render_template(template, dict(namespace))
+    except (VelocityRenderError, JavaException) as exc:
         raise TemplateRenderError(str(exc)) from exc
 
 
@@ -343,8 +403,8 @@ __all__ = [
     "TemplateRenderError",
     "Util",
     "escape_javascript",
+    "parse_json",
     "render",
     "template_namespace",
-    "to_plain",
     "to_template_value",
 ]
