@@ -1,7 +1,7 @@
 """AWS prices the budget rule and the cost report use: the one place they live.
 
-Source: the project's pricing reference (shared/reference/dynamodb.md: AWS us-east-1 list prices,
-on-demand rates since Nov 2024), copied on PRICES_AS_OF. Prices change: re-check them against
+Source: AWS's us-east-1 list prices (on-demand rates since Nov 2024) as the team recorded them on
+PRICES_AS_OF; not re-read from AWS on that day. Prices change: re-check them against
 https://aws.amazon.com/dynamodb/pricing/ and .../api-gateway/pricing/ and update both together.
 """
 
