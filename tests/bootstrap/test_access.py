@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from checks import RESOURCELESS_ACTIONS, permission_findings, trust_findings
 from comments_bootstrap import documents
 from comments_bootstrap.access import PipelineAccessArgs
@@ -360,3 +361,19 @@ def test_documents_scope_state_keys_to_the_stack() -> None:
     scope = documents.Scope("aws", ACCOUNT, "eu-west-1", "dev", "comments-", "comments", "b")
     keys = statement(documents.deploy_policy(scope), "StateOfThisStack")["Resource"]
     assert "arn:aws:s3:::b/.pulumi/locks/organization/comments/dev/*" in keys
+
+
+@pytest.mark.parametrize("env", ENVIRONMENTS)
+def test_aws_stack_files_hold_no_passphrase_secrets(env: str) -> None:
+    """The pipeline has no passphrase to give Pulumi: an AWS stack's file names either no
+    secrets provider (Pulumi Cloud) or the bootstrap's awskms key with its encrypted data key
+    (S3), never a passphrase's salt; its comment says how the S3 keys get there."""
+    path = Path(__file__).resolve().parents[2] / "environments" / f"Pulumi.{env}.yaml"
+    text = path.read_text(encoding="utf-8")
+    document = yaml.safe_load(text)
+    assert "encryptionsalt" not in document
+    provider = document.get("secretsprovider")
+    if provider is not None:
+        assert provider.startswith(f"awskms://alias/comments-{env}-secrets?region=")
+        assert document.get("encryptedkey")
+    assert f"--secrets-provider <the bootstrap's secretsProviders.{env}>" in text
