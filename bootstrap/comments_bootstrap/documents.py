@@ -1,10 +1,11 @@
 """IAM policy documents for the pipeline's roles, built as plain dicts so tests read them.
 
 Scope: the comments stack of environment <env> names its table, integration role, log group,
-alarms, alarm topic and budget `<resourcePrefix><env>-...` and its dashboard `<resourcePrefix><env>`,
-tags its scalable targets `stack=<env>`, keeps its state under `.pulumi/*/<stackProject>/<env>` in
-the state bucket, and owns REST APIs in one region. Wildcards left in a Resource are the ones AWS gives no
-narrower form for; each statement's Sid says which and why.
+alarms, alarm topic and budget `<resourcePrefix><env>-...` and its dashboard
+`<resourcePrefix><env>`, tags its scalable targets `stack=<env>`, keeps its state under
+`.pulumi/*/<stackProject>/<env>` in the state bucket, and owns REST APIs in one region. Wildcards
+left in a Resource are the ones AWS gives no narrower form for; each statement's Sid says which
+and why.
 """
 
 from __future__ import annotations
@@ -165,7 +166,7 @@ class Scope:
 
     @property
     def alarms(self) -> str:
-        """The stack's metric alarms (`<prefix><env>-<suffix>`, infra/comments_infra/monitoring.py)."""
+        """The stack's metric alarms, `<prefix><env>-<suffix>` (infra's monitoring.py)."""
         return self.arn("cloudwatch", f"alarm:{self.name_prefix}*")
 
     @property

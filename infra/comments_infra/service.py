@@ -17,7 +17,7 @@ from comments_infra.settings import ServiceSettings
 COMPONENT_TYPE = "comments:service:CommentsService"
 SMOKE_TTL_ATTRIBUTE = "expiresAt"
 API_GATEWAY_PRINCIPAL = "apigateway.amazonaws.com"
-# pulumi-aws's name of a role's trust policy (the engine's property, as `replace_on_changes` takes it).
+# The provider's name of a role's trust policy, the property `replace_on_changes` names.
 TRUST_POLICY_PROPERTY = "assumeRolePolicy"
 # Created by bootstrap/ for each environment; a deploy role may only create roles that carry it.
 BOUNDARY_POLICY_PATH = "github-pipeline"
