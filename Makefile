@@ -57,14 +57,19 @@ unit: $(INSTALLED) $(NODE_DEPS) ## Every test but the local end-to-end run
 test: lint typecheck policy-all $(INSTALLED) $(NODE_DEPS) ## Lint, type check, policy-check every stack, every test, offline
 	$(PYTEST)
 
-deploy: $(INSTALLED) ## Deploy ENV (local: emulator + smoke tests; others: pulumi up with the policy pack)
+# As the deploy workflow does: preview with the pack and ENV's policy config, saving the update
+# plan (a mandatory violation stops here, nothing changed), then apply exactly that plan with the
+# same stack, pack and config; the engine fails any step the plan does not hold.
+deploy: $(INSTALLED) ## Deploy ENV (local: emulator + smoke tests; others: checked plan, apply it, smoke tests)
 ifeq ($(ENV),local)
 	$(BIN)/python -m emulator deploy
 	$(MAKE) --no-print-directory smoke ENV=local
 	@$(BIN)/python -m emulator status
 else
 	@$(CHECK_AWS_STACK)
-	pulumi up --stack $(ENV) --yes $(POLICY_ARGS)
+	plan_dir=$$(mktemp -d) && trap 'rm -rf "$$plan_dir"' EXIT && \
+	pulumi preview --stack $(ENV) --diff $(POLICY_ARGS) --save-plan "$$plan_dir/update-plan.json" && \
+	pulumi up --stack $(ENV) --yes --skip-preview --plan "$$plan_dir/update-plan.json" $(POLICY_ARGS)
 	$(MAKE) --no-print-directory smoke ENV=$(ENV)
 endif
 

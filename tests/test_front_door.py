@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import json
+import os
 import shutil
 import subprocess
+import sys
+from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -61,3 +66,80 @@ def test_help_lists_the_front_door() -> None:
     assert result.returncode == 0
     for target in ("deploy", "test", "down", "outputs", "smoke", "policy", "cost", "bench", "fuzz"):
         assert f"make {target} " in result.stdout
+
+
+# A stand-in for the Pulumi CLI: appends each call (argv, and for `up` whether the plan file it
+# names exists and what it holds) to $FAKE_PULUMI_LOG; `preview --save-plan <f>` writes <f>;
+# $FAKE_PULUMI_FAIL names the command that fails, as a policy violation or a refused apply would.
+FAKE_PULUMI = """\
+import json, os, sys
+args = sys.argv[1:]
+entry = {"argv": args, "env": {"SMOKE_STACK": os.environ.get("SMOKE_STACK")}}
+if "--plan" in args:
+    plan = args[args.index("--plan") + 1]
+    entry["plan_exists"] = os.path.exists(plan)
+    entry["plan"] = open(plan).read() if entry["plan_exists"] else None
+with open(os.environ["FAKE_PULUMI_LOG"], "a") as log:
+    log.write(json.dumps(entry) + "\\n")
+if "--save-plan" in args:
+    with open(args[args.index("--save-plan") + 1], "w") as plan:
+        plan.write('{"resourcePlans": {"checked": true}}')
+sys.exit(1 if args and args[0] == os.environ.get("FAKE_PULUMI_FAIL") else 0)
+"""
+
+
+def deploy_with_fake_pulumi(tmp_path: Path, fail: str = "") -> tuple[int, list[dict[str, Any]]]:
+    """`make deploy ENV=dev` with the stand-in CLI on PATH; the smoke gate is the stand-in too
+    (the smoke tests themselves run against the local environment elsewhere)."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    fake = bin_dir / "pulumi"
+    fake.write_text(f"#!{sys.executable}\n{FAKE_PULUMI}")
+    fake.chmod(0o755)
+    log = tmp_path / "calls.jsonl"
+    result = subprocess.run(
+        ["make", "--no-print-directory", "-s", "deploy", "ENV=dev", f"PYTEST_GATE={fake} smoke"],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+        env={
+            **os.environ,
+            "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}",
+            "FAKE_PULUMI_LOG": str(log),
+            "FAKE_PULUMI_FAIL": fail,
+        },
+    )
+    calls = [json.loads(line) for line in log.read_text().splitlines()] if log.exists() else []
+    return result.returncode, calls
+
+
+POLICY = ["--policy-pack", "policy", "--policy-pack-config", "policy/config/dev.json"]
+
+
+def test_an_aws_deploy_applies_exactly_the_plan_its_checked_preview_saved(tmp_path: Path) -> None:
+    returncode, calls = deploy_with_fake_pulumi(tmp_path)
+    assert returncode == 0
+    preview, up, smoke = calls
+    saved = preview["argv"][preview["argv"].index("--save-plan") + 1]
+    assert preview["argv"] == ["preview", "--stack", "dev", "--diff", *POLICY, "--save-plan", saved]
+    assert up["argv"] == [
+        "up", "--stack", "dev", "--yes", "--skip-preview", "--plan", saved, *POLICY,
+    ]  # fmt: skip
+    assert up["plan_exists"] and up["plan"] == '{"resourcePlans": {"checked": true}}'
+    assert smoke["argv"] == ["smoke", "smoke_tests", "-p", "no:cacheprovider"]
+    assert smoke["env"] == {"SMOKE_STACK": "dev"}
+    assert not Path(saved).exists(), "the plan file outlived the deploy"
+
+
+def test_a_failed_preview_applies_nothing(tmp_path: Path) -> None:
+    returncode, calls = deploy_with_fake_pulumi(tmp_path, fail="preview")
+    assert returncode != 0
+    assert [call["argv"][0] for call in calls] == ["preview"]
+
+
+def test_a_refused_apply_runs_no_smoke_tests(tmp_path: Path) -> None:
+    returncode, calls = deploy_with_fake_pulumi(tmp_path, fail="up")
+    assert returncode != 0
+    assert [call["argv"][0] for call in calls] == ["preview", "up"]

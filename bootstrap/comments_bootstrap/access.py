@@ -81,8 +81,11 @@ class PipelineAccessArgs:
                     f"protectedTables.{env}={table!r}: not a table of that environment "
                     f"(names start with {environment_prefix(self.resource_prefix, env)!r})"
                 )
-        if not self.allowed_tag_keys:
-            raise ValueError("allowedTagKeys: list the tag keys the stacks set")
+        if documents.STACK_TAG_KEY not in self.allowed_tag_keys:
+            raise ValueError(
+                f"allowedTagKeys={self.allowed_tag_keys!r}: must include "
+                f"'{documents.STACK_TAG_KEY}' (the tag that ties a scalable target to its stack)"
+            )
         if ROLE_PATH.lstrip("/").startswith(self.resource_prefix):
             raise ValueError(
                 f"resourcePrefix={self.resource_prefix!r} would cover the pipeline's own roles "

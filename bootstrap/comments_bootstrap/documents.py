@@ -1,9 +1,11 @@
 """IAM policy documents for the pipeline's roles, built as plain dicts so tests read them.
 
-Scope: the comments stack of environment <env> names its table, integration role and log group
-`<resourcePrefix><env>-...`, keeps its state under `.pulumi/*/<stackProject>/<env>` in the state
-bucket, and owns REST APIs in one region. Wildcards left in a Resource are the ones AWS gives no
-narrower form for; each statement's Sid says which and why.
+Scope: the comments stack of environment <env> names its table, integration role, log group,
+alarms, alarm topic and budget `<resourcePrefix><env>-...` and its dashboard
+`<resourcePrefix><env>`, tags its scalable targets `stack=<env>`, keeps its state under
+`.pulumi/*/<stackProject>/<env>` in the state bucket, and owns REST APIs in one region. Wildcards
+left in a Resource are the ones AWS gives no narrower form for; each statement's Sid says which
+and why.
 """
 
 from __future__ import annotations
@@ -54,6 +56,43 @@ TAG_WRITES = [
     "logs:UntagResource",
     "logs:TagLogGroup",
     "logs:UntagLogGroup",
+    "cloudwatch:PutMetricAlarm",
+    "cloudwatch:TagResource",
+    "cloudwatch:UntagResource",
+    "sns:CreateTopic",
+    "sns:TagResource",
+    "sns:UntagResource",
+    "budgets:ModifyBudget",
+    "budgets:TagResource",
+    "budgets:UntagResource",
+    "application-autoscaling:RegisterScalableTarget",
+    "application-autoscaling:TagResource",
+    "application-autoscaling:UntagResource",
+]
+# The tag key the stacks put their stack's name under (infra/__main__.py). Scalable targets
+# have generated ids, so this tag is what ties one to its stack (see deploy_policy).
+STACK_TAG_KEY = "stack"
+# Application Auto Scaling of a table: the two dimensions the stacks scale, and the
+# service-linked role the service creates on an account's first DynamoDB registration.
+TABLE_SCALABLE_DIMENSIONS = [
+    "dynamodb:table:ReadCapacityUnits",
+    "dynamodb:table:WriteCapacityUnits",
+]
+DYNAMODB_SCALING_SERVICE = "dynamodb.application-autoscaling.amazonaws.com"
+DYNAMODB_SCALING_ROLE = "AWSServiceRoleForApplicationAutoScaling_DynamoDBTable"
+# The Service Authorization Reference ("Actions, resources, and condition keys for AWS
+# Application Auto Scaling") lists no resource type for these reads: IAM accepts only
+# `Resource: "*"` for them. They return targets and policies, never change one.
+SCALING_DESCRIBE_ACTIONS = [
+    "application-autoscaling:DescribeScalableTargets",
+    "application-autoscaling:DescribeScalingPolicies",
+    "application-autoscaling:DescribeScalingActivities",
+]
+SCALING_TARGET_WRITES = [
+    "application-autoscaling:RegisterScalableTarget",
+    "application-autoscaling:DeregisterScalableTarget",
+    "application-autoscaling:PutScalingPolicy",
+    "application-autoscaling:DeleteScalingPolicy",
 ]
 
 
@@ -124,6 +163,42 @@ class Scope:
     def apigateway(self) -> str:
         # API Gateway resource ARNs carry no account id.
         return f"arn:{self.partition}:apigateway:{self.region}::"
+
+    @property
+    def alarms(self) -> str:
+        """The stack's metric alarms, `<prefix><env>-<suffix>` (infra's monitoring.py)."""
+        return self.arn("cloudwatch", f"alarm:{self.name_prefix}*")
+
+    @property
+    def scaling_alarms(self) -> str:
+        """The alarms target tracking creates for this environment's tables."""
+        return self.arn("cloudwatch", f"alarm:TargetTracking-table/{self.name_prefix}*")
+
+    @property
+    def dashboard(self) -> str:
+        """The stack's one dashboard, named `<prefix><env>` exactly; dashboards are global."""
+        name = f"{self.resource_prefix}{self.environment}"
+        return self.arn("cloudwatch", f"dashboard/{name}", region=False)
+
+    @property
+    def topics(self) -> str:
+        """The alarm topic and its subscriptions (a subscription's ARN is `<topic ARN>:<id>`)."""
+        return self.arn("sns", f"{self.name_prefix}*")
+
+    @property
+    def budgets(self) -> str:
+        """The stack's monthly budget; Budgets ARNs carry no region."""
+        return self.arn("budgets", f"budget/{self.name_prefix}*", region=False)
+
+    @property
+    def scalable_targets(self) -> str:
+        """Every scalable target of the account's region: their ids are generated, no name."""
+        return self.arn("application-autoscaling", "scalable-target/*")
+
+    @property
+    def scaling_service_linked_role(self) -> str:
+        path = f"aws-service-role/{DYNAMODB_SCALING_SERVICE}/{DYNAMODB_SCALING_ROLE}"
+        return self.arn("iam", f"role/{path}", region=False)
 
 
 def _statement(sid: str, actions: list[str], resources: list[str], **extra: Any) -> Document:
@@ -260,7 +335,8 @@ def boundary_policy(scope: Scope) -> Document:
 
 
 def deploy_policy(scope: Scope) -> Document:
-    """What `pulumi up` of one comments stack needs: its table, role, API, log group, state."""
+    """What `pulumi up` of one comments stack needs: its table, role, API, log group, alarms,
+    dashboard, alarm topic, budget, table auto scaling, state."""
     prefix = scope.name_prefix
     table = scope.arn("dynamodb", f"table/{prefix}*")
     role = scope.arn("iam", f"role/{prefix}*", region=False)
@@ -427,6 +503,8 @@ def deploy_policy(scope: Scope) -> Document:
                 f"{scope.apigateway}/tags/*",
             ],
         ),
+        *_monitoring_statements(scope),
+        *_scaling_statements(scope),
         # Table encryption uses the AWS managed key aws/dynamodb, whose id differs per account:
         # any key, but only when DynamoDB in this region asks on the deploy's behalf.
         _statement(
@@ -454,6 +532,126 @@ def deploy_policy(scope: Scope) -> Document:
     statements.extend(_secrets_statements(scope, ["kms:Encrypt", "kms:Decrypt"]))
     statements.extend(_state_statements(scope, write=True))
     return {"Version": "2012-10-17", "Statement": statements}
+
+
+def _monitoring_statements(scope: Scope) -> list[Document]:
+    """The stack's alarms, dashboard, alarm topic with its policy and subscriptions, budget."""
+    return [
+        _statement(
+            "StackAlarms",
+            [
+                "cloudwatch:PutMetricAlarm",
+                "cloudwatch:DeleteAlarms",
+                "cloudwatch:DescribeAlarms",
+                "cloudwatch:TagResource",
+                "cloudwatch:UntagResource",
+                "cloudwatch:ListTagsForResource",
+            ],
+            [scope.alarms],
+        ),
+        _statement(
+            "StackDashboard",
+            ["cloudwatch:PutDashboard", "cloudwatch:GetDashboard", "cloudwatch:DeleteDashboards"],
+            [scope.dashboard],
+        ),
+        # The topic policy is a topic attribute (SetTopicAttributes); subscriptions are
+        # authorised on their topic's ARN prefix.
+        _statement(
+            "AlarmTopicAndSubscriptions",
+            [
+                "sns:CreateTopic",
+                "sns:DeleteTopic",
+                "sns:GetTopicAttributes",
+                "sns:SetTopicAttributes",
+                "sns:TagResource",
+                "sns:UntagResource",
+                "sns:ListTagsForResource",
+                "sns:Subscribe",
+                "sns:Unsubscribe",
+                "sns:GetSubscriptionAttributes",
+                "sns:SetSubscriptionAttributes",
+                "sns:ListSubscriptionsByTopic",
+            ],
+            [scope.topics],
+        ),
+        # Create/Update/DeleteBudget and its notifications are all budgets:ModifyBudget.
+        _statement(
+            "MonthlyBudget",
+            [
+                "budgets:ModifyBudget",
+                "budgets:ViewBudget",
+                "budgets:TagResource",
+                "budgets:UntagResource",
+                "budgets:ListTagsForResource",
+            ],
+            [scope.budgets],
+        ),
+    ]
+
+
+def _scaling_statements(scope: Scope) -> list[Document]:
+    """Auto scaling of the stack's table: its scalable targets and target-tracking policies.
+
+    A scalable target's ARN has a generated id and IAM has no key for the resource it scales, so
+    the stack's `stack` tag is what ties a target to this environment: existing targets only
+    with it (aws:ResourceTag), new ones only when the request sets it (aws:RequestTag), and
+    never a dimension but a table's read/write capacity. Application Auto Scaling also requires
+    the caller's own dynamodb:DescribeTable/UpdateTable on the table and the CloudWatch alarm
+    calls below (its user guide, "Permissions required for API actions on target services"),
+    which the Tables statement scopes to this environment's tables.
+    """
+    own_target = {"StringEquals": {f"aws:ResourceTag/{STACK_TAG_KEY}": scope.environment}}
+    new_target = {
+        "StringEquals": {f"aws:RequestTag/{STACK_TAG_KEY}": scope.environment},
+        "Null": {f"aws:ResourceTag/{STACK_TAG_KEY}": "true"},
+    }
+    return [
+        _statement(
+            "ScalableTargetsTaggedForThisStack",
+            [
+                *SCALING_TARGET_WRITES,
+                "application-autoscaling:TagResource",
+                "application-autoscaling:UntagResource",
+                "application-autoscaling:ListTagsForResource",
+            ],
+            [scope.scalable_targets],
+            Condition=own_target,
+        ),
+        _statement(
+            "NewScalableTargetsTaggedForThisStack",
+            [
+                "application-autoscaling:RegisterScalableTarget",
+                "application-autoscaling:TagResource",
+            ],
+            [scope.scalable_targets],
+            Condition=new_target,
+        ),
+        {
+            "Sid": "ScalingOnlyTableCapacity",
+            "Effect": "Deny",
+            "Action": SCALING_TARGET_WRITES,
+            "Resource": [scope.scalable_targets],
+            "Condition": {
+                "StringNotEquals": {
+                    "application-autoscaling:scalable-dimension": TABLE_SCALABLE_DIMENSIONS
+                }
+            },
+        },
+        _statement("ScalingReadsHaveNoResourceLevelPermissions", SCALING_DESCRIBE_ACTIONS, ["*"]),
+        # Target tracking's alarms are named after the table: TargetTracking-table/<table>-...
+        _statement(
+            "TargetTrackingAlarmsOfThisEnvironmentsTables",
+            ["cloudwatch:PutMetricAlarm", "cloudwatch:DeleteAlarms", "cloudwatch:DescribeAlarms"],
+            [scope.scaling_alarms],
+        ),
+        # Created once per account, on the first DynamoDB registration; only this service's.
+        _statement(
+            "DynamoDbScalingServiceLinkedRoleOnly",
+            ["iam:CreateServiceLinkedRole"],
+            [scope.scaling_service_linked_role],
+            Condition={"StringEquals": {"iam:AWSServiceName": DYNAMODB_SCALING_SERVICE}},
+        ),
+    ]
 
 
 def _secrets_statements(scope: Scope, actions: list[str]) -> list[Document]:
@@ -515,6 +713,34 @@ def preview_policy(scope: Scope) -> Document:
             ["apigateway:GET"],
             [f"{scope.apigateway}/restapis", f"{scope.apigateway}/restapis/*"],
         ),
+        _statement(
+            "ReadStackAlarms",
+            ["cloudwatch:DescribeAlarms", "cloudwatch:ListTagsForResource"],
+            [scope.alarms, scope.scaling_alarms],
+        ),
+        _statement("ReadStackDashboard", ["cloudwatch:GetDashboard"], [scope.dashboard]),
+        _statement(
+            "ReadAlarmTopicAndSubscriptions",
+            [
+                "sns:GetTopicAttributes",
+                "sns:ListTagsForResource",
+                "sns:GetSubscriptionAttributes",
+                "sns:ListSubscriptionsByTopic",
+            ],
+            [scope.topics],
+        ),
+        _statement(
+            "ReadMonthlyBudget",
+            ["budgets:ViewBudget", "budgets:ListTagsForResource"],
+            [scope.budgets],
+        ),
+        _statement(
+            "ReadScalableTargetTagsOfThisStack",
+            ["application-autoscaling:ListTagsForResource"],
+            [scope.scalable_targets],
+            Condition={"StringEquals": {f"aws:ResourceTag/{STACK_TAG_KEY}": scope.environment}},
+        ),
+        _statement("ScalingReadsHaveNoResourceLevelPermissions", SCALING_DESCRIBE_ACTIONS, ["*"]),
     ]
     # Previews read secret config and state; they never encrypt (nothing is saved).
     statements.extend(_secrets_statements(scope, ["kms:Decrypt"]))

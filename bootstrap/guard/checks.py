@@ -32,6 +32,15 @@ POLICY_WRITES = (
 )
 # The integration roles' boundary: the API's two DynamoDB calls, on tables of one account/region.
 BOUNDARY_ACTIONS = frozenset({"dynamodb:query", "dynamodb:updateitem"})
+# Actions the Service Authorization Reference lists with no resource type, so IAM accepts only
+# `Resource: "*"` for them; read-only each (comments_bootstrap.documents says which service).
+RESOURCELESS_ACTIONS = frozenset(
+    {
+        "application-autoscaling:describescalabletargets",
+        "application-autoscaling:describescalingpolicies",
+        "application-autoscaling:describescalingactivities",
+    }
+)
 _TABLE_ARN = re.compile(r"^arn:aws[a-z-]*:dynamodb:[a-z0-9-]+:[0-9]{12}:table/[A-Za-z0-9_.-]+\*?$")
 
 
@@ -54,7 +63,8 @@ def _actions(statement: dict[str, Any]) -> list[str]:
 
 
 def permission_findings(document: dict[str, Any] | str) -> list[str]:
-    """No wildcard actions, no `Resource: *`, and PassRole only to a named service."""
+    """No wildcard actions, no `Resource: *` (but for actions IAM authorises on no resource),
+    PassRole only to a named service, service-linked roles only of one named service."""
     found: list[str] = []
     for statement in _statements(document):
         if statement.get("Effect") != "Allow":
@@ -65,12 +75,25 @@ def permission_findings(document: dict[str, Any] | str) -> list[str]:
             if action == "*" or action.endswith(":*"):
                 found.append(f"{sid}: action '{action}' grants a whole service")
         if "*" in _as_list(statement.get("Resource", [])):
-            found.append(f"{sid}: Resource '*' (scope it to the stack's ARNs)")
+            unscoped = [a for a in actions if a.lower() not in RESOURCELESS_ACTIONS]
+            if unscoped:
+                found.append(
+                    f"{sid}: Resource '*' for {unscoped} (scope it to the stack's ARNs; only "
+                    "actions IAM authorises on no resource may use '*')"
+                )
         if "NotAction" in statement or "NotResource" in statement:
             found.append(f"{sid}: NotAction/NotResource grant everything else")
-        passed_to = statement.get("Condition", {}).get("StringEquals", {})
-        if "iam:PassRole" in actions and "iam:PassedToService" not in passed_to:
+        equals = statement.get("Condition", {}).get("StringEquals", {})
+        if "iam:PassRole" in actions and "iam:PassedToService" not in equals:
             found.append(f"{sid}: iam:PassRole without an iam:PassedToService condition")
+        # A service-linked role carries the service's own permissions: one named service only.
+        service = equals.get("iam:AWSServiceName")
+        named = isinstance(service, str) and not any(c in service for c in "*?")
+        if _allows(actions, "iam:CreateServiceLinkedRole") and not named:
+            found.append(
+                f"{sid}: iam:CreateServiceLinkedRole without a StringEquals iam:AWSServiceName "
+                "condition naming one service"
+            )
     return found
 
 

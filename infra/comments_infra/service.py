@@ -17,6 +17,8 @@ from comments_infra.settings import ServiceSettings
 COMPONENT_TYPE = "comments:service:CommentsService"
 SMOKE_TTL_ATTRIBUTE = "expiresAt"
 API_GATEWAY_PRINCIPAL = "apigateway.amazonaws.com"
+# The provider's name of a role's trust policy, the property `replace_on_changes` names.
+TRUST_POLICY_PROPERTY = "assumeRolePolicy"
 # Created by bootstrap/ for each environment; a deploy role may only create roles that carry it.
 BOUNDARY_POLICY_PATH = "github-pipeline"
 # JSON access-log lines: one per request, no bodies (they hold user text).
@@ -151,7 +153,9 @@ class CommentsService(pulumi.ComponentResource):
             assume_role_policy=caller.account_id.apply(integration_trust_policy),
             permissions_boundary=boundary,
             tags=tags,
-            opts=child,
+            # Deploy roles may not rewrite a role's trust (iam:UpdateAssumeRolePolicy is denied
+            # by bootstrap/): a trust change creates a new role, which the preview shows.
+            opts=pulumi.ResourceOptions(parent=self, replace_on_changes=[TRUST_POLICY_PROPERTY]),
         )
         self.role_policy = aws.iam.RolePolicy(
             f"{name}-integration-access",

@@ -8,7 +8,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from checks import permission_findings, trust_findings
+import yaml
+from checks import RESOURCELESS_ACTIONS, permission_findings, trust_findings
 from comments_bootstrap import documents
 from comments_bootstrap.access import PipelineAccessArgs
 from pack import PACK_NAME, POLICIES
@@ -30,6 +31,10 @@ def stack_arns(env: str) -> list[str]:
         f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/comments-{env}-table-1a2b3c4",
         f"arn:aws:iam::{ACCOUNT}:role/comments-{env}-integration-role-1a2b3c4",
         f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:comments-{env}-access-logs-1a2b3c4",
+        f"arn:aws:cloudwatch:{REGION}:{ACCOUNT}:alarm:comments-{env}-api-5xx-rate",
+        f"arn:aws:cloudwatch::{ACCOUNT}:dashboard/comments-{env}",
+        f"arn:aws:sns:{REGION}:{ACCOUNT}:comments-{env}-alarms",
+        f"arn:aws:budgets::{ACCOUNT}:budget/comments-{env}-monthly",
     ]
 
 
@@ -138,11 +143,17 @@ def test_deploy_policy_is_scoped_to_the_stacks_names(plan: Plan) -> None:
     ]
 
 
+def resourceless(statement: dict[str, Any]) -> bool:
+    """Reads IAM authorises on no resource (the guard's list): `*` is their only form."""
+    return all(a.lower() in RESOURCELESS_ACTIONS for a in statement["Action"])
+
+
 def allowed_patterns(document: dict[str, Any]) -> list[str]:
+    """Resource patterns of the Allow statements that name resources."""
     return [
         pattern
         for s in document["Statement"]
-        if s["Effect"] == "Allow"
+        if s["Effect"] == "Allow" and not resourceless(s)
         for pattern in s["Resource"]
     ]
 
@@ -167,7 +178,7 @@ def test_each_environments_roles_reach_only_its_own_names(plan: Plan, env: str) 
         patterns = [
             pattern
             for s in policy["Statement"]
-            if s["Effect"] == "Allow" and s.get("Sid") != LIST_ONLY
+            if s["Effect"] == "Allow" and s.get("Sid") != LIST_ONLY and not resourceless(s)
             for pattern in s["Resource"]
         ]
         for arn in stack_arns(env):
@@ -267,7 +278,8 @@ def test_preview_policy_is_read_only(plan: Plan) -> None:
         for s in inline_policy(plan, f"comments-preview-{env}")["Statement"]:
             for action in s["Action"]:
                 verb = action.split(":")[1]
-                reads = action in ("apigateway:GET", "kms:Decrypt")  # kms: secret config
+                # kms: secret config; ViewBudget is Budgets' only read of a budget
+                reads = action in ("apigateway:GET", "kms:Decrypt", "budgets:ViewBudget")
                 assert verb.startswith(("Get", "List", "Describe")) or reads, f"{env}: {action}"
 
 
@@ -349,3 +361,19 @@ def test_documents_scope_state_keys_to_the_stack() -> None:
     scope = documents.Scope("aws", ACCOUNT, "eu-west-1", "dev", "comments-", "comments", "b")
     keys = statement(documents.deploy_policy(scope), "StateOfThisStack")["Resource"]
     assert "arn:aws:s3:::b/.pulumi/locks/organization/comments/dev/*" in keys
+
+
+@pytest.mark.parametrize("env", ENVIRONMENTS)
+def test_aws_stack_files_hold_no_passphrase_secrets(env: str) -> None:
+    """The pipeline has no passphrase to give Pulumi: an AWS stack's file names either no
+    secrets provider (Pulumi Cloud) or the bootstrap's awskms key with its encrypted data key
+    (S3), never a passphrase's salt; its comment says how the S3 keys get there."""
+    path = Path(__file__).resolve().parents[2] / "environments" / f"Pulumi.{env}.yaml"
+    text = path.read_text(encoding="utf-8")
+    document = yaml.safe_load(text)
+    assert "encryptionsalt" not in document
+    provider = document.get("secretsprovider")
+    if provider is not None:
+        assert provider.startswith(f"awskms://alias/comments-{env}-secrets?region=")
+        assert document.get("encryptedkey")
+    assert f"--secrets-provider <the bootstrap's secretsProviders.{env}>" in text

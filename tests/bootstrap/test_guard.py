@@ -125,7 +125,7 @@ def test_trust_rule_catches(mutate: Any, expected: str) -> None:
     [
         (lambda s: s.update(Action=["*"]), "whole service"),
         (lambda s: s.update(Action=["dynamodb:*"]), "whole service"),
-        (lambda s: s.update(Resource="*"), "Resource '*'"),
+        (lambda s: s.update(Resource="*"), "Resource '*' for ['dynamodb:CreateTable'"),
         (lambda s: s.update(NotResource=["x"]), "NotAction/NotResource"),
         (lambda s: s.update(Action=["iam:PassRole"], Condition={}), "PassedToService"),
     ],
@@ -134,6 +134,44 @@ def test_permission_rule_catches(mutate: Any, expected: str) -> None:
     doc = copy.deepcopy(documents.deploy_policy(SCOPE))
     mutate(doc["Statement"][0])
     assert any(expected in f for f in permission_findings(doc))
+
+
+def test_resource_star_is_only_for_actions_iam_authorises_on_no_resource() -> None:
+    doc = copy.deepcopy(documents.preview_policy(SCOPE))
+    (reads,) = [s for s in doc["Statement"] if s["Resource"] == ["*"]]
+    assert {a.lower() for a in reads["Action"]} <= checks.RESOURCELESS_ACTIONS
+    assert permission_findings(doc) == []
+    reads["Action"].append("application-autoscaling:RegisterScalableTarget")
+    assert permission_findings(doc) == [
+        "ScalingReadsHaveNoResourceLevelPermissions: Resource '*' for "
+        "['application-autoscaling:RegisterScalableTarget'] (scope it to the stack's ARNs; only "
+        "actions IAM authorises on no resource may use '*')"
+    ]
+
+
+def test_the_guards_resourceless_actions_are_the_programs() -> None:
+    """The pack's copy of the list (it cannot import the program) names the same actions."""
+    assert {a.lower() for a in documents.SCALING_DESCRIBE_ACTIONS} == checks.RESOURCELESS_ACTIONS
+
+
+@pytest.mark.parametrize(
+    "condition",
+    [
+        {},
+        {"StringLike": {"iam:AWSServiceName": "dynamodb.application-autoscaling.amazonaws.com"}},
+        {"StringEquals": {"iam:AWSServiceName": "*.application-autoscaling.amazonaws.com"}},
+        {"StringEquals": {"iam:AWSServiceName": ["a.amazonaws.com", "b.amazonaws.com"]}},
+    ],
+)
+def test_service_linked_roles_only_of_one_named_service(condition: dict[str, Any]) -> None:
+    doc = copy.deepcopy(documents.deploy_policy(SCOPE))
+    linked = _sid(doc, "DynamoDbScalingServiceLinkedRoleOnly")
+    assert permission_findings(doc) == []
+    linked["Condition"] = condition
+    assert permission_findings(doc) == [
+        "DynamoDbScalingServiceLinkedRoleOnly: iam:CreateServiceLinkedRole without a "
+        "StringEquals iam:AWSServiceName condition naming one service"
+    ]
 
 
 def test_rules_read_json_strings_as_the_engine_passes_them() -> None:
