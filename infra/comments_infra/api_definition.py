@@ -34,7 +34,18 @@ COMMENT_MAX = 2000
 # The DynamoDB action behind each route: the integration role is granted exactly these.
 CREATE_ACTION = "UpdateItem"
 LIST_ACTION = "Query"
-DYNAMODB_ACTIONS = tuple(sorted(f"dynamodb:{a}" for a in (CREATE_ACTION, LIST_ACTION)))
+DELETE_ACTION = "DeleteItem"
+DYNAMODB_ACTIONS = tuple(
+    sorted(f"dynamodb:{a}" for a in (CREATE_ACTION, LIST_ACTION, DELETE_ACTION))
+)
+# createdAt as the API accepts it: epoch milliseconds, a whole number without leading zeros.
+CREATED_AT_PATTERN = "[1-9][0-9]{0,15}"
+
+# Routes anyone may call; every other route is AWS_IAM-authorized (SigV4) and is a moderation
+# route, which the stack's moderator role may invoke and nobody else is granted.
+PUBLIC_ROUTES = (("GET", COMMENTS_PATH), ("POST", COMMENTS_PATH), ("OPTIONS", COMMENTS_PATH))
+MODERATION_ROUTES = (("DELETE", COMMENTS_PATH),)
+SIGV4_SCHEME = "sigv4"
 
 ALLOWED_METHODS = "GET,POST,OPTIONS"
 ALLOWED_HEADERS = "Content-Type"
@@ -248,6 +259,39 @@ def _list_comments(inputs: ApiInputs) -> dict[str, Any]:
     }
 
 
+def _delete_comment(inputs: ApiInputs) -> dict[str, Any]:
+    template = render_template(
+        "delete_comment.request.vtl",
+        {"TABLE_NAME": inputs.table_name, "CREATED_AT_PATTERN": CREATED_AT_PATTERN},
+    )
+    return {
+        "operationId": "deleteComment",
+        "summary": "Moderation: delete one comment (SigV4, the stack's moderator role)",
+        "security": [{SIGV4_SCHEME: []}],
+        "x-amazon-apigateway-request-validator": "params",
+        "parameters": [
+            {"name": "slug", "in": "query", "required": True, "schema": _slug_schema()},
+            {
+                "name": "createdAt",
+                "in": "query",
+                "required": True,
+                "schema": {"type": "integer", "minimum": 1},
+            },
+        ],
+        "responses": _method_responses(
+            ("200", "400", "404", "429", "500"),
+            {"200": "Deleted", "400": "Error", "404": "Error", "429": "Error", "500": "Error"},
+        ),
+        "x-amazon-apigateway-integration": _dynamodb_integration(
+            inputs,
+            DELETE_ACTION,
+            template,
+            ("200", "delete_comment.response.vtl"),
+            "Invalid query: createdAt must be the createdAt of a comment (epoch milliseconds)",
+        ),
+    }
+
+
 def _preflight(inputs: ApiInputs) -> dict[str, Any]:
     headers = {
         "Access-Control-Allow-Origin": {"schema": {"type": "string"}},
@@ -338,6 +382,13 @@ def _schemas() -> dict[str, Any]:
             },
             "additionalProperties": False,
         },
+        "Deleted": {
+            "title": "Deleted",
+            "type": "object",
+            "required": ["deleted"],
+            "properties": {"deleted": {"$ref": "#/components/schemas/Comment"}},
+            "additionalProperties": False,
+        },
         "Error": {
             "title": "Error",
             "type": "object",
@@ -357,15 +408,32 @@ def build_api_document(inputs: ApiInputs) -> dict[str, Any]:
                 "post": _create_comment(inputs),
                 "get": _list_comments(inputs),
                 "options": _preflight(inputs),
+                "delete": _delete_comment(inputs),
             }
         },
-        "components": {"schemas": _schemas()},
+        "components": {
+            "schemas": _schemas(),
+            # API Gateway imports this scheme as authorizationType AWS_IAM on the methods using it.
+            "securitySchemes": {
+                SIGV4_SCHEME: {
+                    "type": "apiKey",
+                    "name": "Authorization",
+                    "in": "header",
+                    "x-amazon-apigateway-authtype": "awsSigv4",
+                }
+            },
+        },
         "x-amazon-apigateway-request-validators": {
             "body": {"validateRequestBody": True, "validateRequestParameters": False},
             "params": {"validateRequestBody": False, "validateRequestParameters": True},
         },
         "x-amazon-apigateway-gateway-responses": _gateway_responses(inputs),
     }
+
+
+def method_arn(execution_arn: str, stage: str, method: str, path: str) -> str:
+    """The execute-api ARN IAM authorizes a call to one method of one stage against."""
+    return f"{execution_arn}/{stage}/{method}{path}"
 
 
 def document_json(document: dict[str, Any]) -> str:

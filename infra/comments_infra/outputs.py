@@ -4,5 +4,7 @@ URL = "url"
 TABLE_NAME = "tableName"
 API_ID = "apiId"
 STAGE_NAME = "stageName"
+# The role a moderator assumes to sign moderation requests (python -m moderation).
+MODERATOR_ROLE_ARN = "moderatorRoleArn"
 
-ALL = (URL, TABLE_NAME, API_ID, STAGE_NAME)
+ALL = (URL, TABLE_NAME, API_ID, STAGE_NAME, MODERATOR_ROLE_ARN)

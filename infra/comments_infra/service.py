@@ -79,6 +79,44 @@ def integration_access_policy(table_arn: str) -> str:
     )
 
 
+def moderator_trust_policy(account_id: str) -> str:
+    """Principals of this account only, and only those whose own IAM policies allow
+    sts:AssumeRole on this role (trusting the account root delegates the choice to IAM)."""
+    return json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Sid": "PrincipalsOfThisAccountAllowedToModerate",
+                    "Effect": "Allow",
+                    "Principal": {"AWS": f"arn:aws:iam::{account_id}:root"},
+                    "Action": "sts:AssumeRole",
+                }
+            ],
+        }
+    )
+
+
+def moderator_access_policy(execution_arn: str, stage: str) -> str:
+    """execute-api:Invoke on exactly the moderation methods of this API's stage."""
+    return json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Sid": "ModerationRoutes",
+                    "Effect": "Allow",
+                    "Action": "execute-api:Invoke",
+                    "Resource": [
+                        api_definition.method_arn(execution_arn, stage, method, path)
+                        for method, path in api_definition.MODERATION_ROUTES
+                    ],
+                }
+            ],
+        }
+    )
+
+
 class CommentsService(pulumi.ComponentResource):
     """The whole comments service of one stack."""
 
@@ -86,6 +124,7 @@ class CommentsService(pulumi.ComponentResource):
     role: aws.iam.Role
     api: aws.apigateway.RestApi
     stage: aws.apigateway.Stage
+    moderator_role: aws.iam.Role
     url: pulumi.Output[str]
 
     def __init__(
@@ -208,11 +247,31 @@ class CommentsService(pulumi.ComponentResource):
         )
         self.url = self.stage.invoke_url
 
+        # Moderators assume this role; it can call the moderation routes and nothing else.
+        self.moderator_role = aws.iam.Role(
+            f"{name}-moderator-role",
+            description="Assumed by moderators: SigV4-signed calls to the moderation routes only",
+            assume_role_policy=caller.account_id.apply(moderator_trust_policy),
+            max_session_duration=3600,
+            permissions_boundary=boundary,
+            tags=tags,
+            opts=child,
+        )
+        aws.iam.RolePolicy(
+            f"{name}-moderator-access",
+            role=self.moderator_role.id,
+            policy=pulumi.Output.all(self.api.execution_arn, self.stage.stage_name).apply(
+                lambda values: moderator_access_policy(values[0], values[1])
+            ),
+            opts=child,
+        )
+
         self.register_outputs(
             {
                 outputs.URL: self.url,
                 outputs.TABLE_NAME: self.table.name,
                 outputs.API_ID: self.api.id,
                 outputs.STAGE_NAME: self.stage.stage_name,
+                outputs.MODERATOR_ROLE_ARN: self.moderator_role.arn,
             }
         )

@@ -1,4 +1,5 @@
-"""IAM: the integration role may do exactly what the API needs, on exactly the table, for API Gateway only."""
+"""IAM: roles may do exactly what the API needs on exactly its resources: the integration role for
+API Gateway only, the moderator role for principals of an account only."""
 
 from __future__ import annotations
 
@@ -14,6 +15,8 @@ from pulumi_policy import (
 )
 
 from comments_policy.common import (
+    ACCOUNT_ROOT,
+    EXECUTE_API_ARN,
     ROLE,
     TABLE_ARN,
     ConfigMissing,
@@ -41,6 +44,15 @@ _ACCOUNT_ID = re.compile(r"^[0-9]{12}$")
 _ARN_WITH_ACCOUNT = re.compile(r"^arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:[0-9]{12}:")
 _AWS_MANAGED = re.compile(r"^arn:aws[a-z-]*:iam::aws:policy/")
 _ADMIN_POLICY_NAMES = frozenset({"AdministratorAccess", "PowerUserAccess", "IAMFullAccess"})
+# What a Resource must name, by the service of the statement's actions.
+_RESOURCE_KINDS = {
+    "dynamodb": (TABLE_ARN, "a DynamoDB table ARN; only the stack's own table is allowed"),
+    "execute-api": (EXECUTE_API_ARN, "an execute-api method ARN (api/stage/METHOD/path)"),
+}
+
+
+def _services(actions: list[Any]) -> set[str]:
+    return {a.split(":", 1)[0].lower() for a in actions if isinstance(a, str) and ":" in a}
 
 
 def _least_privilege(args: ResourceValidationArgs, report: ReportViolation) -> None:
@@ -88,6 +100,15 @@ def _least_privilege(args: ResourceValidationArgs, report: ReportViolation) -> N
                         f"{where} allows '{action}', which is not in allowedActions "
                         f"({', '.join(allowed)})"
                     )
+            services = _services(as_list(body.get("Action")))
+            if len(services) > 1:
+                say(
+                    f"{where} mixes the services {', '.join(sorted(services))}; give each its "
+                    "own statement so its resources can be checked"
+                )
+            pattern, kind = _RESOURCE_KINDS.get(
+                next(iter(services), ""), _RESOURCE_KINDS["dynamodb"]
+            )
             for resource in as_list(body.get("Resource")):
                 if not isinstance(resource, str):
                     say(f"{where} has a Resource that is not a string: {resource!r}")
@@ -99,11 +120,8 @@ def _least_privilege(args: ResourceValidationArgs, report: ReportViolation) -> N
                     say(
                         f"{where} uses the wildcard resource '{resource}'; name the table ARN exactly"
                     )
-                elif not TABLE_ARN.match(resource):
-                    say(
-                        f"{where} names '{resource}', which is not a DynamoDB table ARN; "
-                        "only the stack's own table is allowed"
-                    )
+                elif len(services) == 1 and not pattern.match(resource):
+                    say(f"{where} names '{resource}', which is not {kind}")
 
 
 def _principals(principal: Any) -> list[tuple[str, Any]]:
@@ -149,15 +167,23 @@ def _trust(args: ResourceValidationArgs, report: ReportViolation) -> None:
         principals = _principals(body.get("Principal"))
         if not principals and "NotPrincipal" not in body:
             say(f"{where} names no Principal; trust {TRUSTED_SERVICE} only")
+        service_trust = False
         for kind, value in principals:
             if value == "*":
                 say(f"{where} trusts any principal ('*'); trust {TRUSTED_SERVICE} only")
-            elif kind != "Service" or value != TRUSTED_SERVICE:
-                say(f"{where} trusts {kind} '{value}'; only {TRUSTED_SERVICE} may assume this role")
+            elif kind == "Service" and value == TRUSTED_SERVICE:
+                service_trust = True
+            elif not (kind == "AWS" and isinstance(value, str) and ACCOUNT_ROOT.match(value)):
+                say(
+                    f"{where} trusts {kind} '{value}'; only {TRUSTED_SERVICE} (integration "
+                    "roles) or an account root 'arn:aws:iam::<account>:root' (moderator roles) "
+                    "may assume a role"
+                )
         for action in as_list(body.get("Action")):
             if not isinstance(action, str) or action.lower() != "sts:assumerole":
-                say(f"{where} allows '{action}'; a service role needs sts:AssumeRole only")
-        if not _deputy_guarded(mapping(body.get("Condition"))):
+                say(f"{where} allows '{action}'; a role needs sts:AssumeRole only")
+        # An account root is one account by construction; a service principal needs the guard.
+        if service_trust and not _deputy_guarded(mapping(body.get("Condition"))):
             say(
                 f"{where} has no aws:SourceAccount or aws:SourceArn condition naming an account; "
                 "without it another account's API could use this role (confused deputy)"
@@ -209,7 +235,7 @@ POLICIES = [
         name=TRUST,
         description=(
             "Roles trust only apigateway.amazonaws.com, with an aws:SourceAccount or "
-            "aws:SourceArn condition."
+            "aws:SourceArn condition, or an account root (moderator roles)."
         ),
         validate=_trust,
     ),

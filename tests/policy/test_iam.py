@@ -42,8 +42,8 @@ def test_least_privilege_happy_path() -> None:
         ({"Action": ["dynamodb:Put*"]}, "allows the wildcard action 'dynamodb:Put*'"),
         ({"Action": "*"}, "allows every action ('*')"),
         (
-            {"Action": ["dynamodb:Query", "dynamodb:DeleteItem"]},
-            "allows 'dynamodb:DeleteItem', which is not in allowedActions",
+            {"Action": ["dynamodb:Query", "dynamodb:Scan"]},
+            "allows 'dynamodb:Scan', which is not in allowedActions",
         ),
         ({"Resource": "*"}, "applies to every resource ('Resource: \"*\"')"),
         (
@@ -114,7 +114,8 @@ def test_every_way_a_document_reaches_a_role_is_checked(type_: str, inputs: dict
 def test_missing_allow_list_is_a_violation_not_a_pass() -> None:
     # The CLI refuses such a config before the pack runs; the rule itself still never passes.
     found = findings(LEAST, Stack().resources(), allowedActions=None)
-    assert [f.message for f in found] == [
+    # Once per role policy: the integration role's and the moderator role's.
+    assert [f.message for f in found] == 2 * [
         "iam-least-privilege: policy parameter 'allowedActions' is missing or not a list of "
         "strings; set it in the stack's policy config (policy/config/<stack>.json)"
     ]
@@ -136,8 +137,8 @@ def trust_with(**changes: Any) -> Stack:
         ({"Principal": "*"}, "trusts any principal ('*')"),
         ({"Principal": {"AWS": "*"}}, "trusts any principal ('*')"),
         (
-            {"Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:root"}},
-            "trusts AWS 'arn:aws:iam::123456789012:root'",
+            {"Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:user/someone"}},
+            "trusts AWS 'arn:aws:iam::123456789012:user/someone'",
         ),
         (
             {"Principal": {"Service": "lambda.amazonaws.com"}},
@@ -225,3 +226,41 @@ def test_customer_managed_attachment_passes_this_rule() -> None:
         {"role": ROLE_NAME, "policyArn": f"arn:aws:iam::{ACCOUNT}:policy/comments-extra"},
     )
     assert_no_violations(MANAGED, Stack(extra=[attachment]).resources())
+
+
+@pytest.mark.parametrize(
+    ("changes", "fragment"),
+    [
+        (
+            {"Resource": "arn:aws:dynamodb:us-east-1:123456789012:table/comments-table-0000000"},
+            "which is not an execute-api method ARN (api/stage/METHOD/path)",
+        ),
+        (
+            {"Resource": "arn:aws:execute-api:us-east-1:123456789012:mockapi123/v1/*/*"},
+            "uses the wildcard resource",
+        ),
+        (
+            {"Action": ["execute-api:Invoke", "dynamodb:DeleteItem"]},
+            "mixes the services dynamodb, execute-api",
+        ),
+        ({"Action": "execute-api:ManageConnections"}, "which is not in allowedActions"),
+    ],
+)
+def test_moderator_statement_mutations(changes: dict[str, Any], fragment: str) -> None:
+    stack = Stack()
+    stack.moderator_access["Statement"][0].update(changes)
+    found = [f for f in findings(LEAST, stack.resources()) if fragment in f.message]
+    assert len(found) == 1, [f.message for f in findings(LEAST, stack.resources())]
+    assert found[0].urn.endswith("RolePolicy::comments-moderator-access")
+
+
+def test_an_account_root_may_be_trusted_but_not_a_user_of_it() -> None:
+    stack = Stack()
+    stack.moderator_trust["Statement"][0]["Principal"] = {
+        "AWS": f"arn:aws:iam::{ACCOUNT}:user/moderator"
+    }
+    finding = assert_has_violation(
+        TRUST, stack.resources(), f"trusts AWS 'arn:aws:iam::{ACCOUNT}:user/moderator'"
+    )
+    assert finding.urn.endswith("Role::comments-moderator-role")
+    assert len(findings(TRUST, stack.resources())) == 1

@@ -22,13 +22,13 @@ def test_real_program_passes_its_own_config(stack: str, capsys: pytest.CaptureFi
     out = capsys.readouterr().out
     assert status == 0, out
     assert "[mandatory]" not in out
-    assert f"{stack}: comments-guardrails (14 policies) on 9 resources: 0 mandatory" in out
+    assert f"{stack}: comments-guardrails (16 policies) on 11 resources: 0 mandatory" in out
 
 
 def test_prod_is_clean(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["prod"]) == 0
     assert capsys.readouterr().out.strip().splitlines() == [
-        "prod: comments-guardrails (14 policies) on 9 resources: 0 mandatory, 0 advisory violation(s)"
+        "prod: comments-guardrails (16 policies) on 11 resources: 0 mandatory, 0 advisory violation(s)"
     ]
 
 

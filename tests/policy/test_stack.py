@@ -8,7 +8,9 @@ import pytest
 
 from tests.policy.builders import (
     ACCOUNT,
+    EXECUTION_ARN,
     ROLE_NAME,
+    TABLE_ARN,
     Stack,
     assert_has_violation,
     assert_no_violations,
@@ -17,10 +19,11 @@ from tests.policy.builders import (
 
 OWN_TABLE = "stack-iam-targets-own-table"
 INTEGRATION_ROLE = "stack-integration-role-grants-table"
+MODERATOR_ROLE = "stack-account-trusted-role-only-invokes"
 OTHER_TABLE = f"arn:aws:dynamodb:us-east-1:{ACCOUNT}:table/someone-elses-table"
 
 
-@pytest.mark.parametrize("policy", [OWN_TABLE, INTEGRATION_ROLE])
+@pytest.mark.parametrize("policy", [OWN_TABLE, INTEGRATION_ROLE, MODERATOR_ROLE])
 def test_happy_path(policy: str) -> None:
     assert_no_violations(policy, Stack().resources())
 
@@ -113,3 +116,39 @@ def test_grants_through_an_attached_stack_policy_count() -> None:
     stack.extra = [managed, attachment]
     assert_no_violations(INTEGRATION_ROLE, stack.resources())
     assert_no_violations(OWN_TABLE, stack.resources())
+
+
+@pytest.mark.parametrize(
+    "arn",
+    [
+        f"{EXECUTION_ARN}/v1/GET/comments",  # a public route: signing grants nothing there
+        f"{EXECUTION_ARN}/prod/DELETE/comments",  # a stage this stack does not have
+        f"arn:aws:execute-api:us-east-1:{ACCOUNT}:otherapi99/v1/DELETE/comments",
+    ],
+)
+def test_moderator_policy_names_a_method_that_is_not_a_signed_route_of_this_stack(
+    arn: str,
+) -> None:
+    stack = Stack()
+    stack.moderator_access["Statement"][0]["Resource"] = [arn]
+    finding = assert_has_violation(
+        OWN_TABLE,
+        stack.resources(),
+        f"names '{arn}', which is not an AWS_IAM-authorized method of this stack's API and stage "
+        f"({EXECUTION_ARN}/v1/DELETE/comments)",
+    )
+    assert finding.urn.endswith("RolePolicy::comments-moderator-access")
+
+
+def test_a_role_people_can_assume_must_not_reach_the_table() -> None:
+    stack = Stack()
+    stack.moderator_access["Statement"].append(
+        {"Effect": "Allow", "Action": "dynamodb:DeleteItem", "Resource": TABLE_ARN}
+    )
+    finding = assert_has_violation(
+        MODERATOR_ROLE,
+        stack.resources(),
+        f"Role 'comments-moderator-role' trusts an account's principals but is granted "
+        f"'dynamodb:deleteitem' on '{TABLE_ARN}'",
+    )
+    assert finding.urn.endswith("Role::comments-moderator-role")
