@@ -20,7 +20,7 @@ from typing import Any
 import pulumi
 import yaml
 
-from emulator import deployer, environment
+from emulator import deployer, environment, moderator
 from emulator.environment import LocalEnvironmentError, Paths
 from tooling.offline_runner import StackConfigError, load_stack_config, run_command, run_stack
 
@@ -90,6 +90,18 @@ def _deploy(
     print(f"would be: {summary}" if dry_run else summary)
     if not dry_run:
         print(f"url: {result.plan.outputs['url']}")
+        role_arn = result.plan.outputs.get(moderator.ROLE_OUTPUT)
+        if role_arn:
+            local = moderator.ensure(
+                deployer.boto_clients(moto.url, region)("iam"),
+                paths.root,
+                stack=stack,
+                role_arn=role_arn,
+                endpoint=moto.url,
+                region=region,
+            )
+            selection = " ".join(f"{k}={v}" for k, v in local.environment.items())
+            print(f"moderator: {selection}  (then: python -m moderation --help)")
     return 0
 
 

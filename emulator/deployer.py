@@ -158,6 +158,7 @@ class RoleHandler:
             RoleName=role,
             AssumeRolePolicyDocument=inputs["assumeRolePolicy"],
             Description=inputs.get("description", ""),
+            MaxSessionDuration=int(inputs.get("maxSessionDuration") or 3600),
             Tags=_tag_list(inputs.get("tags")),
             **boundary,
         )["Role"]
@@ -166,7 +167,11 @@ class RoleHandler:
     def update(self, ctx: Context, old: Record, inputs: Record) -> Record:
         iam = ctx.clients("iam")
         iam.update_assume_role_policy(RoleName=old["id"], PolicyDocument=inputs["assumeRolePolicy"])
-        iam.update_role(RoleName=old["id"], Description=inputs.get("description", ""))
+        iam.update_role(
+            RoleName=old["id"],
+            Description=inputs.get("description", ""),
+            MaxSessionDuration=int(inputs.get("maxSessionDuration") or 3600),
+        )
         iam.tag_role(RoleName=old["id"], Tags=_tag_list(inputs.get("tags")))
         return {**old["state"], **inputs}
 

@@ -47,7 +47,7 @@ def outputs(env: dict[str, str]) -> dict[str, str]:
 
 def test_outputs_name_a_url_that_answers(local_env: dict[str, str]) -> None:
     values = outputs(local_env)
-    assert set(values) == {"url", "tableName", "apiId", "stageName"}
+    assert set(values) == {"url", "tableName", "apiId", "stageName", "moderatorRoleArn"}
     response = requests.get(values["url"] + "/comments", params={"slug": "/e2e/empty"}, timeout=10)
     assert response.status_code == 200
     assert response.json() == {"items": [], "next": None}
@@ -71,7 +71,7 @@ def test_a_second_deploy_changes_nothing(local_env: dict[str, str]) -> None:
     before = outputs(local_env)
     again = run_emulator(local_env, "deploy")
     assert again.returncode == 0, again.stderr
-    assert "8 unchanged" in again.stdout and "created" not in again.stdout, again.stdout
+    assert "10 unchanged" in again.stdout and "created" not in again.stdout, again.stdout
     assert outputs(local_env) == before
 
 
@@ -103,7 +103,7 @@ def test_deploy_recovers_after_the_backend_died(tmp_path: Path) -> None:
         os.killpg(moto["pid"], signal.SIGKILL)
         again = run_emulator(env, "deploy")
         assert again.returncode == 0, again.stderr
-        assert "started moto" in again.stdout and "8 created" in again.stdout, again.stdout
+        assert "started moto" in again.stdout and "10 created" in again.stdout, again.stdout
         url = outputs(env)["url"]
         assert requests.get(url + "/comments", params={"slug": "/x"}, timeout=10).status_code == 200
     finally:
@@ -148,14 +148,14 @@ def test_a_resource_type_the_emulator_lacks_stops_the_deploy(
     # What the stopped deploy did was recorded: the next one carries on, creating nothing twice.
     again = run_emulator(local_env, "deploy")
     assert again.returncode == 0, again.stderr
-    assert "8 unchanged" in again.stdout and "created" not in again.stdout, again.stdout
+    assert "10 unchanged" in again.stdout and "created" not in again.stdout, again.stdout
 
 
 def test_a_preview_starts_nothing(tmp_path: Path) -> None:
     result = run_emulator(isolated_env(tmp_path), "deploy", "--dry-run")
     assert result.returncode == 0, result.stderr
-    assert result.stdout.count("would be created") == 8
-    assert result.stdout.endswith("a deploy would start it and create 8\n")
+    assert result.stdout.count("would be created") == 10
+    assert result.stdout.endswith("a deploy would start it and create 10\n")
     assert not (tmp_path / "moto.json").exists()
 
 
