@@ -20,7 +20,7 @@ from typing import Any
 import pulumi
 import yaml
 
-from emulator import deployer, environment, moderator
+from emulator import demo_site, deployer, environment, moderator
 from emulator.environment import LocalEnvironmentError, Paths
 from tooling.offline_runner import StackConfigError, load_stack_config, run_command, run_stack
 
@@ -102,6 +102,8 @@ def _deploy(
             )
             selection = " ".join(f"{k}={v}" for k, v in local.environment.items())
             print(f"moderator: {selection}  (then: python -m moderation --help)")
+        demo = demo_site.ensure(paths, result.plan.outputs["url"])
+        print(f"widget demo: {demo.url}/  (its own origin; the page embeds widget/comments.js)")
     return 0
 
 
@@ -126,6 +128,9 @@ def _status(paths: Paths) -> int:
     record = paths.stack(DEFAULT_STACK)
     if record.exists():
         print(f"API url:       {json.loads(record.read_text()).get('outputs', {}).get('url')}")
+    demo = environment.running(demo_site.record(paths), "demo")
+    if demo:
+        print(f"widget demo:   {demo.url}/")
     print("stop it with:  make down")
     return 0
 
@@ -133,7 +138,11 @@ def _status(paths: Paths) -> int:
 def _down(paths: Paths) -> int:
     stopped = [
         name
-        for name, path in (("data plane", paths.gateway), ("moto", paths.moto))
+        for name, path in (
+            ("demo site", demo_site.record(paths)),
+            ("data plane", paths.gateway),
+            ("moto", paths.moto),
+        )
         if environment.stop(path)
     ]
     # moto's data is gone with it, so the local stacks' records are too.

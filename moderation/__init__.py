@@ -1,0 +1,1 @@
+"""The moderation CLI: list, delete and approve comments through the API's signed routes."""
