@@ -87,7 +87,7 @@ endif
 smoke: $(INSTALLED) ## Run the smoke tests against ENV (or SMOKE_BASE_URL)
 	SMOKE_STACK=$(ENV) $(PYTEST_GATE) smoke_tests -p no:cacheprovider
 
-moderate: $(INSTALLED) ## Moderate ENV's comments: make moderate ARGS='list --slug /blog/post' (delete, pending, approve)
+moderate: $(INSTALLED) ## Moderate ENV's comments: make moderate ARGS='list --slug /blog/post' (or delete --slug S --created-at N)
 	$(BIN)/python -m moderation --stack $(ENV) $(ARGS)
 
 down: $(INSTALLED) ## Stop the local environment

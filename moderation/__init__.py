@@ -1,1 +1,1 @@
-"""The moderation CLI: list, delete and approve comments through the API's signed routes."""
+"""The moderation CLI: list a page's comments and delete one through the API's signed route."""

@@ -1,4 +1,4 @@
-"""python -m moderation [--stack STACK | --url URL] list|delete|pending|approve ...
+"""python -m moderation [--stack STACK | --url URL] list|delete ...
 
 Moderate a stack's comments. The API's URL comes from the stack's outputs (the local environment's
 record for `local`, `pulumi stack output` for the others) unless --url names it. Moderation routes
@@ -89,13 +89,9 @@ def _parser() -> argparse.ArgumentParser:
     listing.add_argument("--slug", required=True)
     listing.add_argument("--limit", type=int, default=10, help="1-50 (default 10)")
     listing.add_argument("--before", type=int, help="the `next` value a previous page printed")
-    for name, text in (("delete", "delete one comment"), ("approve", "publish a pending comment")):
-        command = commands.add_parser(name, help=text)
-        command.add_argument("--slug", required=True)
-        command.add_argument("--created-at", type=int, required=True, help="epoch milliseconds")
-    pending = commands.add_parser("pending", help="comments waiting for approval")
-    pending.add_argument("--limit", type=int, default=10, help="1-50 (default 10)")
-    pending.add_argument("--before", help="the `next` value a previous page printed")
+    delete = commands.add_parser("delete", help="delete one comment (idempotent)")
+    delete.add_argument("--slug", required=True)
+    delete.add_argument("--created-at", type=int, required=True, help="epoch milliseconds")
     return parser
 
 
@@ -116,29 +112,14 @@ def run(args: argparse.Namespace) -> int:
         if page.get("next") is not None:
             print(f"more: --before {page['next']}")
         return 0
-    if args.command == "pending":
-        page = api.pending(args.limit, args.before)
-        print(f"{len(page['items'])} pending comment(s), oldest first:")
-        for comment in page["items"]:
-            print(f"  {comment['slug']}  " + _line(comment))
-        if page.get("next") is not None:
-            print(f"more: --before {page['next']}")
-        return 0
-    if args.command == "delete":
-        deleted = api.delete(args.slug, args.created_at)
-        if deleted is None:
-            print(
-                f"nothing deleted: no comment on {args.slug} at {args.created_at} "
-                "(already deleted, or never stored)"
-            )
-            return 1
-        print(f"deleted from {args.slug}: " + _line(deleted))
-        return 0
-    approved = api.approve(args.slug, args.created_at)
-    if approved is None:
-        print(f"nothing approved: no pending comment on {args.slug} at {args.created_at}")
+    deleted = api.delete(args.slug, args.created_at)
+    if deleted is None:
+        print(
+            f"nothing deleted: no comment on {args.slug} at {args.created_at} "
+            "(already deleted, or never stored)"
+        )
         return 1
-    print(f"approved on {args.slug}: " + _line(approved))
+    print(f"deleted from {args.slug}: " + _line(deleted))
     return 0
 
 
