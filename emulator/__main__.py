@@ -149,7 +149,10 @@ def _down(paths: Paths) -> int:
     for record in paths.root.glob("stacks/*.json"):
         record.unlink()
     paths.gateway_state.unlink(missing_ok=True)
-    print(f"stopped {' and '.join(stopped)}" if stopped else "nothing was running")
+    names = (
+        ", ".join(stopped[:-1]) + " and " + stopped[-1] if len(stopped) > 1 else "".join(stopped)
+    )
+    print(f"stopped {names}" if stopped else "nothing was running")
     return 0
 
 
