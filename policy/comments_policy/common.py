@@ -42,6 +42,11 @@ GATEWAY_RESPONSE = "aws:apigateway/response:Response"
 TABLE_ARN = re.compile(
     r"^arn:aws[a-z-]*:dynamodb:[a-z0-9-]+:[0-9]{12}:table/[A-Za-z0-9_.-]{3,255}$"
 )
+# An index ARN names one global secondary index of one table (what a Query on it is checked on).
+INDEX_ARN = re.compile(
+    r"^arn:aws[a-z-]*:dynamodb:[a-z0-9-]+:[0-9]{12}:table/[A-Za-z0-9_.-]{3,255}"
+    r"/index/[A-Za-z0-9_.-]{3,255}$"
+)
 ROLE_ARN = re.compile(r"^arn:aws[a-z-]*:iam::[0-9]{12}:role/[A-Za-z0-9+=,.@_/-]+$")
 # A method ARN names one method of one stage: api-id/stage/METHOD/path, no wildcard.
 EXECUTE_API_ARN = re.compile(

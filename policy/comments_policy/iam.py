@@ -17,6 +17,7 @@ from pulumi_policy import (
 from comments_policy.common import (
     ACCOUNT_ROOT,
     EXECUTE_API_ARN,
+    INDEX_ARN,
     ROLE,
     TABLE_ARN,
     ConfigMissing,
@@ -44,9 +45,22 @@ _ACCOUNT_ID = re.compile(r"^[0-9]{12}$")
 _ARN_WITH_ACCOUNT = re.compile(r"^arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:[0-9]{12}:")
 _AWS_MANAGED = re.compile(r"^arn:aws[a-z-]*:iam::aws:policy/")
 _ADMIN_POLICY_NAMES = frozenset({"AdministratorAccess", "PowerUserAccess", "IAMFullAccess"})
+
+
 # What a Resource must name, by the service of the statement's actions.
-_RESOURCE_KINDS = {
-    "dynamodb": (TABLE_ARN, "a DynamoDB table ARN; only the stack's own table is allowed"),
+class _TableOrIndex:
+    """A table ARN, or the ARN of one of its indexes."""
+
+    @staticmethod
+    def match(resource: str) -> bool:
+        return bool(TABLE_ARN.match(resource) or INDEX_ARN.match(resource))
+
+
+_RESOURCE_KINDS: dict[str, tuple[Any, str]] = {
+    "dynamodb": (
+        _TableOrIndex,
+        "a DynamoDB table ARN (or one of its index ARNs); only the stack's own table is allowed",
+    ),
     "execute-api": (EXECUTE_API_ARN, "an execute-api method ARN (api/stage/METHOD/path)"),
 }
 

@@ -54,6 +54,7 @@ _DYNAMODB_ACTION_URI = re.compile(
     r"^arn:aws[a-z-]*:apigateway:[a-z0-9-]+:dynamodb:action/([A-Za-z]+)$"
 )
 _TABLE_NAME = re.compile(r'"TableName"\s*:\s*"([^"]+)"')
+_INDEX_NAME = re.compile(r'"IndexName"\s*:\s*"([^"]+)"')
 
 
 def _of_type(resources: list[PolicyResource], resource_type: str) -> list[PolicyResource]:
@@ -93,8 +94,19 @@ def _signed_method_arns(resources: list[PolicyResource]) -> set[str]:
     return arns
 
 
+def _with_indexes(tables: dict[str, PolicyResource]) -> dict[str, PolicyResource]:
+    """Table ARNs plus the ARN of each global secondary index the tables declare."""
+    found = dict(tables)
+    for arn, table in tables.items():
+        for index in as_list(table.props.get("globalSecondaryIndexes")):
+            name = mapping(index).get("name")
+            if isinstance(name, str):
+                found[f"{arn}/index/{name}"] = table
+    return found
+
+
 def _own_table(args: StackValidationArgs, report: ReportViolation) -> None:
-    tables = _arns(args.resources, TABLE)
+    tables = _with_indexes(_arns(args.resources, TABLE))
     methods = _signed_method_arns(args.resources)
     policies = _arns(args.resources, MANAGED_POLICY)
     known = ", ".join(sorted(tables)) or "none"
@@ -199,6 +211,8 @@ def _integration_role(args: StackValidationArgs, report: ReportViolation) -> Non
         grants = list(_role_grants(args.resources, role))
         templates = mapping(integration.get("requestTemplates")).values()
         named = {m for t in templates if isinstance(t, str) for m in _TABLE_NAME.findall(t)}
+        # A Query on an index is authorised on the index's ARN, not the table's.
+        indexes = {m for t in templates if isinstance(t, str) for m in _INDEX_NAME.findall(t)}
         # The table the template names; a template that names none could reach any of them.
         targets = {name: tables.get(name) for name in named} if named else dict(tables)
         for name, arn in targets.items():
@@ -208,13 +222,15 @@ def _integration_role(args: StackValidationArgs, report: ReportViolation) -> Non
                     "not a table in this stack",
                     resource.urn,
                 )
-            elif not _allows(grants, action, arn):
-                report(
-                    f"{INTEGRATION_ROLE}: {subject} calls {action} as role "
-                    f"'{role.props.get('name')}', whose policies do not allow it on table "
-                    f"'{name}' ({arn})",
-                    resource.urn,
-                )
+            else:
+                for target in [f"{arn}/index/{i}" for i in sorted(indexes)] or [arn]:
+                    if not _allows(grants, action, target):
+                        report(
+                            f"{INTEGRATION_ROLE}: {subject} calls {action} as role "
+                            f"'{role.props.get('name')}', whose policies do not allow it on "
+                            f"table '{name}' ({target})",
+                            resource.urn,
+                        )
         if not targets:
             report(
                 f"{INTEGRATION_ROLE}: {subject} calls {action} but this stack has no table",

@@ -115,7 +115,7 @@ def test_moderation_routes_need_sigv4_and_public_routes_do_not(plan: Plan) -> No
         for (path, method), operation in operations(document).items()
         if operation.get("security") == [{"sigv4": []}]
     }
-    assert secured == set(api_definition.MODERATION_ROUTES) == {("DELETE", "/comments")}
+    assert secured == set(api_definition.moderation_routes(False)) == {("DELETE", "/comments")}
     for (path, method), operation in operations(document).items():
         if (method.upper(), path) in api_definition.PUBLIC_ROUTES:
             assert "security" not in operation, (method, path)
@@ -330,3 +330,53 @@ def test_outputs(plan: Plan) -> None:
     assert set(plan.outputs) == set(outputs.ALL)
     assert plan.outputs[outputs.URL].endswith("/" + plan.config["comments:stageName"])
     assert plan.outputs[outputs.TABLE_NAME] == plan.one(TABLE).state["name"]
+
+
+def test_pre_moderation_adds_sparse_indexes_signed_routes_and_index_only_queries() -> None:
+    plan = run_stack("dev", config_overrides={"comments:moderation": "pre"})
+    table = plan.one(TABLE)
+    indexes = {i["name"]: i for i in table.inputs["globalSecondaryIndexes"]}
+    keys = {
+        name: [(k["attributeName"], k["keyType"]) for k in index["keySchemas"]]
+        for name, index in indexes.items()
+    }
+    assert keys == {
+        "pending": [("pendingQueue", "HASH"), ("createdAt", "RANGE")],
+        "published": [("publishedSlug", "HASH"), ("createdAt", "RANGE")],
+    }, table.urn
+    table_arn = table.state["arn"]
+    access = json.loads(named(plan, ROLE_POLICY, "-integration-access").inputs["policy"])
+    assert access["Statement"] == [
+        {
+            "Sid": "CommentsTable",
+            "Effect": "Allow",
+            "Action": ["dynamodb:DeleteItem", "dynamodb:UpdateItem"],
+            "Resource": table_arn,
+        },
+        {
+            "Sid": "CommentsIndexes",
+            "Effect": "Allow",
+            "Action": "dynamodb:Query",
+            "Resource": [f"{table_arn}/index/pending", f"{table_arn}/index/published"],
+        },
+    ]
+    document = api_document(plan)
+    secured = {
+        (method.upper(), path)
+        for (path, method), operation in operations(document).items()
+        if operation.get("security") == [{"sigv4": []}]
+    }
+    assert secured == {
+        ("DELETE", "/comments"),
+        ("GET", "/moderation/pending"),
+        ("POST", "/moderation/approve"),
+    }
+    execution = plan.one("aws:apigateway/restApi:RestApi").state["executionArn"]
+    moderator = json.loads(named(plan, ROLE_POLICY, "-moderator-access").inputs["policy"])
+    assert moderator["Statement"][0]["Resource"] == [
+        f"{execution}/v1/DELETE/comments",
+        f"{execution}/v1/GET/moderation/pending",
+        f"{execution}/v1/POST/moderation/approve",
+    ]
+    create = operations(document)[("/comments", "post")]
+    assert set(create["responses"]) == {"202", "400", "409", "429", "500"}

@@ -50,7 +50,7 @@ def test_least_privilege_happy_path() -> None:
             {"Resource": "arn:aws:dynamodb:us-east-1:123456789012:table/*"},
             "uses the wildcard resource",
         ),
-        ({"Resource": f"{TABLE_ARN}/index/byAuthor"}, "which is not a DynamoDB table ARN"),
+        ({"Resource": f"{TABLE_ARN}/stream/2026"}, "which is not a DynamoDB table ARN"),
         ({"Resource": "arn:aws:s3:::site-bucket"}, "which is not a DynamoDB table ARN"),
     ],
 )

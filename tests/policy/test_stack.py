@@ -152,3 +152,33 @@ def test_a_role_people_can_assume_must_not_reach_the_table() -> None:
         f"'dynamodb:deleteitem' on '{TABLE_ARN}'",
     )
     assert finding.urn.endswith("Role::comments-moderator-role")
+
+
+def test_an_index_the_table_does_not_declare_is_not_ours() -> None:
+    stack = Stack()
+    stack.access["Statement"][0]["Resource"] = f"{TABLE_ARN}/index/byAuthor"
+    assert_has_violation(
+        OWN_TABLE,
+        stack.resources(),
+        f"names '{TABLE_ARN}/index/byAuthor', which is not the ARN of a table in this stack",
+    )
+    stack.table["globalSecondaryIndexes"] = [{"name": "byAuthor"}]
+    assert_no_violations(OWN_TABLE, stack.resources())
+
+
+def test_a_query_on_an_index_needs_the_grant_on_the_index() -> None:
+    stack = Stack()
+    get = stack.body["paths"]["/comments"]["get"]["x-amazon-apigateway-integration"]
+    get["requestTemplates"]["application/json"] = (
+        '{"TableName": "comments-table-0000000", "IndexName": "published"}'
+    )
+    assert_has_violation(
+        INTEGRATION_ROLE,
+        stack.resources(),
+        f"GET /comments calls dynamodb:Query as role '{ROLE_NAME}', whose policies do not allow "
+        f"it on table 'comments-table-0000000' ({TABLE_ARN}/index/published)",
+    )
+    stack.access["Statement"].append(
+        {"Effect": "Allow", "Action": "dynamodb:Query", "Resource": f"{TABLE_ARN}/index/published"}
+    )
+    assert_no_violations(INTEGRATION_ROLE, stack.resources())
