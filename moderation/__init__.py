@@ -1,1 +1,1 @@
-"""The moderation CLI: list a page's comments and delete one through the API's signed route."""
+"""The moderation CLI: list, delete, and (with pre-moderation) review and approve comments."""

@@ -1,4 +1,4 @@
-"""python -m moderation [--stack STACK | --url URL] list|delete ...
+"""python -m moderation [--stack STACK | --url URL] list|delete|pending|approve ...
 
 Moderate a stack's comments. The API's URL comes from the stack's outputs (the local environment's
 record for `local`, `pulumi stack output` for the others) unless --url names it. Moderation routes
@@ -89,9 +89,16 @@ def _parser() -> argparse.ArgumentParser:
     listing.add_argument("--slug", required=True)
     listing.add_argument("--limit", type=int, default=10, help="1-50 (default 10)")
     listing.add_argument("--before", type=int, help="the `next` value a previous page printed")
-    delete = commands.add_parser("delete", help="delete one comment (idempotent)")
-    delete.add_argument("--slug", required=True)
-    delete.add_argument("--created-at", type=int, required=True, help="epoch milliseconds")
+    for name, text in (
+        ("delete", "delete one comment (idempotent)"),
+        ("approve", "publish a pending comment (pre-moderation)"),
+    ):
+        command = commands.add_parser(name, help=text)
+        command.add_argument("--slug", required=True)
+        command.add_argument("--created-at", type=int, required=True, help="epoch milliseconds")
+    pending = commands.add_parser("pending", help="comments waiting for approval, oldest first")
+    pending.add_argument("--limit", type=int, default=10, help="1-50 (default 10)")
+    pending.add_argument("--after", type=int, help="the `next` value a previous page printed")
     return parser
 
 
@@ -111,6 +118,21 @@ def run(args: argparse.Namespace) -> int:
             print("  " + _line(comment))
         if page.get("next") is not None:
             print(f"more: --before {page['next']}")
+        return 0
+    if args.command == "pending":
+        page = api.pending(args.limit, args.after)
+        print(f"{len(page['items'])} pending comment(s), oldest first:")
+        for comment in page["items"]:
+            print(f"  {comment['slug']}  " + _line(comment))
+        if page.get("next") is not None:
+            print(f"more: --after {page['next']}")
+        return 0
+    if args.command == "approve":
+        approved = api.approve(args.slug, args.created_at)
+        if approved is None:
+            print(f"nothing approved: no pending comment on {args.slug} at {args.created_at}")
+            return 1
+        print(f"approved on {args.slug}: " + _line(approved))
         return 0
     deleted = api.delete(args.slug, args.created_at)
     if deleted is None:
@@ -132,7 +154,12 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except ApiError as error:
         hint = ""
-        if error.status == 403:
+        if error.status == 403 and str(error) == "Missing Authentication Token":
+            # A signed request to a route the stack does not have: API Gateway's answer.
+            hint = (
+                " (this stack has no such route: pending and approve need comments:moderation pre)"
+            )
+        elif error.status == 403:
             hint = (
                 " (the request must be signed by a principal allowed to invoke the moderation "
                 "routes: the stack's moderator role)"

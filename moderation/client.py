@@ -107,3 +107,25 @@ class CommentsApi:
             raise ApiError(answer.status, self._message(answer))
         deleted: dict[str, Any] = answer.body["deleted"]
         return deleted
+
+    def pending(self, limit: int, after: int | None) -> dict[str, Any]:
+        """Comments waiting for approval, oldest first (stacks with pre-moderation)."""
+        params: dict[str, Any] = {"limit": limit}
+        if after is not None:
+            params["after"] = after
+        answer = self._send("GET", "/moderation/pending", params, None, signed=True)
+        if answer.status != 200:
+            raise ApiError(answer.status, self._message(answer))
+        return answer.body
+
+    def approve(self, slug: str, created_at: int) -> dict[str, Any] | None:
+        """The approved comment, or None when no pending comment matched (404)."""
+        answer = self._send(
+            "POST", "/moderation/approve", {}, {"slug": slug, "createdAt": created_at}, signed=True
+        )
+        if answer.status == 404:
+            return None
+        if answer.status != 200:
+            raise ApiError(answer.status, self._message(answer))
+        approved: dict[str, Any] = answer.body["approved"]
+        return approved

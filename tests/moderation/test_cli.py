@@ -121,3 +121,57 @@ def test_a_stack_that_is_not_deployed_is_one_line(tmp_path: Path) -> None:
         "error: cannot read stack 'local' outputs: error: stack 'local' is not deployed locally: "
         "run `make deploy`"
     )
+
+
+@pytest.fixture(scope="module")
+def pre_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
+    state = tmp_path_factory.mktemp("pre-moderation-environment")
+    env = {k: v for k, v in isolated_env(state).items() if not k.startswith("AWS_")}
+    deployed = run_emulator(env, "deploy", "--config", "comments:moderation=pre")
+    assert deployed.returncode == 0, deployed.stdout + deployed.stderr
+    yield env
+    run_emulator(env, "down")
+
+
+def test_with_pre_moderation_a_comment_is_invisible_until_approved(
+    pre_env: dict[str, str],
+) -> None:
+    slug = f"/cli/{uuid.uuid4().hex}"
+    base = url(pre_env)
+    posted = requests.post(
+        base + "/comments", json={"slug": slug, "author": "Ada", "comment": "wait"}, timeout=30
+    )
+    assert posted.status_code == 202, posted.text
+    created = posted.json()["createdAt"]
+    public = requests.get(base + "/comments", params={"slug": slug}, timeout=30).json()
+    assert public == {"items": [], "next": None}
+    # The queue is a signed route: unsigned, API Gateway refuses it.
+    unsigned = requests.get(base + "/moderation/pending", timeout=30)
+    assert unsigned.status_code == 403
+    assert unsigned.json() == {"message": "Missing Authentication Token"}
+
+    pending = moderate(pre_env, "pending", "--limit", "50")
+    assert pending.returncode == 0, pending.stderr
+    assert f"  {slug}  {created}  " in pending.stdout
+
+    approved = moderate(pre_env, "approve", "--slug", slug, "--created-at", str(created))
+    assert approved.returncode == 0, approved.stderr
+    assert f"approved on {slug}: {created}  " in approved.stdout
+    public = requests.get(base + "/comments", params={"slug": slug}, timeout=30).json()
+    assert [c["comment"] for c in public["items"]] == ["wait"]
+    assert f"  {slug}  " not in moderate(pre_env, "pending", "--limit", "50").stdout
+
+    again = moderate(pre_env, "approve", "--slug", slug, "--created-at", str(created))
+    assert again.returncode == 1
+    assert again.stdout.splitlines()[-1] == (
+        f"nothing approved: no pending comment on {slug} at {created}"
+    )
+
+
+def test_approve_on_a_post_moderation_stack_says_why(local_env: dict[str, str]) -> None:
+    refused = moderate(local_env, "approve", "--slug", "/x", "--created-at", "1")
+    assert refused.returncode == 2
+    assert refused.stderr.strip() == (
+        "error: approve refused: HTTP 403: Missing Authentication Token (this stack has no such "
+        "route: pending and approve need comments:moderation pre)"
+    )
