@@ -131,6 +131,12 @@
     say("Posting…");
     withRetries("POST", "/comments", { slug: slug, author: author.value, comment: text.value })
       .then(function (answer) {
+        // 202: the stack pre-moderates; the comment appears once a moderator approves it.
+        if (answer.status === 202) {
+          text.value = "";
+          say("Thanks! Your comment will appear once a moderator approves it.");
+          return;
+        }
         if (answer.status !== 201) throw new Error(problem(answer));
         list.insertBefore(render(answer.body), list.firstChild);
         text.value = "";

@@ -104,9 +104,9 @@ def test_the_widget_in_chromium(pages: dict[str, str]) -> None:
         check=False,
     )
     assert result.returncode == 0, result.stdout + result.stderr
-    # TAP: one "ok N - name" line per passed test; all seven ran and none failed.
+    # TAP: one "ok N - name" line per passed test; all eight ran and none failed.
     passed = [line for line in result.stdout.splitlines() if line.startswith("ok ")]
-    assert len(passed) == 7, result.stdout
+    assert len(passed) == 8, result.stdout
     assert "# fail 0" in result.stdout, result.stdout
     screenshot = Path(pages["SCREENSHOT_PATH"])
     assert screenshot.stat().st_size > 10_000

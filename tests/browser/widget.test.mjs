@@ -143,6 +143,27 @@ test("a moderator deletes a comment with the CLI and it disappears from the page
   await page.close();
 });
 
+test("a comment a pre-moderating stack accepts (202) is announced, not listed", async () => {
+  const slug = newSlug();
+  const { page } = await open(slug);
+  // This stack post-moderates; answer the POST as a pre-moderating stack does.
+  await page.route(`${API}/comments`, (route) => route.request().method() === "POST"
+    ? route.fulfill({
+      status: 202,
+      headers: { "Access-Control-Allow-Origin": env.PAGE_URL, "Content-Type": "application/json" },
+      body: JSON.stringify({ slug, createdAt: Date.now(), author: "Ada", comment: "pending" }),
+    })
+    : route.continue());
+  await page.fill("input[name=author]", "Ada");
+  await page.fill("textarea[name=comment]", "pending");
+  await page.click("button[type=submit]");
+  await page.waitForSelector(".comments-status:has-text('Thanks')");
+  assert.equal(await page.locator(".comments-status").textContent(),
+    "Thanks! Your comment will appear once a moderator approves it.");
+  assert.equal(await page.locator(".comment").count(), 0);
+  await page.close();
+});
+
 test("screenshot of the demo page", async () => {
   const slug = newSlug();
   await post(slug, "Ada", "First! The widget is one small script, no build step.");
