@@ -50,3 +50,12 @@ def test_report_names_a_broken_stack() -> None:
     text, status = report(["nosuchstack"])
     assert status == 2
     assert "| nosuchstack | error: no stack 'nosuchstack'" in text
+
+
+def test_pre_moderation_cost_and_its_justification() -> None:
+    text, status = report(["dev", "prod"])
+    assert status == 0
+    assert "| dev | 3 | 3 | 1.6848 (over: raise monthlyBudgetUsd) | 1.00 |" in text
+    assert "| prod | 6 | 3 | 1.9656 | 5.00 |" in text
+    assert "| GET /comments, 10 comments (published index) | 0.5 RCU |" in text
+    assert "a page of 10 would cost 5 RCU instead of 0.5" in text
