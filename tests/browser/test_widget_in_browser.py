@@ -47,7 +47,16 @@ def find_browser() -> str | None:
 
 
 @pytest.fixture(scope="module")
-def pages(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
+def browser() -> str:
+    """The browser's executable; without one, fail at once with what to install."""
+    found = find_browser()
+    if found is None:
+        pytest.fail(MISSING_BROWSER, pytrace=False)
+    return found
+
+
+@pytest.fixture(scope="module")
+def pages(browser: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
     """A deployed local environment allowing one origin; the demo page on it and on another."""
     state = tmp_path_factory.mktemp("browser-environment")
     allowed_port, foreign_port = free_port(), free_port()
@@ -90,10 +99,7 @@ def pages(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
         run_emulator(env, "down")
 
 
-def test_the_widget_in_chromium(pages: dict[str, str]) -> None:
-    browser = find_browser()
-    if browser is None:
-        pytest.fail(MISSING_BROWSER, pytrace=False)
+def test_the_widget_in_chromium(browser: str, pages: dict[str, str]) -> None:
     result = subprocess.run(
         ["node", "--test", "--test-reporter=tap", str(TEST_FILE)],
         cwd=REPO_ROOT,
