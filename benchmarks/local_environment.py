@@ -50,6 +50,7 @@ def run(requests_per_case: int) -> dict[str, float]:
             "COMMENTS_LOCAL_DIR": state,
             "COMMENTS_MOTO_PORT": "0",
             "COMMENTS_GATEWAY_PORT": "0",
+            "COMMENTS_DEMO_PORT": "0",
         }
         start = time.perf_counter()
         _emulator(env, "deploy")

@@ -20,7 +20,7 @@ from typing import Any
 import pulumi
 import yaml
 
-from emulator import deployer, environment
+from emulator import demo_site, deployer, environment, moderator
 from emulator.environment import LocalEnvironmentError, Paths
 from tooling import policy_check
 from tooling.offline_runner import StackConfigError, load_stack_config, run_command, run_stack
@@ -101,6 +101,20 @@ def _deploy(
     print(f"would be: {summary}" if dry_run else summary)
     if not dry_run:
         print(f"url: {result.plan.outputs['url']}")
+        role_arn = result.plan.outputs.get(moderator.ROLE_OUTPUT)
+        if role_arn:
+            local = moderator.ensure(
+                deployer.boto_clients(moto.url, region)("iam"),
+                paths.root,
+                stack=stack,
+                role_arn=role_arn,
+                endpoint=moto.url,
+                region=region,
+            )
+            selection = " ".join(f"{k}={v}" for k, v in local.environment.items())
+            print(f"moderator: {selection}  (then: python -m moderation --help)")
+        demo = demo_site.ensure(paths, result.plan.outputs["url"])
+        print(f"widget demo: {demo.url}/  (its own origin; the page embeds widget/comments.js)")
     return 0
 
 
@@ -125,6 +139,9 @@ def _status(paths: Paths) -> int:
     record = paths.stack(DEFAULT_STACK)
     if record.exists():
         print(f"API url:       {json.loads(record.read_text()).get('outputs', {}).get('url')}")
+    demo = environment.running(demo_site.record(paths), "demo")
+    if demo:
+        print(f"widget demo:   {demo.url}/")
     print("stop it with:  make down")
     return 0
 
@@ -132,14 +149,21 @@ def _status(paths: Paths) -> int:
 def _down(paths: Paths) -> int:
     stopped = [
         name
-        for name, path in (("data plane", paths.gateway), ("moto", paths.moto))
+        for name, path in (
+            ("demo site", demo_site.record(paths)),
+            ("data plane", paths.gateway),
+            ("moto", paths.moto),
+        )
         if environment.stop(path)
     ]
     # moto's data is gone with it, so the local stacks' records are too.
     for record in paths.root.glob("stacks/*.json"):
         record.unlink()
     paths.gateway_state.unlink(missing_ok=True)
-    print(f"stopped {' and '.join(stopped)}" if stopped else "nothing was running")
+    names = (
+        ", ".join(stopped[:-1]) + " and " + stopped[-1] if len(stopped) > 1 else "".join(stopped)
+    )
+    print(f"stopped {names}" if stopped else "nothing was running")
     return 0
 
 

@@ -80,6 +80,7 @@ class TableHandler:
                 for a in inputs["attributes"]
             ],
             ProvisionedThroughput=self._throughput(inputs),
+            **self._indexes(inputs),
             SSESpecification={
                 "Enabled": bool(inputs.get("serverSideEncryption", {}).get("enabled"))
             },
@@ -100,6 +101,11 @@ class TableHandler:
                     f"table {old['name']}: changing {key} replaces the table and its data; "
                     "run `make down` then `make deploy` to start the local environment afresh"
                 )
+        if self._indexes(before) != self._indexes(inputs):
+            raise DeployError(
+                f"table {old['name']}: the local environment cannot change a table's global "
+                "secondary indexes in place; run `make down` then `make deploy`"
+            )
         dynamodb = ctx.clients("dynamodb")
         changes: dict[str, Any] = {}
         if self._throughput(before) != self._throughput(inputs):
@@ -115,6 +121,32 @@ class TableHandler:
         dynamodb = ctx.clients("dynamodb")
         dynamodb.update_table(TableName=old["id"], DeletionProtectionEnabled=False)
         dynamodb.delete_table(TableName=old["id"])
+
+    @staticmethod
+    def _indexes(inputs: Record) -> dict[str, Any]:
+        """GlobalSecondaryIndexes for CreateTable (keySchemas, or the older hashKey/rangeKey)."""
+        indexes = []
+        for index in inputs.get("globalSecondaryIndexes") or []:
+            keys = [
+                {"AttributeName": k["attributeName"], "KeyType": k["keyType"]}
+                for k in index.get("keySchemas") or []
+            ] or [
+                {"AttributeName": index[name], "KeyType": kind}
+                for name, kind in (("hashKey", "HASH"), ("rangeKey", "RANGE"))
+                if index.get(name)
+            ]
+            projection: dict[str, Any] = {"ProjectionType": index["projectionType"]}
+            if index.get("nonKeyAttributes"):
+                projection["NonKeyAttributes"] = list(index["nonKeyAttributes"])
+            indexes.append(
+                {
+                    "IndexName": index["name"],
+                    "KeySchema": keys,
+                    "Projection": projection,
+                    "ProvisionedThroughput": TableHandler._throughput(index),
+                }
+            )
+        return {"GlobalSecondaryIndexes": indexes} if indexes else {}
 
     @staticmethod
     def _throughput(inputs: Record) -> dict[str, int]:
@@ -158,6 +190,7 @@ class RoleHandler:
             RoleName=role,
             AssumeRolePolicyDocument=inputs["assumeRolePolicy"],
             Description=inputs.get("description", ""),
+            MaxSessionDuration=int(inputs.get("maxSessionDuration") or 3600),
             Tags=_tag_list(inputs.get("tags")),
             **boundary,
         )["Role"]
@@ -166,7 +199,11 @@ class RoleHandler:
     def update(self, ctx: Context, old: Record, inputs: Record) -> Record:
         iam = ctx.clients("iam")
         iam.update_assume_role_policy(RoleName=old["id"], PolicyDocument=inputs["assumeRolePolicy"])
-        iam.update_role(RoleName=old["id"], Description=inputs.get("description", ""))
+        iam.update_role(
+            RoleName=old["id"],
+            Description=inputs.get("description", ""),
+            MaxSessionDuration=int(inputs.get("maxSessionDuration") or 3600),
+        )
         iam.tag_role(RoleName=old["id"], Tags=_tag_list(inputs.get("tags")))
         return {**old["state"], **inputs}
 

@@ -11,6 +11,8 @@ from typing import Any
 from moto.apigateway import models as apigateway_models
 from moto.server import main as moto_server_main
 
+from emulator import credentials
+
 
 def _accept_mock_integrations_without_uri() -> None:
     """moto's PutRestApi import requires `uri` and `httpMethod` even for `type: mock`
@@ -36,6 +38,7 @@ def main() -> None:
     parser.add_argument("--port", type=int, required=True)
     args = parser.parse_args()
     _accept_mock_integrations_without_uri()
+    credentials.install()
     moto_server_main(["--host", args.host, "--port", str(args.port)])
 
 

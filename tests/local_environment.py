@@ -18,6 +18,7 @@ def isolated_env(state_dir: Path) -> dict[str, str]:
         "COMMENTS_LOCAL_DIR": str(state_dir),
         "COMMENTS_MOTO_PORT": "0",
         "COMMENTS_GATEWAY_PORT": "0",
+        "COMMENTS_DEMO_PORT": "0",
     }
 
 

@@ -19,8 +19,10 @@ OIDC_AUDIENCE = "sts.amazonaws.com"
 # The pipeline's own roles and the integration roles' boundaries live under this IAM path, which
 # no `<resourcePrefix><env>-*` grant of a deploy role reaches.
 PIPELINE_PATH = "/github-pipeline/"
-# All an integration role ever needs: the API's two DynamoDB integrations.
-BOUNDARY_ACTIONS = ["dynamodb:Query", "dynamodb:UpdateItem"]
+# All an integration role ever needs: the API's three DynamoDB integrations.
+BOUNDARY_ACTIONS = ["dynamodb:DeleteItem", "dynamodb:Query", "dynamodb:UpdateItem"]
+# All a moderator role ever needs: calling the API's signed routes.
+MODERATOR_BOUNDARY_ACTIONS = ["execute-api:Invoke"]
 
 # The repository's OIDC subject template (bootstrap/github sets it): every token's `sub` names
 # the repository, the job's context (here always `environment:<name>`) and the workflow file and
@@ -320,8 +322,9 @@ def _state_statements(scope: Scope, *, write: bool) -> list[Document]:
 
 
 def boundary_policy(scope: Scope) -> Document:
-    """The permissions boundary of this environment's integration roles: the API's two DynamoDB
-    calls on this environment's tables, whatever policy a deploy puts on the role."""
+    """The permissions boundary of every role a deploy creates in this environment (the
+    integration role and the moderator role): the API's DynamoDB calls on this environment's
+    tables, and invoking this account's APIs, whatever policy a deploy puts on the role."""
     return {
         "Version": "2012-10-17",
         "Statement": [
@@ -329,7 +332,14 @@ def boundary_policy(scope: Scope) -> Document:
                 "IntegrationCallsOnThisEnvironmentsTables",
                 BOUNDARY_ACTIONS,
                 [scope.arn("dynamodb", f"table/{scope.name_prefix}*")],
-            )
+            ),
+            # API ids are random, so no ARN names this environment's APIs before they exist;
+            # the moderator role's own policy names the exact methods.
+            _statement(
+                "ModeratorCallsToThisAccountsApisAnyApiIdIsRandom",
+                MODERATOR_BOUNDARY_ACTIONS,
+                [scope.arn("execute-api", "*")],
+            ),
         ],
     }
 

@@ -31,7 +31,10 @@ POLICY_WRITES = (
     "iam:DeletePolicyVersion",
 )
 # The integration roles' boundary: the API's two DynamoDB calls, on tables of one account/region.
-BOUNDARY_ACTIONS = frozenset({"dynamodb:query", "dynamodb:updateitem"})
+BOUNDARY_ACTIONS = frozenset({"dynamodb:deleteitem", "dynamodb:query", "dynamodb:updateitem"})
+MODERATOR_BOUNDARY_ACTIONS = frozenset({"execute-api:invoke"})
+# execute-api ARNs of one account and region (API ids are random, so the API part is free).
+_EXECUTE_API_ARN = re.compile(r"^arn:aws[a-z-]*:execute-api:[a-z0-9-]+:[0-9]{12}:[^:]+$")
 # Actions the Service Authorization Reference lists with no resource type, so IAM accepts only
 # `Resource: "*"` for them; read-only each (comments_bootstrap.documents says which service).
 RESOURCELESS_ACTIONS = frozenset(
@@ -209,7 +212,8 @@ def role_write_findings(document: dict[str, Any] | str) -> list[str]:
 
 
 def boundary_findings(document: dict[str, Any] | str) -> list[str]:
-    """An integration-role boundary allows dynamodb:Query/UpdateItem on table ARNs, nothing else."""
+    """A role boundary allows the API's DynamoDB actions on table ARNs, and execute-api:Invoke on
+    one account's APIs (in a statement of its own), nothing else."""
     found: list[str] = []
     for statement in _statements(document):
         if statement.get("Effect") != "Allow":
@@ -217,14 +221,22 @@ def boundary_findings(document: dict[str, Any] | str) -> list[str]:
         sid = statement.get("Sid", "<no Sid>")
         if "NotAction" in statement or "NotResource" in statement:
             found.append(f"{sid}: boundary uses NotAction/NotResource")
-        found.extend(
-            f"{sid}: boundary allows '{action}' (only dynamodb:Query and dynamodb:UpdateItem)"
-            for action in _actions(statement)
-            if action.lower() not in BOUNDARY_ACTIONS
+        actions = [a.lower() for a in _actions(statement)]
+        invoke = bool(actions) and all(a in MODERATOR_BOUNDARY_ACTIONS for a in actions)
+        allowed, pattern, kind = (
+            (MODERATOR_BOUNDARY_ACTIONS, _EXECUTE_API_ARN, "an execute-api ARN of one account")
+            if invoke
+            else (BOUNDARY_ACTIONS, _TABLE_ARN, "a DynamoDB table ARN")
         )
         found.extend(
-            f"{sid}: boundary resource '{resource}' is not a DynamoDB table ARN"
+            f"{sid}: boundary allows '{action}' (only dynamodb:DeleteItem, dynamodb:Query and "
+            "dynamodb:UpdateItem on tables, or execute-api:Invoke in a statement of its own)"
+            for action in _actions(statement)
+            if action.lower() not in allowed
+        )
+        found.extend(
+            f"{sid}: boundary resource '{resource}' is not {kind}"
             for resource in map(str, _as_list(statement.get("Resource", [])))
-            if not _TABLE_ARN.match(resource)
+            if not pattern.match(resource)
         )
     return found

@@ -71,6 +71,13 @@ class AwsBackend:
                 )
             return self._clients[service]
 
+    def get(self, path: str, params: dict[str, str], timeout: float = 10.0) -> tuple[int, bytes]:
+        """GET one of moto's own endpoints (e.g. the credentials lookup); (status, body)."""
+        response = self._pool.request(
+            "GET", self.endpoint + path, fields=params, timeout=urllib3.Timeout(total=timeout)
+        )
+        return response.status, response.data
+
     def call_json_service(
         self, *, service: str, region: str, target: str, body: str, timeout: float
     ) -> BackendResponse:

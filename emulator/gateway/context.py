@@ -34,6 +34,9 @@ class MethodRequest:
     )
     start_ns: int = field(default_factory=time.time_ns)
     path_params: dict[str, str] = field(default_factory=dict)
+    # The path and query string exactly as sent, for recomputing a SigV4 signature.
+    raw_path: str = ""
+    raw_query: str = ""
 
     def header(self, name: str) -> str | None:
         """A request header, looked up case-insensitively like HTTP requires."""

@@ -17,6 +17,9 @@ class GatewayResponseType(Enum):
     """Gateway response types with their default status and ``x-amzn-ErrorType``."""
 
     MISSING_AUTHENTICATION_TOKEN = "MISSING_AUTHENTICATION_TOKEN"  # noqa: S105 - not a secret
+    ACCESS_DENIED = "ACCESS_DENIED"
+    INVALID_SIGNATURE = "INVALID_SIGNATURE"
+    EXPIRED_TOKEN = "EXPIRED_TOKEN"  # noqa: S105 - not a secret
     BAD_REQUEST_PARAMETERS = "BAD_REQUEST_PARAMETERS"
     BAD_REQUEST_BODY = "BAD_REQUEST_BODY"
     UNSUPPORTED_MEDIA_TYPE = "UNSUPPORTED_MEDIA_TYPE"
@@ -50,6 +53,9 @@ _INFO: dict[str, _ResponseTypeInfo] = {
     "MISSING_AUTHENTICATION_TOKEN": _ResponseTypeInfo(
         403, "MissingAuthenticationTokenException", "DEFAULT_4XX"
     ),
+    "ACCESS_DENIED": _ResponseTypeInfo(403, "AccessDeniedException", "DEFAULT_4XX"),
+    "INVALID_SIGNATURE": _ResponseTypeInfo(403, "InvalidSignatureException", "DEFAULT_4XX"),
+    "EXPIRED_TOKEN": _ResponseTypeInfo(403, "ExpiredTokenException", "DEFAULT_4XX"),
     "BAD_REQUEST_PARAMETERS": _ResponseTypeInfo(400, "BadRequestException", "DEFAULT_4XX"),
     "BAD_REQUEST_BODY": _ResponseTypeInfo(400, "BadRequestException", "DEFAULT_4XX"),
     "UNSUPPORTED_MEDIA_TYPE": _ResponseTypeInfo(
@@ -81,11 +87,14 @@ class GatewayError(Exception):
         *,
         validation_error: str = "",
         log_detail: str = "",
+        error_type: str = "",
     ) -> None:
         super().__init__(message)
         self.response_type = response_type
         self.message = message
         self.validation_error = validation_error
+        # x-amzn-ErrorType when it differs from the response type's (e.g. an incomplete signature).
+        self.error_type = error_type or response_type.error_type
         # What API Gateway's execution log would say; never sent to the client.
         self.log_detail = log_detail
 

@@ -91,5 +91,5 @@ def gateway_response(
         value = _parameter_value(str(source), request, context, stage_variables)
         if value is not None:
             response.set_header(str(target).removeprefix("gatewayresponse.header."), value)
-    response.set_header("x-amzn-ErrorType", kind.error_type)
+    response.set_header("x-amzn-ErrorType", error.error_type)
     return response

@@ -266,6 +266,37 @@ def load_role(iam_client: Any, role_arn: str) -> LoadedRole:
     )
 
 
+def _managed_document(iam_client: Any, arn: str) -> dict[str, Any]:
+    version = iam_client.get_policy(PolicyArn=arn)["Policy"]["DefaultVersionId"]
+    doc = iam_client.get_policy_version(PolicyArn=arn, VersionId=version)
+    return _document(doc["PolicyVersion"]["Document"])
+
+
+def load_user_policies(iam_client: Any, user_name: str) -> list[dict[str, Any]]:
+    """Every identity policy of a user: inline, attached, and those of its groups."""
+    policies: list[dict[str, Any]] = []
+    for page in iam_client.get_paginator("list_user_policies").paginate(UserName=user_name):
+        for name in page["PolicyNames"]:
+            doc = iam_client.get_user_policy(UserName=user_name, PolicyName=name)
+            policies.append(_document(doc["PolicyDocument"]))
+    for page in iam_client.get_paginator("list_attached_user_policies").paginate(
+        UserName=user_name
+    ):
+        policies.extend(
+            _managed_document(iam_client, a["PolicyArn"]) for a in page["AttachedPolicies"]
+        )
+    for group in iam_client.list_groups_for_user(UserName=user_name)["Groups"]:
+        group_name = group["GroupName"]
+        for name in iam_client.list_group_policies(GroupName=group_name)["PolicyNames"]:
+            doc = iam_client.get_group_policy(GroupName=group_name, PolicyName=name)
+            policies.append(_document(doc["PolicyDocument"]))
+        attached = iam_client.list_attached_group_policies(GroupName=group_name)
+        policies.extend(
+            _managed_document(iam_client, a["PolicyArn"]) for a in attached["AttachedPolicies"]
+        )
+    return policies
+
+
 def _document(value: Any) -> dict[str, Any]:
     """Policy documents come back decoded from botocore; accept JSON text too."""
     if isinstance(value, str):

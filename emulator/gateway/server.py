@@ -14,6 +14,7 @@ from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 from werkzeug.wrappers import Request, Response
 
 from emulator.gateway.access_log import AccessLogWriter, format_line
+from emulator.gateway.authorization import authorize, requires_iam
 from emulator.gateway.aws import AwsBackend
 from emulator.gateway.context import MethodRequest, build_context
 from emulator.gateway.errors import (
@@ -113,6 +114,8 @@ class GatewayApp:
             body=request.get_data(cache=True),
             source_ip=request.remote_addr or "127.0.0.1",
             protocol=request.environ.get("SERVER_PROTOCOL", "HTTP/1.1"),
+            raw_path=str(request.environ.get("RAW_URI") or request.path).split("?", 1)[0],
+            raw_query=request.environ.get("QUERY_STRING", ""),
         )
 
     def _handle(self, request: MethodRequest) -> _Outcome:
@@ -134,6 +137,9 @@ class GatewayApp:
                 request.api_id, request.stage, deployed.stage.get("throttle")
             ):
                 raise GatewayError(GatewayResponseType.THROTTLED, "Too Many Requests")
+            # Authorization phase: AWS_IAM methods need a valid signature and an allowing policy.
+            if requires_iam(deployed.definition, route.operation):
+                authorize(self.backend, self.region, request, route)
             outcome.response = self._execute(deployed, route, request, stage_variables, outcome)
         except GatewayError as exc:
             outcome.error = exc

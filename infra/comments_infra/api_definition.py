@@ -34,7 +34,37 @@ COMMENT_MAX = 2000
 # The DynamoDB action behind each route: the integration role is granted exactly these.
 CREATE_ACTION = "UpdateItem"
 LIST_ACTION = "Query"
-DYNAMODB_ACTIONS = tuple(sorted(f"dynamodb:{a}" for a in (CREATE_ACTION, LIST_ACTION)))
+DELETE_ACTION = "DeleteItem"
+APPROVE_ACTION = "UpdateItem"
+DYNAMODB_ACTIONS = tuple(
+    sorted(f"dynamodb:{a}" for a in (CREATE_ACTION, LIST_ACTION, DELETE_ACTION))
+)
+# createdAt as the API accepts it: epoch milliseconds, a whole number without leading zeros.
+CREATED_AT_PATTERN = "[1-9][0-9]{0,15}"
+
+# Pre-moderation: two sparse global secondary indexes. Only pending comments carry the pending
+# index's key, only approved ones the published index's, so the moderation queue and the public
+# pages each read nothing but their own comments.
+PENDING_PATH = "/moderation/pending"
+APPROVE_PATH = "/moderation/approve"
+PENDING_INDEX = "pending"
+PENDING_ATTRIBUTE = "pendingQueue"
+PENDING_QUEUE = "pending"
+PUBLISHED_INDEX = "published"
+PUBLISHED_ATTRIBUTE = "publishedSlug"
+
+# Routes anyone may call; every other route is AWS_IAM-authorized (SigV4) and is a moderation
+# route, which the stack's moderator role may invoke and nobody else is granted.
+PUBLIC_ROUTES = (("GET", COMMENTS_PATH), ("POST", COMMENTS_PATH), ("OPTIONS", COMMENTS_PATH))
+POST_MODERATION_ROUTES = (("DELETE", COMMENTS_PATH),)
+PRE_MODERATION_ROUTES = (*POST_MODERATION_ROUTES, ("GET", PENDING_PATH), ("POST", APPROVE_PATH))
+SIGV4_SCHEME = "sigv4"
+
+
+def moderation_routes(pre_moderation: bool) -> tuple[tuple[str, str], ...]:
+    """The AWS_IAM routes of a stack: delete, plus the queue and approval with pre-moderation."""
+    return PRE_MODERATION_ROUTES if pre_moderation else POST_MODERATION_ROUTES
+
 
 ALLOWED_METHODS = "GET,POST,OPTIONS"
 ALLOWED_HEADERS = "Content-Type"
@@ -44,6 +74,7 @@ JSON = "application/json"
 _PLACEHOLDER = re.compile(r"\{\{([A-Z_]+)\}\}")
 # Values spliced into templates must need no escaping in either JSON or a VTL string literal.
 _SAFE_VALUE = re.compile(r"^[^\"'\\$#\n]*$")
+_PREBUILT = ("CORS", "CORS_ORIGIN_LIST", "INDEX_NAME_MEMBER")
 
 
 @dataclass(frozen=True)
@@ -57,6 +88,7 @@ class ApiInputs:
     cors_allowed_origins: tuple[str, ...]
     smoke_slug_prefix: str
     smoke_ttl_seconds: int
+    pre_moderation: bool = False
 
 
 def render_template(name: str, values: dict[str, str]) -> str:
@@ -68,8 +100,9 @@ def render_template(name: str, values: dict[str, str]) -> str:
         if key not in values:
             raise KeyError(f"template {name} uses {{{{{key}}}}} but no value was given for it")
         value = values[key]
-        # CORS is a rendered snippet and the origin list is quoted by _response_template.
-        if key not in ("CORS", "CORS_ORIGIN_LIST") and not _SAFE_VALUE.match(value):
+        # CORS is a rendered snippet and the origin list is quoted by _response_template; the
+        # index member is built here from a constant.
+        if key not in _PREBUILT and not _SAFE_VALUE.match(value):
             raise ValueError(f"template {name}: value for {key} needs escaping: {value!r}")
         return value
 
@@ -125,8 +158,13 @@ def _dynamodb_integration(
     request_template: str,
     success: tuple[str, str],
     validation_message: str,
+    condition: tuple[int, str] = (
+        409,
+        "Another comment was stored at the same moment; retry the request",
+    ),
 ) -> dict[str, Any]:
-    """An AWS service integration calling one DynamoDB action as the integration role."""
+    """An AWS service integration calling one DynamoDB action as the integration role; a failed
+    condition answers `condition` (status, message)."""
     success_status, success_template = success
     cors = _cors_response_parameters(inputs)
     return {
@@ -149,7 +187,11 @@ def _dynamodb_integration(
                     JSON: _response_template(
                         "dynamodb_error.response.vtl",
                         inputs,
-                        {"VALIDATION_MESSAGE": validation_message},
+                        {
+                            "VALIDATION_MESSAGE": validation_message,
+                            "CONDITION_STATUS": str(condition[0]),
+                            "CONDITION_MESSAGE": condition[1],
+                        },
                     )
                 },
             },
@@ -164,13 +206,27 @@ def _dynamodb_integration(
     }
 
 
+def _moderation_values(inputs: ApiInputs) -> dict[str, str]:
+    return {
+        "PRE_MODERATION": "true" if inputs.pre_moderation else "false",
+        "PENDING_ATTRIBUTE": PENDING_ATTRIBUTE,
+        "PENDING_QUEUE": PENDING_QUEUE,
+        "INDEX_NAME_MEMBER": f'\n  "IndexName": "{PUBLISHED_INDEX}",'
+        if inputs.pre_moderation
+        else "",
+        "SLUG_KEY": PUBLISHED_ATTRIBUTE if inputs.pre_moderation else "slug",
+    }
+
+
 def _create_comment(inputs: ApiInputs) -> dict[str, Any]:
+    created = "202" if inputs.pre_moderation else "201"
     template = render_template(
         "create_comment.request.vtl",
         {
             "TABLE_NAME": inputs.table_name,
             "SMOKE_SLUG_PREFIX": inputs.smoke_slug_prefix,
             "SMOKE_TTL_SECONDS": str(inputs.smoke_ttl_seconds),
+            **_moderation_values(inputs),
         },
     )
     return {
@@ -181,15 +237,16 @@ def _create_comment(inputs: ApiInputs) -> dict[str, Any]:
             "required": True,
             "content": {JSON: {"schema": {"$ref": "#/components/schemas/NewComment"}}},
         },
+        # 202 with pre-moderation: stored, but not visible until a moderator approves it.
         "responses": _method_responses(
-            ("201", "400", "409", "429", "500"),
-            {"201": "Comment", "400": "Error", "409": "Error", "429": "Error", "500": "Error"},
+            (created, "400", "409", "429", "500"),
+            {created: "Comment", "400": "Error", "409": "Error", "429": "Error", "500": "Error"},
         ),
         "x-amazon-apigateway-integration": _dynamodb_integration(
             inputs,
             CREATE_ACTION,
             template,
-            ("201", "create_comment.response.vtl"),
+            (created, "create_comment.response.vtl"),
             "The comment could not be stored as sent",
         ),
     }
@@ -202,6 +259,7 @@ def _list_comments(inputs: ApiInputs) -> dict[str, Any]:
             "TABLE_NAME": inputs.table_name,
             "DEFAULT_PAGE_SIZE": str(DEFAULT_PAGE_SIZE),
             "PAGE_SIZE_PATTERN": PAGE_SIZE_PATTERN,
+            **_moderation_values(inputs),
         },
     )
     return {
@@ -244,6 +302,110 @@ def _list_comments(inputs: ApiInputs) -> dict[str, Any]:
             ("200", "list_comments.response.vtl"),
             f"Invalid query: limit must be a whole number from 1 to {MAX_PAGE_SIZE} and before "
             "the createdAt of a comment (epoch milliseconds)",
+        ),
+    }
+
+
+def _delete_comment(inputs: ApiInputs) -> dict[str, Any]:
+    template = render_template(
+        "delete_comment.request.vtl",
+        {"TABLE_NAME": inputs.table_name, "CREATED_AT_PATTERN": CREATED_AT_PATTERN},
+    )
+    return {
+        "operationId": "deleteComment",
+        "summary": "Moderation: delete one comment (SigV4, the stack's moderator role)",
+        "security": [{SIGV4_SCHEME: []}],
+        "x-amazon-apigateway-request-validator": "params",
+        "parameters": [
+            {"name": "slug", "in": "query", "required": True, "schema": _slug_schema()},
+            {
+                "name": "createdAt",
+                "in": "query",
+                "required": True,
+                "schema": {"type": "integer", "minimum": 1},
+            },
+        ],
+        "responses": _method_responses(
+            ("200", "400", "404", "429", "500"),
+            {"200": "Deleted", "400": "Error", "404": "Error", "429": "Error", "500": "Error"},
+        ),
+        "x-amazon-apigateway-integration": _dynamodb_integration(
+            inputs,
+            DELETE_ACTION,
+            template,
+            ("200", "delete_comment.response.vtl"),
+            "Invalid query: createdAt must be the createdAt of a comment (epoch milliseconds)",
+        ),
+    }
+
+
+def _pending_comments(inputs: ApiInputs) -> dict[str, Any]:
+    template = render_template(
+        "pending_comments.request.vtl",
+        {
+            "TABLE_NAME": inputs.table_name,
+            "DEFAULT_PAGE_SIZE": str(DEFAULT_PAGE_SIZE),
+            "PAGE_SIZE_PATTERN": PAGE_SIZE_PATTERN,
+            "CREATED_AT_PATTERN": CREATED_AT_PATTERN,
+            "PENDING_INDEX": PENDING_INDEX,
+            "PENDING_ATTRIBUTE": PENDING_ATTRIBUTE,
+            "PENDING_QUEUE": PENDING_QUEUE,
+        },
+    )
+    page_size = {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_SIZE}
+    return {
+        "operationId": "listPendingComments",
+        "summary": "Moderation: comments waiting for approval, oldest first",
+        "security": [{SIGV4_SCHEME: []}],
+        "x-amazon-apigateway-request-validator": "params",
+        "parameters": [
+            {"name": "after", "in": "query", "required": False, "schema": {"type": "integer"}},
+            {"name": "limit", "in": "query", "required": False, "schema": page_size},
+        ],
+        "responses": _method_responses(
+            ("200", "400", "429", "500"),
+            {"200": "CommentPage", "400": "Error", "429": "Error", "500": "Error"},
+        ),
+        "x-amazon-apigateway-integration": _dynamodb_integration(
+            inputs,
+            LIST_ACTION,
+            template,
+            ("200", "list_comments.response.vtl"),
+            f"Invalid query: limit must be a whole number from 1 to {MAX_PAGE_SIZE} and after "
+            "the createdAt of a comment (epoch milliseconds)",
+        ),
+    }
+
+
+def _approve_comment(inputs: ApiInputs) -> dict[str, Any]:
+    template = render_template(
+        "approve_comment.request.vtl",
+        {
+            "TABLE_NAME": inputs.table_name,
+            "PENDING_ATTRIBUTE": PENDING_ATTRIBUTE,
+            "PUBLISHED_ATTRIBUTE": PUBLISHED_ATTRIBUTE,
+        },
+    )
+    return {
+        "operationId": "approveComment",
+        "summary": "Moderation: publish one pending comment",
+        "security": [{SIGV4_SCHEME: []}],
+        "x-amazon-apigateway-request-validator": "body",
+        "requestBody": {
+            "required": True,
+            "content": {JSON: {"schema": {"$ref": "#/components/schemas/CommentKey"}}},
+        },
+        "responses": _method_responses(
+            ("200", "400", "404", "429", "500"),
+            {"200": "Approved", "400": "Error", "404": "Error", "429": "Error", "500": "Error"},
+        ),
+        "x-amazon-apigateway-integration": _dynamodb_integration(
+            inputs,
+            APPROVE_ACTION,
+            template,
+            ("200", "approve_comment.response.vtl"),
+            "The comment key is not valid",
+            (404, "No pending comment with this slug and createdAt"),
         ),
     }
 
@@ -338,6 +500,30 @@ def _schemas() -> dict[str, Any]:
             },
             "additionalProperties": False,
         },
+        "CommentKey": {
+            "title": "CommentKey",
+            "type": "object",
+            "required": ["slug", "createdAt"],
+            "properties": {
+                "slug": _slug_schema(),
+                "createdAt": {"type": "integer", "minimum": 1, "maximum": 9999999999999999},
+            },
+            "additionalProperties": False,
+        },
+        "Approved": {
+            "title": "Approved",
+            "type": "object",
+            "required": ["approved"],
+            "properties": {"approved": {"$ref": "#/components/schemas/Comment"}},
+            "additionalProperties": False,
+        },
+        "Deleted": {
+            "title": "Deleted",
+            "type": "object",
+            "required": ["deleted"],
+            "properties": {"deleted": {"$ref": "#/components/schemas/Comment"}},
+            "additionalProperties": False,
+        },
         "Error": {
             "title": "Error",
             "type": "object",
@@ -349,23 +535,44 @@ def _schemas() -> dict[str, Any]:
 
 def build_api_document(inputs: ApiInputs) -> dict[str, Any]:
     """The whole API: routes, validators, models, integrations and gateway responses."""
+    paths: dict[str, Any] = {
+        COMMENTS_PATH: {
+            "post": _create_comment(inputs),
+            "get": _list_comments(inputs),
+            "options": _preflight(inputs),
+            "delete": _delete_comment(inputs),
+        }
+    }
+    if inputs.pre_moderation:
+        paths[PENDING_PATH] = {"get": _pending_comments(inputs)}
+        paths[APPROVE_PATH] = {"post": _approve_comment(inputs)}
     return {
         "openapi": "3.0.1",
         "info": {"title": inputs.title, "version": "1"},
-        "paths": {
-            COMMENTS_PATH: {
-                "post": _create_comment(inputs),
-                "get": _list_comments(inputs),
-                "options": _preflight(inputs),
-            }
+        "paths": paths,
+        "components": {
+            "schemas": _schemas(),
+            # API Gateway imports this scheme as authorizationType AWS_IAM on the methods using it.
+            "securitySchemes": {
+                SIGV4_SCHEME: {
+                    "type": "apiKey",
+                    "name": "Authorization",
+                    "in": "header",
+                    "x-amazon-apigateway-authtype": "awsSigv4",
+                }
+            },
         },
-        "components": {"schemas": _schemas()},
         "x-amazon-apigateway-request-validators": {
             "body": {"validateRequestBody": True, "validateRequestParameters": False},
             "params": {"validateRequestBody": False, "validateRequestParameters": True},
         },
         "x-amazon-apigateway-gateway-responses": _gateway_responses(inputs),
     }
+
+
+def method_arn(execution_arn: str, stage: str, method: str, path: str) -> str:
+    """The execute-api ARN IAM authorizes a call to one method of one stage against."""
+    return f"{execution_arn}/{stage}/{method}{path}"
 
 
 def document_json(document: dict[str, Any]) -> str:

@@ -6,5 +6,7 @@ API_ID = "apiId"
 STAGE_NAME = "stageName"
 ALARM_TOPIC_ARN = "alarmTopicArn"
 DASHBOARD_NAME = "dashboardName"
+# The role a moderator assumes to sign moderation requests (python -m moderation).
+MODERATOR_ROLE_ARN = "moderatorRoleArn"
 
-ALL = (URL, TABLE_NAME, API_ID, STAGE_NAME, ALARM_TOPIC_ARN, DASHBOARD_NAME)
+ALL = (URL, TABLE_NAME, API_ID, STAGE_NAME, ALARM_TOPIC_ARN, DASHBOARD_NAME, MODERATOR_ROLE_ARN)

@@ -68,17 +68,74 @@ def integration_role_boundary_arn(account_id: str, service_name: str) -> str:
     return f"arn:aws:iam::{account_id}:policy/{BOUNDARY_POLICY_PATH}/{service_name}-integration-boundary"
 
 
-def integration_access_policy(table_arn: str) -> str:
-    """Exactly the DynamoDB actions the API's integrations call, on exactly this table."""
+def integration_access_policy(table_arn: str, pre_moderation: bool = False) -> str:
+    """Exactly the DynamoDB actions the API's integrations call, on exactly this table; with
+    pre-moderation every Query goes to one of the two indexes, never to the table itself."""
+    if not pre_moderation:
+        statements = [
+            {
+                "Sid": "CommentsTable",
+                "Effect": "Allow",
+                "Action": list(api_definition.DYNAMODB_ACTIONS),
+                "Resource": table_arn,
+            }
+        ]
+    else:
+        statements = [
+            {
+                "Sid": "CommentsTable",
+                "Effect": "Allow",
+                "Action": sorted(
+                    f"dynamodb:{a}"
+                    for a in (api_definition.CREATE_ACTION, api_definition.DELETE_ACTION)
+                ),
+                "Resource": table_arn,
+            },
+            {
+                "Sid": "CommentsIndexes",
+                "Effect": "Allow",
+                "Action": f"dynamodb:{api_definition.LIST_ACTION}",
+                "Resource": [
+                    f"{table_arn}/index/{index}"
+                    for index in (api_definition.PENDING_INDEX, api_definition.PUBLISHED_INDEX)
+                ],
+            },
+        ]
+    return json.dumps({"Version": "2012-10-17", "Statement": statements})
+
+
+def moderator_trust_policy(account_id: str) -> str:
+    """Principals of this account only, and only those whose own IAM policies allow
+    sts:AssumeRole on this role (trusting the account root delegates the choice to IAM)."""
     return json.dumps(
         {
             "Version": "2012-10-17",
             "Statement": [
                 {
-                    "Sid": "CommentsTable",
+                    "Sid": "PrincipalsOfThisAccountAllowedToModerate",
                     "Effect": "Allow",
-                    "Action": list(api_definition.DYNAMODB_ACTIONS),
-                    "Resource": table_arn,
+                    "Principal": {"AWS": f"arn:aws:iam::{account_id}:root"},
+                    "Action": "sts:AssumeRole",
+                }
+            ],
+        }
+    )
+
+
+def moderator_access_policy(execution_arn: str, stage: str, pre_moderation: bool = False) -> str:
+    """execute-api:Invoke on exactly the moderation methods of this API's stage."""
+    return json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Sid": "ModerationRoutes",
+                    "Effect": "Allow",
+                    "Action": "execute-api:Invoke",
+                    "Resource": [
+                        api_definition.method_arn(execution_arn, stage, method, path)
+                        for method, path in api_definition.moderation_routes(pre_moderation)
+                    ],
                 }
             ],
         }
@@ -93,6 +150,7 @@ class CommentsService(pulumi.ComponentResource):
     api: aws.apigateway.RestApi
     stage: aws.apigateway.Stage
     monitoring: StackMonitoring
+    moderator_role: aws.iam.Role
     url: pulumi.Output[str]
 
     def __init__(
@@ -103,15 +161,41 @@ class CommentsService(pulumi.ComponentResource):
         scaling = {"Read": args.operations.read_scaling, "Write": args.operations.write_scaling}
         child = pulumi.ResourceOptions(parent=self)
 
+        attributes = [
+            aws.dynamodb.TableAttributeArgs(name="slug", type="S"),
+            aws.dynamodb.TableAttributeArgs(name="createdAt", type="N"),
+        ]
+        indexes: list[aws.dynamodb.TableGlobalSecondaryIndexArgs] = []
+        if settings.pre_moderation:
+            # Sparse: an item is in an index only while it carries that index's hash key.
+            for index, key in (
+                (api_definition.PENDING_INDEX, api_definition.PENDING_ATTRIBUTE),
+                (api_definition.PUBLISHED_INDEX, api_definition.PUBLISHED_ATTRIBUTE),
+            ):
+                attributes.append(aws.dynamodb.TableAttributeArgs(name=key, type="S"))
+                indexes.append(
+                    aws.dynamodb.TableGlobalSecondaryIndexArgs(
+                        name=index,
+                        key_schemas=[
+                            aws.dynamodb.TableGlobalSecondaryIndexKeySchemaArgs(
+                                attribute_name=key, key_type="HASH"
+                            ),
+                            aws.dynamodb.TableGlobalSecondaryIndexKeySchemaArgs(
+                                attribute_name="createdAt", key_type="RANGE"
+                            ),
+                        ],
+                        projection_type="ALL",
+                        read_capacity=settings.read_capacity,
+                        write_capacity=settings.write_capacity,
+                    )
+                )
         self.table = aws.dynamodb.Table(
             f"{name}-table",
             billing_mode="PROVISIONED",
             hash_key="slug",
             range_key="createdAt",
-            attributes=[
-                aws.dynamodb.TableAttributeArgs(name="slug", type="S"),
-                aws.dynamodb.TableAttributeArgs(name="createdAt", type="N"),
-            ],
+            attributes=attributes,
+            global_secondary_indexes=indexes or None,
             read_capacity=settings.read_capacity,
             write_capacity=settings.write_capacity,
             server_side_encryption=aws.dynamodb.TableServerSideEncryptionArgs(enabled=True),
@@ -160,7 +244,9 @@ class CommentsService(pulumi.ComponentResource):
         self.role_policy = aws.iam.RolePolicy(
             f"{name}-integration-access",
             role=self.role.id,
-            policy=self.table.arn.apply(integration_access_policy),
+            policy=self.table.arn.apply(
+                lambda arn: integration_access_policy(arn, settings.pre_moderation)
+            ),
             opts=child,
         )
 
@@ -176,6 +262,7 @@ class CommentsService(pulumi.ComponentResource):
                         cors_allowed_origins=settings.cors_allowed_origins,
                         smoke_slug_prefix=settings.smoke_slug_prefix,
                         smoke_ttl_seconds=settings.smoke_ttl_hours * 3600,
+                        pre_moderation=settings.pre_moderation,
                     )
                 )
             )
@@ -243,11 +330,33 @@ class CommentsService(pulumi.ComponentResource):
             parent=self,
         )
 
+        # Moderators assume this role; it can call the moderation routes and nothing else.
+        self.moderator_role = aws.iam.Role(
+            f"{name}-moderator-role",
+            description="Assumed by moderators: SigV4-signed calls to the moderation routes only",
+            assume_role_policy=caller.account_id.apply(moderator_trust_policy),
+            max_session_duration=3600,
+            permissions_boundary=boundary,
+            tags=tags,
+            opts=pulumi.ResourceOptions(parent=self, replace_on_changes=[TRUST_POLICY_PROPERTY]),
+        )
+        aws.iam.RolePolicy(
+            f"{name}-moderator-access",
+            role=self.moderator_role.id,
+            policy=pulumi.Output.all(self.api.execution_arn, self.stage.stage_name).apply(
+                lambda values: moderator_access_policy(
+                    values[0], values[1], settings.pre_moderation
+                )
+            ),
+            opts=child,
+        )
+
         self.register_outputs(
             {
                 outputs.URL: self.url,
                 outputs.TABLE_NAME: self.table.name,
                 outputs.API_ID: self.api.id,
                 outputs.STAGE_NAME: self.stage.stage_name,
+                outputs.MODERATOR_ROLE_ARN: self.moderator_role.arn,
             }
         )

@@ -49,6 +49,7 @@ class ServiceSettings:
     smoke_slug_prefix: str
     smoke_ttl_hours: int
     integration_role_boundary: bool
+    pre_moderation: bool
 
 
 RawConfig = Callable[[str], str | None]
@@ -130,6 +131,14 @@ def _matching(raw: RawConfig, name: str, pattern: re.Pattern[str], allowed: str)
     return value
 
 
+def _moderation(raw: RawConfig, name: str) -> bool:
+    """True for pre-moderation (comments wait for approval), False for post-moderation."""
+    value = _required(raw, name)
+    if value not in ("pre", "post"):
+        raise ConfigError(f"{_key(name)}={value!r}: allowed values are pre or post")
+    return value == "pre"
+
+
 def parse_settings(raw: RawConfig) -> ServiceSettings:
     """Validate every key; `raw(name)` returns the config string for comments:<name> or None."""
     return ServiceSettings(
@@ -146,6 +155,7 @@ def parse_settings(raw: RawConfig) -> ServiceSettings:
         ),
         smoke_ttl_hours=_integer(raw, "smokeTtlHours", 1, 24 * 30),
         integration_role_boundary=_boolean(raw, "integrationRoleBoundary"),
+        pre_moderation=_moderation(raw, "moderation"),
     )
 
 

@@ -30,7 +30,9 @@ from comments_policy.common import (
     api_document,
     as_list,
     config_number,
+    config_strings,
     fmt,
+    iam_authorized,
     integration_writes,
     integrations,
     label,
@@ -48,6 +50,7 @@ STAGE_THROTTLED = "apigateway-stage-throttled"
 WRITE_VALIDATION = "apigateway-write-validation"
 CREDENTIALS = "apigateway-integration-credentials"
 CORS = "apigateway-cors-origin"
+AUTHORIZATION = "apigateway-iam-authorization"
 
 _RATE, _BURST = "maxRateLimit", "maxBurstLimit"
 ALL_METHODS = "*/*"
@@ -273,6 +276,31 @@ def _cors(args: ResourceValidationArgs, report: ReportViolation) -> None:
         say(f"allows any origin ('*') at {found[0]}{more}; list the site's origins instead")
 
 
+def _authorization(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    if args.resource_type != REST_API:
+        return
+    say = reporter(report, AUTHORIZATION, label(args.resource_type, args.name))
+    document, error = api_document(args.props)
+    if error is not None:
+        say(error)
+        return
+    if document is None:
+        return
+    try:
+        public = config_strings(args.get_config(), "publicRoutes")
+    except ConfigMissing as missing:
+        misconfigured(report, AUTHORIZATION, missing)
+        return
+    for path, method, operation in operations(document):
+        route = f"{method.upper()} {path}"
+        if route not in public and not iam_authorized(document, operation):
+            say(
+                f"{route} is not AWS_IAM-authorized (a security requirement on a scheme with "
+                "x-amazon-apigateway-authtype awsSigv4), and only the public routes "
+                f"({', '.join(public)}) may be called unsigned"
+            )
+
+
 POLICIES = [
     ResourceValidationPolicy(
         name=ACCESS_LOGGING,
@@ -318,5 +346,21 @@ POLICIES = [
         name=CORS,
         description="No response allows any origin (Access-Control-Allow-Origin '*').",
         validate=_cors,
+    ),
+    ResourceValidationPolicy(
+        name=AUTHORIZATION,
+        description="Every route but the stack's public ones is AWS_IAM-authorized (SigV4).",
+        validate=_authorization,
+        config_schema=PolicyConfigSchema(
+            properties={
+                "publicRoutes": {
+                    "type": "array",
+                    "uniqueItems": True,
+                    "items": {"type": "string", "pattern": "^[A-Z]+ /[^ ]*$"},
+                    "description": "Routes ('METHOD /path') anyone may call without signing.",
+                }
+            },
+            required=["publicRoutes"],
+        ),
     ),
 ]

@@ -45,10 +45,21 @@ TABLE_ARN = re.compile(
     r"^arn:aws[a-z-]*:dynamodb:[a-z0-9-]+:[0-9]{12}:table/[A-Za-z0-9_.-]{3,255}$"
 )
 # An API's source ARN: partition, region, account and API id literal; only the rest may be a pattern.
-EXECUTE_API_ARN = re.compile(
+SOURCE_API_ARN = re.compile(
     r"^arn:aws[a-z-]*:execute-api:[a-z0-9-]+:(?P<account>[0-9]{12}):(?P<api>[a-z0-9]+)(/.*)?$"
 )
+# An index ARN names one global secondary index of one table (what a Query on it is checked on).
+INDEX_ARN = re.compile(
+    r"^arn:aws[a-z-]*:dynamodb:[a-z0-9-]+:[0-9]{12}:table/[A-Za-z0-9_.-]{3,255}"
+    r"/index/[A-Za-z0-9_.-]{3,255}$"
+)
 ROLE_ARN = re.compile(r"^arn:aws[a-z-]*:iam::[0-9]{12}:role/[A-Za-z0-9+=,.@_/-]+$")
+# A method ARN names one method of one stage: api-id/stage/METHOD/path, no wildcard.
+EXECUTE_API_ARN = re.compile(
+    r"^arn:aws[a-z-]*:execute-api:[a-z0-9-]+:[0-9]{12}:[A-Za-z0-9]+/[A-Za-z0-9_]+/[A-Z]+/[^*?]*$"
+)
+# The only principal besides API Gateway a role may trust: an account (delegating to its IAM).
+ACCOUNT_ROOT = re.compile(r"^arn:aws[a-z-]*:iam::(?P<account>[0-9]{12}):root$")
 
 
 class ConfigMissing(Exception):
@@ -273,6 +284,22 @@ def operations(document: Mapping[str, Any]) -> Iterator[tuple[str, str, Mapping[
         for method, operation in mapping(methods).items():
             if isinstance(operation, Mapping):
                 yield path, method.lower(), operation
+
+
+# The OpenAPI security scheme API Gateway imports as authorizationType AWS_IAM.
+SIGV4_AUTHTYPE = "awssigv4"
+
+
+def iam_authorized(document: Mapping[str, Any], operation: Mapping[str, Any]) -> bool:
+    """Whether API Gateway imports the operation with authorizationType AWS_IAM (SigV4)."""
+    schemes = mapping(mapping(document.get("components")).get("securitySchemes"))
+    requirements = operation.get("security", document.get("security"))
+    for requirement in as_list(requirements):
+        for name in mapping(requirement):
+            authtype = mapping(schemes.get(name)).get("x-amazon-apigateway-authtype")
+            if isinstance(authtype, str) and authtype.lower() == SIGV4_AUTHTYPE:
+                return True
+    return False
 
 
 def integrations(

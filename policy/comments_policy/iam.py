@@ -1,4 +1,5 @@
-"""IAM: the integration role may do exactly what the API needs, on exactly the table, for API Gateway only."""
+"""IAM: roles may do exactly what the API needs on exactly its resources: the integration role for
+API Gateway only, the moderator role for principals of an account only."""
 
 from __future__ import annotations
 
@@ -14,8 +15,11 @@ from pulumi_policy import (
 )
 
 from comments_policy.common import (
+    ACCOUNT_ROOT,
     EXECUTE_API_ARN,
+    INDEX_ARN,
     ROLE,
+    SOURCE_API_ARN,
     TABLE_ARN,
     ConfigMissing,
     as_list,
@@ -39,11 +43,33 @@ TRUSTED_SERVICE = "apigateway.amazonaws.com"
 # Condition keys that stop another account's API from using this role (the confused deputy).
 _DEPUTY_KEYS = ("aws:sourceaccount", "aws:sourcearn")
 _ACCOUNT_ID = re.compile(r"^[0-9]{12}$")
-# Positive operators only; the account part of an ARN may never be a wildcard (see EXECUTE_API_ARN).
+# Positive operators only; the account part of an ARN may never be a wildcard (see SOURCE_API_ARN).
 _POSITIVE_OPERATORS = frozenset({"stringequals", "stringlike", "arnequals", "arnlike"})
 ACCOUNT_ID = "accountId"
 _AWS_MANAGED = re.compile(r"^arn:aws[a-z-]*:iam::aws:policy/")
 _ADMIN_POLICY_NAMES = frozenset({"AdministratorAccess", "PowerUserAccess", "IAMFullAccess"})
+
+
+# What a Resource must name, by the service of the statement's actions.
+class _TableOrIndex:
+    """A table ARN, or the ARN of one of its indexes."""
+
+    @staticmethod
+    def match(resource: str) -> bool:
+        return bool(TABLE_ARN.match(resource) or INDEX_ARN.match(resource))
+
+
+_RESOURCE_KINDS: dict[str, tuple[Any, str]] = {
+    "dynamodb": (
+        _TableOrIndex,
+        "a DynamoDB table ARN (or one of its index ARNs); only the stack's own table is allowed",
+    ),
+    "execute-api": (EXECUTE_API_ARN, "an execute-api method ARN (api/stage/METHOD/path)"),
+}
+
+
+def _services(actions: list[Any]) -> set[str]:
+    return {a.split(":", 1)[0].lower() for a in actions if isinstance(a, str) and ":" in a}
 
 
 def _least_privilege(args: ResourceValidationArgs, report: ReportViolation) -> None:
@@ -91,6 +117,15 @@ def _least_privilege(args: ResourceValidationArgs, report: ReportViolation) -> N
                         f"{where} allows '{action}', which is not in allowedActions "
                         f"({', '.join(allowed)})"
                     )
+            services = _services(as_list(body.get("Action")))
+            if len(services) > 1:
+                say(
+                    f"{where} mixes the services {', '.join(sorted(services))}; give each its "
+                    "own statement so its resources can be checked"
+                )
+            pattern, kind = _RESOURCE_KINDS.get(
+                next(iter(services), ""), _RESOURCE_KINDS["dynamodb"]
+            )
             for resource in as_list(body.get("Resource")):
                 if not isinstance(resource, str):
                     say(f"{where} has a Resource that is not a string: {resource!r}")
@@ -102,11 +137,8 @@ def _least_privilege(args: ResourceValidationArgs, report: ReportViolation) -> N
                     say(
                         f"{where} uses the wildcard resource '{resource}'; name the table ARN exactly"
                     )
-                elif not TABLE_ARN.match(resource):
-                    say(
-                        f"{where} names '{resource}', which is not a DynamoDB table ARN; "
-                        "only the stack's own table is allowed"
-                    )
+                elif len(services) == 1 and not pattern.match(resource):
+                    say(f"{where} names '{resource}', which is not {kind}")
 
 
 def _principals(principal: Any) -> list[tuple[str, Any]]:
@@ -172,7 +204,7 @@ def _source_account_problem(value: Any, account: str) -> str | None:
 
 
 def _source_arn_problem(operator: str, value: Any, account: str) -> str | None:
-    match = EXECUTE_API_ARN.match(value) if isinstance(value, str) else None
+    match = SOURCE_API_ARN.match(value) if isinstance(value, str) else None
     if match is None:
         return (
             f"is {value!r}, not an API Gateway ARN naming an account and an API "
@@ -224,18 +256,32 @@ def _trust(args: ResourceValidationArgs, report: ReportViolation) -> None:
         principals = _principals(body.get("Principal"))
         if not principals and "NotPrincipal" not in body:
             say(f"{where} names no Principal; trust {TRUSTED_SERVICE} only")
+        service_trust = False
         for kind, value in principals:
             if value == "*":
                 say(f"{where} trusts any principal ('*'); trust {TRUSTED_SERVICE} only")
-            elif kind != "Service" or value != TRUSTED_SERVICE:
-                say(f"{where} trusts {kind} '{value}'; only {TRUSTED_SERVICE} may assume this role")
+            elif kind == "Service" and value == TRUSTED_SERVICE:
+                service_trust = True
+            elif kind == "AWS" and isinstance(value, str) and (root := ACCOUNT_ROOT.match(value)):
+                if root.group("account") != account:
+                    say(
+                        f"{where} trusts the root of account '{root.group('account')}'; this "
+                        f"stack's account is {account} (accountId)"
+                    )
+            else:
+                say(
+                    f"{where} trusts {kind} '{value}'; only {TRUSTED_SERVICE} (integration roles) "
+                    f"or this stack's account root 'arn:aws:iam::{account}:root' (moderator "
+                    "roles) may assume a role"
+                )
         for action in as_list(body.get("Action")):
             if not isinstance(action, str) or action.lower() != "sts:assumerole":
-                say(f"{where} allows '{action}'; a service role needs sts:AssumeRole only")
+                say(f"{where} allows '{action}'; a role needs sts:AssumeRole only")
         problems, guarded = _condition_problems(mapping(body.get("Condition")), account)
         for problem in problems:
             say(f"{where} {problem}")
-        if not guarded:
+        # An account root is one account by construction; a service principal needs the guard.
+        if service_trust and not guarded:
             say(
                 f"{where} has no aws:SourceAccount or aws:SourceArn condition naming this "
                 f"stack's account ({account}); without it another account's API could use "
@@ -288,7 +334,8 @@ POLICIES = [
         name=TRUST,
         description=(
             "Roles trust only apigateway.amazonaws.com, and only with positive aws:SourceAccount "
-            "or aws:SourceArn conditions naming exactly this stack's account."
+            "or aws:SourceArn conditions naming exactly this stack's account, or this stack's "
+            "account root (moderator roles)."
         ),
         validate=_trust,
         config_schema=PolicyConfigSchema(

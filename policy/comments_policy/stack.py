@@ -1,4 +1,5 @@
-"""Rules only the whole stack can check: IAM grants point at this stack's table, through its own role.
+"""Rules only the whole stack can check: IAM grants point at this stack's table and at the
+signed routes of its own API, through its own roles.
 
 A resource policy sees one resource's inputs, and at preview a RolePolicy's Resource is an ARN
 the table has not been given yet. Stack policies see every resource with its outputs, so they can
@@ -22,20 +23,24 @@ from pulumi_policy import (
 )
 
 from comments_policy.common import (
-    EXECUTE_API_ARN,
+    ACCOUNT_ROOT,
     INTEGRATION,
     MANAGED_POLICY,
     REST_API,
     ROLE,
     ROLE_POLICY,
     ROLE_POLICY_ATTACHMENT,
+    SOURCE_API_ARN,
+    STAGE,
     TABLE,
     api_document,
     as_list,
     attached_policy_arns,
+    iam_authorized,
     integrations,
     label,
     mapping,
+    operations,
     parse_document,
     role_documents,
     statements,
@@ -44,12 +49,14 @@ from comments_policy.common import (
 OWN_TABLE = "stack-iam-targets-own-table"
 INTEGRATION_ROLE = "stack-integration-role-grants-table"
 OWN_API = "stack-trust-names-own-api"
+MODERATOR_ROLE = "stack-account-trusted-role-only-invokes"
 
 _AWS_MANAGED = re.compile(r"^arn:aws[a-z-]*:iam::aws:policy/")
 _DYNAMODB_ACTION_URI = re.compile(
     r"^arn:aws[a-z-]*:apigateway:[a-z0-9-]+:dynamodb:action/([A-Za-z]+)$"
 )
 _TABLE_NAME = re.compile(r'"TableName"\s*:\s*"([^"]+)"')
+_INDEX_NAME = re.compile(r'"IndexName"\s*:\s*"([^"]+)"')
 
 
 def _of_type(resources: list[PolicyResource], resource_type: str) -> list[PolicyResource]:
@@ -70,8 +77,39 @@ def _text(resource: PolicyResource, key: str) -> str:
     return value if isinstance(value, str) else ""
 
 
+def _signed_method_arns(resources: list[PolicyResource]) -> set[str]:
+    """execute-api ARNs of every AWS_IAM method of this stack's APIs, on this stack's stages."""
+    arns: set[str] = set()
+    for api in _of_type(resources, REST_API):
+        execution_arn = _text(api, "executionArn")
+        document, _ = api_document(api.props)
+        if not execution_arn or document is None:
+            continue
+        ids = {v for v in (api.props.get("id"), api.props.get("name")) if isinstance(v, str)}
+        ids.add(execution_arn.rsplit(":", 1)[-1])
+        stages = [
+            _text(s, "stageName") for s in _of_type(resources, STAGE) if _text(s, "restApi") in ids
+        ]
+        for path, method, operation in operations(document):
+            if iam_authorized(document, operation):
+                arns.update(f"{execution_arn}/{stage}/{method.upper()}{path}" for stage in stages)
+    return arns
+
+
+def _with_indexes(tables: dict[str, PolicyResource]) -> dict[str, PolicyResource]:
+    """Table ARNs plus the ARN of each global secondary index the tables declare."""
+    found = dict(tables)
+    for arn, table in tables.items():
+        for index in as_list(table.props.get("globalSecondaryIndexes")):
+            name = mapping(index).get("name")
+            if isinstance(name, str):
+                found[f"{arn}/index/{name}"] = table
+    return found
+
+
 def _own_table(args: StackValidationArgs, report: ReportViolation) -> None:
-    tables = _arns(args.resources, TABLE)
+    tables = _with_indexes(_arns(args.resources, TABLE))
+    methods = _signed_method_arns(args.resources)
     policies = _arns(args.resources, MANAGED_POLICY)
     known = ", ".join(sorted(tables)) or "none"
     for resource in args.resources:
@@ -81,7 +119,15 @@ def _own_table(args: StackValidationArgs, report: ReportViolation) -> None:
                 if not statement.allows:
                     continue
                 for arn in as_list(statement.body.get("Resource")):
-                    if not isinstance(arn, str) or arn not in tables:
+                    if isinstance(arn, str) and arn.startswith("arn:aws:execute-api:"):
+                        if arn not in methods:
+                            report(
+                                f"{OWN_TABLE}: {subject} {document.where} {statement.name} names "
+                                f"'{arn}', which is not an AWS_IAM-authorized method of this "
+                                f"stack's API and stage ({', '.join(sorted(methods)) or 'none'})",
+                                resource.urn,
+                            )
+                    elif not isinstance(arn, str) or arn not in tables:
                         report(
                             f"{OWN_TABLE}: {subject} {document.where} {statement.name} names "
                             f"'{arn}', which is not the ARN of a table in this stack ({known})",
@@ -167,6 +213,8 @@ def _integration_role(args: StackValidationArgs, report: ReportViolation) -> Non
         grants = list(_role_grants(args.resources, role))
         templates = mapping(integration.get("requestTemplates")).values()
         named = {m for t in templates if isinstance(t, str) for m in _TABLE_NAME.findall(t)}
+        # A Query on an index is authorised on the index's ARN, not the table's.
+        indexes = {m for t in templates if isinstance(t, str) for m in _INDEX_NAME.findall(t)}
         # The table the template names; a template that names none could reach any of them.
         targets = {name: tables.get(name) for name in named} if named else dict(tables)
         for name, arn in targets.items():
@@ -176,13 +224,15 @@ def _integration_role(args: StackValidationArgs, report: ReportViolation) -> Non
                     "not a table in this stack",
                     resource.urn,
                 )
-            elif not _allows(grants, action, arn):
-                report(
-                    f"{INTEGRATION_ROLE}: {subject} calls {action} as role "
-                    f"'{role.props.get('name')}', whose policies do not allow it on table "
-                    f"'{name}' ({arn})",
-                    resource.urn,
-                )
+            else:
+                for target in [f"{arn}/index/{i}" for i in sorted(indexes)] or [arn]:
+                    if not _allows(grants, action, target):
+                        report(
+                            f"{INTEGRATION_ROLE}: {subject} calls {action} as role "
+                            f"'{role.props.get('name')}', whose policies do not allow it on "
+                            f"table '{name}' ({target})",
+                            resource.urn,
+                        )
         if not targets:
             report(
                 f"{INTEGRATION_ROLE}: {subject} calls {action} but this stack has no table",
@@ -203,7 +253,7 @@ def _own_api(args: StackValidationArgs, report: ReportViolation) -> None:
                     if str(key).lower() != "aws:sourcearn":
                         continue
                     for value in as_list(values):
-                        match = EXECUTE_API_ARN.match(value) if isinstance(value, str) else None
+                        match = SOURCE_API_ARN.match(value) if isinstance(value, str) else None
                         if match:
                             named.append((role, statement.name, match.group("api")))
     if not named:
@@ -211,7 +261,7 @@ def _own_api(args: StackValidationArgs, report: ReportViolation) -> None:
     apis = {
         match.group("api")
         for api in _of_type(args.resources, REST_API)
-        if (match := EXECUTE_API_ARN.match(_text(api, "executionArn")))
+        if (match := SOURCE_API_ARN.match(_text(api, "executionArn")))
     }
     known = ", ".join(sorted(apis)) or "none"
     for role, statement_name, api_id in named:
@@ -224,12 +274,46 @@ def _own_api(args: StackValidationArgs, report: ReportViolation) -> None:
             )
 
 
+def _trusts_an_account(role: PolicyResource) -> bool:
+    document = parse_document("assumeRolePolicy", role.props.get("assumeRolePolicy"))
+    for statement in statements(document.body or {}):
+        principal = mapping(statement.body.get("Principal"))
+        if statement.allows and any(
+            isinstance(p, str) and ACCOUNT_ROOT.match(p) for p in as_list(principal.get("AWS"))
+        ):
+            return True
+    return False
+
+
+def _moderator_role(args: StackValidationArgs, report: ReportViolation) -> None:
+    """A role people can assume (trusting an account) may only invoke signed routes: it must
+    never reach the table directly, where it would bypass the API and its validation."""
+    for role in _of_type(args.resources, ROLE):
+        if not _trusts_an_account(role):
+            continue
+        for grant in _role_grants(args.resources, role):
+            if grant.action != "execute-api:invoke":
+                report(
+                    f"{MODERATOR_ROLE}: {label(role.resource_type, role.name)} trusts an account's "
+                    f"principals but is granted '{grant.action}' on '{grant.resource}'; such a role "
+                    "may only be granted execute-api:Invoke",
+                    role.urn,
+                )
+
+
 POLICIES = [
+    StackValidationPolicy(
+        name=MODERATOR_ROLE,
+        description=(
+            "A role that principals of an account may assume is granted execute-api:Invoke only."
+        ),
+        validate=_moderator_role,
+    ),
     StackValidationPolicy(
         name=OWN_TABLE,
         description=(
-            "IAM statements reaching a role name only this stack's table ARNs, and attach only "
-            "policies this stack defines."
+            "IAM statements reaching a role name only this stack's table ARNs or its API's "
+            "AWS_IAM methods, and attach only policies this stack defines."
         ),
         validate=_own_table,
     ),

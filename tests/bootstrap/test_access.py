@@ -224,10 +224,12 @@ def test_boundary_allows_the_two_integration_calls_on_its_tables(plan: Plan, env
         if p.name == f"comments-{env}-integration-boundary"
     ]
     assert boundary.inputs["path"] == "/github-pipeline/"
-    (only,) = json.loads(boundary.inputs["policy"])["Statement"]
-    assert only["Effect"] == "Allow"
-    assert only["Action"] == ["dynamodb:Query", "dynamodb:UpdateItem"]
-    assert only["Resource"] == [f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/comments-{env}-*"]
+    tables, apis = json.loads(boundary.inputs["policy"])["Statement"]
+    assert tables["Effect"] == apis["Effect"] == "Allow"
+    assert tables["Action"] == ["dynamodb:DeleteItem", "dynamodb:Query", "dynamodb:UpdateItem"]
+    assert tables["Resource"] == [f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/comments-{env}-*"]
+    assert apis["Action"] == ["execute-api:Invoke"]
+    assert apis["Resource"] == [f"arn:aws:execute-api:{REGION}:{ACCOUNT}:*"]
 
 
 def guard_findings(plan: Plan) -> list[str]:

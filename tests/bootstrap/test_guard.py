@@ -280,7 +280,8 @@ TABLES = "arn:aws:dynamodb:eu-west-1:111122223333:table/comments-dev-*"
     [
         pytest.param(
             lambda s: s.update(Action=["dynamodb:*"]),
-            "boundary allows 'dynamodb:*' (only dynamodb:Query and dynamodb:UpdateItem)",
+            "boundary allows 'dynamodb:*' (only dynamodb:DeleteItem, dynamodb:Query and "
+            "dynamodb:UpdateItem on tables, or execute-api:Invoke in a statement of its own)",
             id="dynamodb-star",
         ),
         pytest.param(

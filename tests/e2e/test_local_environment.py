@@ -121,7 +121,7 @@ def test_deploy_recovers_after_the_backend_died(tmp_path: Path) -> None:
         assert requests.get(url + "/comments", params={"slug": "/x"}, timeout=10).status_code == 200
     finally:
         stopped = run_emulator(env, "down")
-    assert "stopped data plane and moto" in stopped.stdout
+    assert "stopped demo site, data plane and moto" in stopped.stdout
     assert run_emulator(env, "status").returncode == 1
 
 

@@ -15,6 +15,7 @@ import boto3
 import pytest
 from moto.server import ThreadedMotoServer
 
+from emulator import credentials
 from emulator.gateway import GatewayServer, serve
 from tests.gateway.apis import ACCESS_LOG_GROUP, ACCOUNT, OTHER_TABLE, REGION, TABLE, TABLE_ARN
 
@@ -66,6 +67,7 @@ class Aws:
 
 @pytest.fixture(scope="session")
 def aws() -> Iterator[Aws]:
+    credentials.install()  # as emulator.moto_backend does: the SigV4 check looks keys up there
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
     _, port = server.get_host_and_port()

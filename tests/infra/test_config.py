@@ -24,6 +24,7 @@ VALID = {
     "smokeSlugPrefix": "/__smoke__/",
     "smokeTtlHours": "24",
     "integrationRoleBoundary": "true",
+    "moderation": "post",
 }
 
 
@@ -36,6 +37,8 @@ def test_valid_settings_parse() -> None:
     settings = parse_settings(VALID.get)
     assert settings.cors_allowed_origins == ("https://www.example.com",)
     assert settings.throttle_rate_limit == 10.0
+    assert settings.pre_moderation is False
+    assert parse_settings({**VALID, "moderation": "pre"}.get).pre_moderation is True
 
 
 @pytest.mark.parametrize(
@@ -117,6 +120,7 @@ def test_valid_settings_parse() -> None:
             "comments:smokeTtlHours='0': allowed values are whole numbers 1..720",
         ),
         ("stageName", None, "comments:stageName is not set"),
+        ("moderation", "before", "comments:moderation='before': allowed values are pre or post"),
     ],
 )
 def test_each_bad_value_is_named(key: str, value: str | None, message: str) -> None:

@@ -12,7 +12,7 @@ import pytest
 from comments_infra import api_definition, outputs
 from tests.infra.conftest import STACKS, api_document, operations, plan_for
 from tooling import offline_runner
-from tooling.offline_runner import REPO_ROOT, Plan, run_stack
+from tooling.offline_runner import REPO_ROOT, Plan, PlannedResource, run_stack
 
 TABLE = "aws:dynamodb/table:Table"
 ROLE = "aws:iam/role:Role"
@@ -27,6 +27,19 @@ UNTAGGABLE = {
     "aws:cloudwatch/dashboard:Dashboard",
     "aws:appautoscaling/policy:Policy",
 }
+
+
+def named(plan: Plan, type_: str, suffix: str) -> PlannedResource:
+    (resource,) = [r for r in plan.of_type(type_) if r.name.endswith(suffix)]
+    return resource
+
+
+def integration_role(plan: Plan) -> PlannedResource:
+    return named(plan, ROLE, "-integration-role")
+
+
+def moderator_role(plan: Plan) -> PlannedResource:
+    return named(plan, ROLE, "-moderator-role")
 
 
 def config_int(plan: Plan, key: str) -> int:
@@ -55,29 +68,74 @@ def test_capacity_follows_a_stack_override() -> None:
 
 
 def test_integration_role_may_only_call_the_apis_actions_on_the_table(plan: Plan) -> None:
-    (policy,) = plan.of_type(ROLE_POLICY)
+    policy = named(plan, ROLE_POLICY, "-integration-access")
     document = json.loads(policy.inputs["policy"])
     table_arn = plan.one(TABLE).state["arn"]
     assert document["Statement"] == [
         {
             "Sid": "CommentsTable",
             "Effect": "Allow",
-            "Action": ["dynamodb:Query", "dynamodb:UpdateItem"],
+            "Action": ["dynamodb:DeleteItem", "dynamodb:Query", "dynamodb:UpdateItem"],
             "Resource": table_arn,
         }
     ], policy.urn
-    assert policy.inputs["role"] == plan.one(ROLE).id, policy.urn
+    assert policy.inputs["role"] == integration_role(plan).id, policy.urn
+
+
+def test_moderator_role_may_only_invoke_the_moderation_routes_of_its_stage(plan: Plan) -> None:
+    policy = named(plan, ROLE_POLICY, "-moderator-access")
+    api = plan.one("aws:apigateway/restApi:RestApi")
+    stage = plan.config["comments:stageName"]
+    document = json.loads(policy.inputs["policy"])
+    assert document["Statement"] == [
+        {
+            "Sid": "ModerationRoutes",
+            "Effect": "Allow",
+            "Action": "execute-api:Invoke",
+            "Resource": [f"{api.state['executionArn']}/{stage}/DELETE/comments"],
+        }
+    ], policy.urn
+    assert policy.inputs["role"] == moderator_role(plan).id, policy.urn
+
+
+def test_only_principals_of_this_account_can_assume_the_moderator_role(plan: Plan) -> None:
+    role = moderator_role(plan)
+    trust = json.loads(role.inputs["assumeRolePolicy"])
+    assert trust["Statement"] == [
+        {
+            "Sid": "PrincipalsOfThisAccountAllowedToModerate",
+            "Effect": "Allow",
+            "Principal": {"AWS": "arn:aws:iam::123456789012:root"},
+            "Action": "sts:AssumeRole",
+        }
+    ], role.urn
+    assert role.inputs["maxSessionDuration"] == 3600, role.urn
+
+
+def test_moderation_routes_need_sigv4_and_public_routes_do_not(plan: Plan) -> None:
+    document = api_document(plan)
+    scheme = document["components"]["securitySchemes"]["sigv4"]
+    assert scheme["x-amazon-apigateway-authtype"] == "awsSigv4"
+    secured = {
+        (method.upper(), path)
+        for (path, method), operation in operations(document).items()
+        if operation.get("security") == [{"sigv4": []}]
+    }
+    assert secured == set(api_definition.moderation_routes(False)) == {("DELETE", "/comments")}
+    for (path, method), operation in operations(document).items():
+        if (method.upper(), path) in api_definition.PUBLIC_ROUTES:
+            assert "security" not in operation, (method, path)
 
 
 @pytest.mark.parametrize("stack", STACKS)
 def test_the_role_carries_the_bootstrap_boundary_on_aws_stacks(stack: str) -> None:
-    role = plan_for(stack).one(ROLE)
-    boundary = role.inputs.get("permissionsBoundary")
-    if stack == "local":
-        assert boundary is None, role.urn
-    else:
-        expected = f"arn:aws:iam::123456789012:policy/github-pipeline/comments-{stack}-integration-boundary"
-        assert boundary == expected, role.urn
+    for role in plan_for(stack).of_type(ROLE):
+        boundary = role.inputs.get("permissionsBoundary")
+        if stack == "local":
+            assert boundary is None, role.urn
+        else:
+            expected = f"arn:aws:iam::123456789012:policy/github-pipeline/comments-{stack}-integration-boundary"
+            assert boundary == expected, role.urn
 
 
 def test_physical_names_carry_the_stack(plan: Plan) -> None:
@@ -86,16 +144,16 @@ def test_physical_names_carry_the_stack(plan: Plan) -> None:
     assert plan.one("aws:apigateway/restApi:RestApi").inputs["name"] == f"comments-{plan.stack}"
 
 
-def test_the_role_has_no_other_way_to_get_permissions(plan: Plan) -> None:
-    role = plan.one(ROLE)
-    assert "managedPolicyArns" not in role.inputs, role.urn
-    assert "inlinePolicies" not in role.inputs, role.urn
+def test_the_roles_have_no_other_way_to_get_permissions(plan: Plan) -> None:
+    for role in plan.of_type(ROLE):
+        assert "managedPolicyArns" not in role.inputs, role.urn
+        assert "inlinePolicies" not in role.inputs, role.urn
     assert not plan.of_type("aws:iam/rolePolicyAttachment:RolePolicyAttachment")
     assert not plan.of_type("aws:iam/policy:Policy")
 
 
 def test_only_api_gateway_of_this_account_can_assume_the_role(plan: Plan) -> None:
-    role = plan.one(ROLE)
+    role = integration_role(plan)
     trust = json.loads(role.inputs["assumeRolePolicy"])
     assert trust["Statement"] == [
         {
@@ -132,11 +190,16 @@ def test_a_trust_change_replaces_a_role_instead_of_rewriting_it(
 
 def test_every_route_validates_its_input_and_calls_as_the_role(plan: Plan) -> None:
     document = api_document(plan)
-    role_arn = plan.one(ROLE).state["arn"]
+    role_arn = integration_role(plan).state["arn"]
     validators = document["x-amazon-apigateway-request-validators"]
     schemas = document["components"]["schemas"]
     ops = operations(document)
-    assert set(ops) == {("/comments", "post"), ("/comments", "get"), ("/comments", "options")}
+    assert set(ops) == {
+        ("/comments", "post"),
+        ("/comments", "get"),
+        ("/comments", "options"),
+        ("/comments", "delete"),
+    }
     for (path, method), operation in ops.items():
         integration = operation["x-amazon-apigateway-integration"]
         if method == "options":
@@ -155,7 +218,7 @@ def test_every_route_validates_its_input_and_calls_as_the_role(plan: Plan) -> No
         else:
             assert validator["validateRequestParameters"] is True
             required = [p["name"] for p in operation["parameters"] if p["required"]]
-            assert required == ["slug"]
+            assert required == (["slug", "createdAt"] if method == "delete" else ["slug"])
 
 
 def test_templates_name_the_real_table(plan: Plan) -> None:
@@ -171,7 +234,8 @@ def test_templates_name_the_real_table(plan: Plan) -> None:
 
 
 def test_integrations_use_the_action_the_role_is_granted(plan: Plan) -> None:
-    granted = set(json.loads(plan.one(ROLE_POLICY).inputs["policy"])["Statement"][0]["Action"])
+    policy = named(plan, ROLE_POLICY, "-integration-access")
+    granted = set(json.loads(policy.inputs["policy"])["Statement"][0]["Action"])
     used = {
         "dynamodb:" + op["x-amazon-apigateway-integration"]["uri"].rsplit("/", 1)[1]
         for (_, method), op in operations(api_document(plan)).items()
@@ -294,3 +358,53 @@ def test_outputs(plan: Plan) -> None:
     assert set(plan.outputs) == set(outputs.ALL)
     assert plan.outputs[outputs.URL].endswith("/" + plan.config["comments:stageName"])
     assert plan.outputs[outputs.TABLE_NAME] == plan.one(TABLE).state["name"]
+
+
+def test_pre_moderation_adds_sparse_indexes_signed_routes_and_index_only_queries() -> None:
+    plan = run_stack("dev", config_overrides={"comments:moderation": "pre"})
+    table = plan.one(TABLE)
+    indexes = {i["name"]: i for i in table.inputs["globalSecondaryIndexes"]}
+    keys = {
+        name: [(k["attributeName"], k["keyType"]) for k in index["keySchemas"]]
+        for name, index in indexes.items()
+    }
+    assert keys == {
+        "pending": [("pendingQueue", "HASH"), ("createdAt", "RANGE")],
+        "published": [("publishedSlug", "HASH"), ("createdAt", "RANGE")],
+    }, table.urn
+    table_arn = table.state["arn"]
+    access = json.loads(named(plan, ROLE_POLICY, "-integration-access").inputs["policy"])
+    assert access["Statement"] == [
+        {
+            "Sid": "CommentsTable",
+            "Effect": "Allow",
+            "Action": ["dynamodb:DeleteItem", "dynamodb:UpdateItem"],
+            "Resource": table_arn,
+        },
+        {
+            "Sid": "CommentsIndexes",
+            "Effect": "Allow",
+            "Action": "dynamodb:Query",
+            "Resource": [f"{table_arn}/index/pending", f"{table_arn}/index/published"],
+        },
+    ]
+    document = api_document(plan)
+    secured = {
+        (method.upper(), path)
+        for (path, method), operation in operations(document).items()
+        if operation.get("security") == [{"sigv4": []}]
+    }
+    assert secured == {
+        ("DELETE", "/comments"),
+        ("GET", "/moderation/pending"),
+        ("POST", "/moderation/approve"),
+    }
+    execution = plan.one("aws:apigateway/restApi:RestApi").state["executionArn"]
+    moderator = json.loads(named(plan, ROLE_POLICY, "-moderator-access").inputs["policy"])
+    assert moderator["Statement"][0]["Resource"] == [
+        f"{execution}/v1/DELETE/comments",
+        f"{execution}/v1/GET/moderation/pending",
+        f"{execution}/v1/POST/moderation/approve",
+    ]
+    create = operations(document)[("/comments", "post")]
+    assert set(create["responses"]) == {"202", "400", "409", "429", "500"}

@@ -30,6 +30,9 @@ TABLE_ARN = f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/{TABLE_NAME}"
 ROLE_NAME = "comments-integration-role-0000000"
 ROLE_ARN = f"arn:aws:iam::{ACCOUNT}:role/{ROLE_NAME}"
 API_ID = "mockapi123"
+EXECUTION_ARN = f"arn:aws:execute-api:{REGION}:{ACCOUNT}:{API_ID}"
+MODERATION_ARN = f"{EXECUTION_ARN}/v1/DELETE/comments"
+MODERATOR_ROLE_NAME = "comments-moderator-role-0000000"
 COMPONENT = "urn:pulumi:prod::comments::comments:service:CommentsService::comments"
 
 
@@ -79,8 +82,35 @@ def access_policy() -> dict[str, Any]:
             {
                 "Sid": "CommentsTable",
                 "Effect": "Allow",
-                "Action": ["dynamodb:Query", "dynamodb:UpdateItem"],
+                "Action": ["dynamodb:DeleteItem", "dynamodb:Query", "dynamodb:UpdateItem"],
                 "Resource": TABLE_ARN,
+            }
+        ],
+    }
+
+
+def moderator_trust_policy() -> dict[str, Any]:
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:root"},
+                "Action": "sts:AssumeRole",
+            }
+        ],
+    }
+
+
+def moderator_policy() -> dict[str, Any]:
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "ModerationRoutes",
+                "Effect": "Allow",
+                "Action": "execute-api:Invoke",
+                "Resource": [MODERATION_ARN],
             }
         ],
     }
@@ -120,9 +150,29 @@ def api_body() -> dict[str, Any]:
                     "x-amazon-apigateway-request-validator": "params",
                     "x-amazon-apigateway-integration": _integration("Query"),
                 },
+                "delete": {
+                    "security": [{"sigv4": []}],
+                    "x-amazon-apigateway-request-validator": "params",
+                    # DeleteItem writes: the validator must require the key it is built from.
+                    "parameters": [
+                        {"name": "slug", "in": "query", "required": True},
+                        {"name": "createdAt", "in": "query", "required": True},
+                    ],
+                    "x-amazon-apigateway-integration": _integration("DeleteItem"),
+                },
             }
         },
-        "components": {"schemas": {"NewComment": {"type": "object"}}},
+        "components": {
+            "schemas": {"NewComment": {"type": "object"}},
+            "securitySchemes": {
+                "sigv4": {
+                    "type": "apiKey",
+                    "name": "Authorization",
+                    "in": "header",
+                    "x-amazon-apigateway-authtype": "awsSigv4",
+                }
+            },
+        },
         "x-amazon-apigateway-request-validators": {
             "body": {"validateRequestBody": True, "validateRequestParameters": False},
             "params": {"validateRequestBody": False, "validateRequestParameters": True},
@@ -147,6 +197,8 @@ class Stack:
     trust: Any = field(default_factory=trust_policy)
     access: Any = field(default_factory=access_policy)
     access_resource: str = TABLE_ARN
+    moderator_trust: Any = field(default_factory=moderator_trust_policy)
+    moderator_access: Any = field(default_factory=moderator_policy)
     body: Any = field(default_factory=api_body)
     stage: dict[str, Any] = field(
         default_factory=lambda: {
@@ -192,10 +244,24 @@ class Stack:
                 {"role": ROLE_NAME, "policy": text(self.access)},
             ),
             resource(
+                "aws:iam/role:Role",
+                "comments-moderator-role",
+                {"assumeRolePolicy": text(self.moderator_trust)},
+                {
+                    "name": MODERATOR_ROLE_NAME,
+                    "arn": f"arn:aws:iam::{ACCOUNT}:role/{MODERATOR_ROLE_NAME}",
+                },
+            ),
+            resource(
+                "aws:iam/rolePolicy:RolePolicy",
+                "comments-moderator-access",
+                {"role": MODERATOR_ROLE_NAME, "policy": text(self.moderator_access)},
+            ),
+            resource(
                 "aws:apigateway/restApi:RestApi",
                 "comments-api",
                 {"body": text(self.body)},
-                {"executionArn": f"arn:aws:execute-api:{REGION}:{ACCOUNT}:{API_ID}"},
+                {"executionArn": EXECUTION_ARN},
             ),
             resource("aws:apigateway/stage:Stage", "comments-stage", self.stage),
             resource(

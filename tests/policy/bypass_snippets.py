@@ -96,6 +96,26 @@ SNIPPETS: dict[str, str] = {
     "trust: our account plus a condition on another key": trust_role(
         '{"StringEquals": {"aws:SourceAccount": "333333333333", "aws:PrincipalOrgID": "o-1"}}'
     ),
+    # a moderator-style role trusting another account's root (it would moderate our comments)
+    "trust: another account's root": textwrap.dedent(
+        """
+        aws.iam.Role(
+            "bypass-role",
+            assume_role_policy=_json.dumps(
+                {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {
+                            "Effect": "Allow",
+                            "Principal": {"AWS": "arn:aws:iam::444444444444:root"},
+                            "Action": "sts:AssumeRole",
+                        }
+                    ],
+                }
+            ),
+        )
+        """
+    ),
     # 2. a write on GET, no validator, key from the query string
     "write on GET without a validator": '_api("get", {})\n',
     "write on GET with a validator that requires nothing": (

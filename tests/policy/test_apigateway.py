@@ -23,7 +23,8 @@ THROTTLED = "apigateway-stage-throttled"
 VALIDATION = "apigateway-write-validation"
 CREDENTIALS = "apigateway-integration-credentials"
 CORS = "apigateway-cors-origin"
-ALL_API_POLICIES = (LOGGING, THROTTLING, THROTTLED, VALIDATION, CREDENTIALS, CORS)
+AUTHORIZATION = "apigateway-iam-authorization"
+ALL_API_POLICIES = (LOGGING, THROTTLING, THROTTLED, VALIDATION, CREDENTIALS, CORS, AUTHORIZATION)
 
 
 @pytest.mark.parametrize("policy", ALL_API_POLICIES)
@@ -417,3 +418,47 @@ def test_method_level_settings_without_limits_turn_throttling_off(
     found = [f.message for f in findings(THROTTLING, Stack(extra=[method_level]).resources())]
     assert [m.removeprefix(prefix) for m in found] == expected
     assert all(m.startswith(prefix) for m in found)
+
+
+def _authorization_messages(stack: Stack, **properties: Any) -> list[str]:
+    return [f.message for f in findings(AUTHORIZATION, stack.resources(), **properties)]
+
+
+def test_a_moderation_route_with_authorization_none_is_refused() -> None:
+    stack = Stack()
+    del stack.body["paths"]["/comments"]["delete"]["security"]
+    found = findings(AUTHORIZATION, stack.resources())
+    assert [f.message for f in found] == [
+        "apigateway-iam-authorization: RestApi 'comments-api' DELETE /comments is not "
+        "AWS_IAM-authorized (a security requirement on a scheme with x-amazon-apigateway-authtype "
+        "awsSigv4), and only the public routes (GET /comments, POST /comments, OPTIONS /comments) "
+        "may be called unsigned"
+    ]
+    assert found[0].level == "mandatory"
+
+
+def test_a_security_scheme_that_is_not_sigv4_does_not_count() -> None:
+    stack = Stack()
+    stack.body["components"]["securitySchemes"]["sigv4"]["x-amazon-apigateway-authtype"] = "custom"
+    assert len(_authorization_messages(stack)) == 1
+
+
+def test_document_level_security_counts() -> None:
+    stack = Stack()
+    stack.body["security"] = stack.body["paths"]["/comments"]["delete"].pop("security")
+    assert _authorization_messages(stack) == []
+
+
+def test_a_route_left_out_of_public_routes_must_be_signed() -> None:
+    messages = _authorization_messages(
+        Stack(), publicRoutes=["POST /comments", "OPTIONS /comments"]
+    )
+    assert len(messages) == 1
+    assert "GET /comments is not AWS_IAM-authorized" in messages[0]
+
+
+def test_missing_public_routes_is_a_violation_not_a_pass() -> None:
+    assert _authorization_messages(Stack(), publicRoutes=None) == [
+        "apigateway-iam-authorization: policy parameter 'publicRoutes' is missing or not a list "
+        "of strings; set it in the stack's policy config (policy/config/<stack>.json)"
+    ]

@@ -30,6 +30,13 @@ OPERATORS = (
     "(no negation, no IfExists, no ForAnyValue/ForAllValues)"
 )
 GET_WRITES = "RestApi 'bypass-api' GET /bypass writes (the integration calls dynamodb:UpdateItem)"
+# /bypass is not one of prod's publicRoutes, so the route must also be signed.
+GET_UNSIGNED = (
+    "apigateway-iam-authorization",
+    "RestApi 'bypass-api' GET /bypass is not AWS_IAM-authorized (a security requirement on a "
+    "scheme with x-amazon-apigateway-authtype awsSigv4), and only the public routes "
+    "(GET /comments, POST /comments, OPTIONS /comments) may be called unsigned",
+)
 
 
 def type_refused(name: str, type_: str, listable: bool = True) -> tuple[str, str]:
@@ -87,6 +94,13 @@ EXPECTED: dict[str, list[tuple[str, str]]] = {
             "or aws:SourceArn",
         )
     ],
+    "trust: another account's root": [
+        (
+            TRUST,
+            "trust policy statement 0 trusts the root of account '444444444444'; this stack's "
+            "account is 333333333333 (accountId)",
+        ),
+    ],
     "write on GET without a validator": [
         (
             "apigateway-write-validation",
@@ -96,20 +110,23 @@ EXPECTED: dict[str, list[tuple[str, str]]] = {
             "apigateway-write-validation",
             f"{GET_WRITES} from request parameters but requires none",
         ),
+        GET_UNSIGNED,
     ],
     "write on GET with a validator that requires nothing": [
         (
             "apigateway-write-validation",
             f"{GET_WRITES} from request parameters but requires none; declare the parameters it "
             "uses with required: true",
-        )
+        ),
+        GET_UNSIGNED,
     ],
     "write on GET with a body-only validator": [
         (
             "apigateway-write-validation",
             f"{GET_WRITES} from request parameters with request validator 'body', which does "
             "not validate parameters",
-        )
+        ),
+        GET_UNSIGNED,
     ],
     "MethodSettings without throttling": [
         (

@@ -54,3 +54,14 @@ def test_report_names_a_broken_stack() -> None:
     text, status = report(["nosuchstack"])
     assert status == 2
     assert "| nosuchstack | error: no stack 'nosuchstack'" in text
+
+
+def test_pre_moderation_cost_and_its_justification() -> None:
+    text, status = report(["dev", "prod"])
+    assert status == 0
+    assert "| dev | 3 | 3 | 1.6848 | 1.6848 (over: raise monthlyBudgetUsd) | 1.00 |" in text
+    # prod's table scales 2-10 RCU / 1-5 WCU; the two indexes stay at 2 RCU / 1 WCU each:
+    # floor 6 x 0.0936 + 3 x 0.468 = 1.9656, ceiling 14 x 0.0936 + 7 x 0.468 = 4.5864.
+    assert "| prod | 6 - 14 | 3 - 7 | 1.9656 | 4.5864 | 5.00 |" in text
+    assert "| GET /comments, 10 comments (published index) | 0.5 RCU |" in text
+    assert "a page of 10 would cost 5 RCU instead of 0.5" in text

@@ -42,15 +42,15 @@ def test_least_privilege_happy_path() -> None:
         ({"Action": ["dynamodb:Put*"]}, "allows the wildcard action 'dynamodb:Put*'"),
         ({"Action": "*"}, "allows every action ('*')"),
         (
-            {"Action": ["dynamodb:Query", "dynamodb:DeleteItem"]},
-            "allows 'dynamodb:DeleteItem', which is not in allowedActions",
+            {"Action": ["dynamodb:Query", "dynamodb:Scan"]},
+            "allows 'dynamodb:Scan', which is not in allowedActions",
         ),
         ({"Resource": "*"}, "applies to every resource ('Resource: \"*\"')"),
         (
             {"Resource": "arn:aws:dynamodb:us-east-1:333333333333:table/*"},
             "uses the wildcard resource",
         ),
-        ({"Resource": f"{TABLE_ARN}/index/byAuthor"}, "which is not a DynamoDB table ARN"),
+        ({"Resource": f"{TABLE_ARN}/stream/2026"}, "which is not a DynamoDB table ARN"),
         ({"Resource": "arn:aws:s3:::site-bucket"}, "which is not a DynamoDB table ARN"),
     ],
 )
@@ -114,7 +114,8 @@ def test_every_way_a_document_reaches_a_role_is_checked(type_: str, inputs: dict
 def test_missing_allow_list_is_a_violation_not_a_pass() -> None:
     # The CLI refuses such a config before the pack runs; the rule itself still never passes.
     found = findings(LEAST, Stack().resources(), allowedActions=None)
-    assert [f.message for f in found] == [
+    # Once per role policy: the integration role's and the moderator role's.
+    assert [f.message for f in found] == 2 * [
         "iam-least-privilege: policy parameter 'allowedActions' is missing or not a list of "
         "strings; set it in the stack's policy config (policy/config/<stack>.json)"
     ]
@@ -146,6 +147,10 @@ OPERATORS = (
     "(no negation, no IfExists, no ForAnyValue/ForAllValues)"
 )
 OTHER = "444444444444"
+ONLY_PRINCIPALS = (
+    "only apigateway.amazonaws.com (integration roles) or this stack's account root "
+    f"'arn:aws:iam::{ACCOUNT}:root' (moderator roles) may assume a role"
+)
 OUR_API = f"arn:aws:execute-api:us-east-1:{ACCOUNT}:mockapi123"
 
 
@@ -177,20 +182,25 @@ def test_trust_positive_conditions_naming_this_account_pass(condition: dict[str,
             ["trusts any principal ('*'); trust apigateway.amazonaws.com only"],
         ),
         (
-            {"Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:root"}},
+            {"Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:user/someone"}},
+            [f"trusts AWS 'arn:aws:iam::{ACCOUNT}:user/someone'; {ONLY_PRINCIPALS}"],
+        ),
+        (
+            {"Principal": {"AWS": f"arn:aws:iam::{OTHER}:root"}},
             [
-                f"trusts AWS 'arn:aws:iam::{ACCOUNT}:root'; only apigateway.amazonaws.com may "
-                "assume this role"
+                f"trusts the root of account '{OTHER}'; this stack's account is {ACCOUNT} "
+                "(accountId)"
             ],
         ),
         (
-            {"Principal": {"Service": "lambda.amazonaws.com"}},
-            [
-                "trusts Service 'lambda.amazonaws.com'; only apigateway.amazonaws.com may assume "
-                "this role"
-            ],
+            {"Principal": {"AWS": "arn:aws:iam::*:root"}},
+            [f"trusts AWS 'arn:aws:iam::*:root'; {ONLY_PRINCIPALS}"],
         ),
-        ({"Action": "sts:*"}, ["allows 'sts:*'; a service role needs sts:AssumeRole only"]),
+        (
+            {"Principal": {"Service": "lambda.amazonaws.com"}},
+            [f"trusts Service 'lambda.amazonaws.com'; {ONLY_PRINCIPALS}"],
+        ),
+        ({"Action": "sts:*"}, ["allows 'sts:*'; a role needs sts:AssumeRole only"]),
         ({"Condition": {}}, [NO_GUARD]),
         ({}, []),
     ],
@@ -300,16 +310,19 @@ def test_a_second_statement_is_checked_too() -> None:
 
 
 def test_trust_without_the_stacks_account_in_config_is_refused() -> None:
-    [finding] = findings(TRUST, Stack().resources(), accountId=None)
-    assert finding.message == (
+    found = findings(TRUST, Stack().resources(), accountId=None)
+    # Once per role: the integration role's and the moderator role's.
+    assert [f.message for f in found] == 2 * [
         f"{TRUST}: policy parameter 'accountId' is missing or not a 12-digit account id; set it "
         "in the stack's policy config (policy/config/<stack>.json)"
-    )
+    ]
 
 
 def test_trust_for_another_stacks_account_is_refused() -> None:
     """prod's trust checked against dev's account: the config's account is the one that counts."""
-    found = trust_messages(Stack(), accountId="111111111111")
+    stack = Stack()
+    stack.moderator_trust["Statement"][0]["Principal"] = {"AWS": "arn:aws:iam::111111111111:root"}
+    found = trust_messages(stack, accountId="111111111111")
     assert found == [
         f"StringEquals aws:SourceAccount names account '{ACCOUNT}'; this stack's account is "
         "111111111111 (accountId)",
@@ -377,3 +390,102 @@ def test_customer_managed_attachment_passes_this_rule() -> None:
         {"role": ROLE_NAME, "policyArn": f"arn:aws:iam::{ACCOUNT}:policy/comments-extra"},
     )
     assert_no_violations(MANAGED, Stack(extra=[attachment]).resources())
+
+
+@pytest.mark.parametrize(
+    ("changes", "fragment"),
+    [
+        (
+            {"Resource": "arn:aws:dynamodb:us-east-1:123456789012:table/comments-table-0000000"},
+            "which is not an execute-api method ARN (api/stage/METHOD/path)",
+        ),
+        (
+            {"Resource": "arn:aws:execute-api:us-east-1:123456789012:mockapi123/v1/*/*"},
+            "uses the wildcard resource",
+        ),
+        (
+            {"Action": ["execute-api:Invoke", "dynamodb:DeleteItem"]},
+            "mixes the services dynamodb, execute-api",
+        ),
+        ({"Action": "execute-api:ManageConnections"}, "which is not in allowedActions"),
+    ],
+)
+def test_moderator_statement_mutations(changes: dict[str, Any], fragment: str) -> None:
+    stack = Stack()
+    stack.moderator_access["Statement"][0].update(changes)
+    found = [f for f in findings(LEAST, stack.resources()) if fragment in f.message]
+    assert len(found) == 1, [f.message for f in findings(LEAST, stack.resources())]
+    assert found[0].urn.endswith("RolePolicy::comments-moderator-access")
+
+
+def test_an_account_root_may_be_trusted_but_not_a_user_of_it() -> None:
+    stack = Stack()
+    stack.moderator_trust["Statement"][0]["Principal"] = {
+        "AWS": f"arn:aws:iam::{ACCOUNT}:user/moderator"
+    }
+    finding = assert_has_violation(
+        TRUST, stack.resources(), f"trusts AWS 'arn:aws:iam::{ACCOUNT}:user/moderator'"
+    )
+    assert finding.urn.endswith("Role::comments-moderator-role")
+    assert len(findings(TRUST, stack.resources())) == 1
+
+
+def moderator_trust_messages(stack: Stack, **properties: Any) -> list[str]:
+    prefix = f"{TRUST}: Role 'comments-moderator-role' trust policy statement "
+    found = [f.message for f in findings(TRUST, stack.resources(), **properties)]
+    assert all(m.startswith(prefix) for m in found), found
+    return [m.removeprefix(prefix).split(" ", 1)[1] for m in found]
+
+
+@pytest.mark.parametrize(
+    ("changes", "expected"),
+    [
+        ({}, []),
+        (
+            {"Principal": {"AWS": f"arn:aws:iam::{OTHER}:root"}},
+            [
+                f"trusts the root of account '{OTHER}'; this stack's account is {ACCOUNT} (accountId)"
+            ],
+        ),
+        (
+            {"Principal": {"AWS": [f"arn:aws:iam::{ACCOUNT}:root", f"arn:aws:iam::{OTHER}:root"]}},
+            [
+                f"trusts the root of account '{OTHER}'; this stack's account is {ACCOUNT} (accountId)"
+            ],
+        ),
+        (
+            {"Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:role/someone"}},
+            [f"trusts AWS 'arn:aws:iam::{ACCOUNT}:role/someone'; {ONLY_PRINCIPALS}"],
+        ),
+        (
+            {"Principal": {"AWS": "*"}},
+            ["trusts any principal ('*'); trust apigateway.amazonaws.com only"],
+        ),
+        (
+            {"Condition": {"StringNotEquals": {"aws:SourceAccount": OTHER}}},
+            [f"uses the condition operator 'StringNotEquals'; {OPERATORS}"],
+        ),
+        (
+            {"Condition": {"Bool": {"aws:MultiFactorAuthPresent": "true"}}},
+            [f"uses the condition operator 'Bool'; {OPERATORS}"],
+        ),
+    ],
+)
+def test_the_moderator_trust_names_only_this_stacks_account(
+    changes: dict[str, Any], expected: list[str]
+) -> None:
+    """The moderator role trusts an account root: only this stack's, never another or a wildcard."""
+    stack = Stack()
+    stack.moderator_trust["Statement"][0].update(changes)
+    assert moderator_trust_messages(stack) == expected
+
+
+def test_the_moderator_trust_is_checked_against_the_configs_account() -> None:
+    """prod's moderator role checked against dev's account: the root of prod's is another's."""
+    stack = Stack()
+    stack.trust["Statement"][0]["Condition"] = {
+        "StringEquals": {"aws:SourceAccount": "111111111111"}
+    }
+    assert moderator_trust_messages(stack, accountId="111111111111") == [
+        f"trusts the root of account '{ACCOUNT}'; this stack's account is 111111111111 (accountId)"
+    ]

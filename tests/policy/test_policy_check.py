@@ -204,3 +204,28 @@ def test_broken_program_exits_2_without_traceback(
     )
     assert main(["prod", "--root", str(repo_copy)]) == 2
     assert capsys.readouterr().err == "error: the program failed for stack 'prod': boom\n"
+
+
+@pytest.mark.parametrize(
+    ("stack", "over_budget"), [("local", False), ("prod", False), ("dev", True)]
+)
+def test_pre_moderation_passes_the_pack_within_budget(stack: str, over_budget: bool) -> None:
+    from tooling.offline_runner import REPO_ROOT, run_stack
+    from tooling.policy_check import (
+        POLICY_DIR,
+        analyze,
+        load_pack,
+        load_policy_config,
+        stack_mocks,
+    )
+
+    pack = load_pack()
+    overrides = {"comments:moderation": "pre"}
+    # As `make policy` runs it: the program sees the stack's pinned account.
+    plan = run_stack(stack, stack_mocks(stack, REPO_ROOT, overrides), config_overrides=overrides)
+    settings = load_policy_config(POLICY_DIR / "config" / f"{stack}.json", pack)
+    mandatory = [f for f in analyze(plan, pack, settings) if f.level == "mandatory"]
+    # The two indexes triple the provisioned capacity: dev's $1 budget refuses it, and says so.
+    assert [f.message.split(":")[0] for f in mandatory] == (
+        ["dynamodb-monthly-cost-budget"] if over_budget else []
+    ), [f.line() for f in mandatory]

@@ -8,7 +8,9 @@ import pytest
 
 from tests.policy.builders import (
     ACCOUNT,
+    EXECUTION_ARN,
     ROLE_NAME,
+    TABLE_ARN,
     Stack,
     assert_has_violation,
     assert_no_violations,
@@ -18,10 +20,11 @@ from tests.policy.builders import (
 
 OWN_TABLE = "stack-iam-targets-own-table"
 INTEGRATION_ROLE = "stack-integration-role-grants-table"
+MODERATOR_ROLE = "stack-account-trusted-role-only-invokes"
 OTHER_TABLE = f"arn:aws:dynamodb:us-east-1:{ACCOUNT}:table/someone-elses-table"
 
 
-@pytest.mark.parametrize("policy", [OWN_TABLE, INTEGRATION_ROLE])
+@pytest.mark.parametrize("policy", [OWN_TABLE, INTEGRATION_ROLE, MODERATOR_ROLE])
 def test_happy_path(policy: str) -> None:
     assert_no_violations(policy, Stack().resources())
 
@@ -159,3 +162,69 @@ def test_own_api_reads_no_api_when_no_trust_names_one() -> None:
     api = next(r for r in resources if r.type.endswith("RestApi"))
     api.state["executionArn"] = UNKNOWN_AT_PREVIEW
     assert findings(OWN_API, resources) == []
+
+
+@pytest.mark.parametrize(
+    "arn",
+    [
+        f"{EXECUTION_ARN}/v1/GET/comments",  # a public route: signing grants nothing there
+        f"{EXECUTION_ARN}/prod/DELETE/comments",  # a stage this stack does not have
+        f"arn:aws:execute-api:us-east-1:{ACCOUNT}:otherapi99/v1/DELETE/comments",
+    ],
+)
+def test_moderator_policy_names_a_method_that_is_not_a_signed_route_of_this_stack(
+    arn: str,
+) -> None:
+    stack = Stack()
+    stack.moderator_access["Statement"][0]["Resource"] = [arn]
+    finding = assert_has_violation(
+        OWN_TABLE,
+        stack.resources(),
+        f"names '{arn}', which is not an AWS_IAM-authorized method of this stack's API and stage "
+        f"({EXECUTION_ARN}/v1/DELETE/comments)",
+    )
+    assert finding.urn.endswith("RolePolicy::comments-moderator-access")
+
+
+def test_a_role_people_can_assume_must_not_reach_the_table() -> None:
+    stack = Stack()
+    stack.moderator_access["Statement"].append(
+        {"Effect": "Allow", "Action": "dynamodb:DeleteItem", "Resource": TABLE_ARN}
+    )
+    finding = assert_has_violation(
+        MODERATOR_ROLE,
+        stack.resources(),
+        f"Role 'comments-moderator-role' trusts an account's principals but is granted "
+        f"'dynamodb:deleteitem' on '{TABLE_ARN}'",
+    )
+    assert finding.urn.endswith("Role::comments-moderator-role")
+
+
+def test_an_index_the_table_does_not_declare_is_not_ours() -> None:
+    stack = Stack()
+    stack.access["Statement"][0]["Resource"] = f"{TABLE_ARN}/index/byAuthor"
+    assert_has_violation(
+        OWN_TABLE,
+        stack.resources(),
+        f"names '{TABLE_ARN}/index/byAuthor', which is not the ARN of a table in this stack",
+    )
+    stack.table["globalSecondaryIndexes"] = [{"name": "byAuthor"}]
+    assert_no_violations(OWN_TABLE, stack.resources())
+
+
+def test_a_query_on_an_index_needs_the_grant_on_the_index() -> None:
+    stack = Stack()
+    get = stack.body["paths"]["/comments"]["get"]["x-amazon-apigateway-integration"]
+    get["requestTemplates"]["application/json"] = (
+        '{"TableName": "comments-table-0000000", "IndexName": "published"}'
+    )
+    assert_has_violation(
+        INTEGRATION_ROLE,
+        stack.resources(),
+        f"GET /comments calls dynamodb:Query as role '{ROLE_NAME}', whose policies do not allow "
+        f"it on table 'comments-table-0000000' ({TABLE_ARN}/index/published)",
+    )
+    stack.access["Statement"].append(
+        {"Effect": "Allow", "Action": "dynamodb:Query", "Resource": f"{TABLE_ARN}/index/published"}
+    )
+    assert_no_violations(INTEGRATION_ROLE, stack.resources())

@@ -1,0 +1,71 @@
+"""Credentials moto issued, for the data plane's SigV4 check (runs inside the moto process).
+
+API Gateway verifies a signed request against the caller's secret key, which IAM and STS never
+return after issuing it. moto keeps every key it issued in memory, in its own process; this adds
+one endpoint to moto's server, ``GET /moto-api/comments/credentials?accessKeyId=<id>``, that
+answers what API Gateway's authorizer knows about a key: its secret, its session token and expiry
+(assumed-role sessions), whether it is active, and the principal it signs for. It serves only the
+loopback address the environment binds moto to, like the rest of moto's API.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+from urllib.parse import parse_qs, urlparse
+
+from moto.iam.models import iam_backends
+from moto.moto_api._internal import urls as moto_api_urls
+from moto.sts.models import sts_backends
+
+PATH = "/moto-api/comments/credentials"
+_JSON = {"Content-Type": "application/json"}
+
+
+def find(access_key_id: str) -> dict[str, Any] | None:
+    """The record of a user's access key or an assumed-role session key, or None."""
+    for account_id, partitions in list(iam_backends.items()):
+        for backend in list(partitions.values()):
+            for user in backend.list_users(None, None, None):
+                for key in user.access_keys:
+                    if key.access_key_id == access_key_id:
+                        return {
+                            "accessKeyId": key.access_key_id,
+                            "secretAccessKey": key.secret_access_key,
+                            "sessionToken": None,
+                            "expiration": None,
+                            "active": key.status == "Active",
+                            "account": account_id,
+                            "principalArn": user.arn,
+                            "userName": user.name,
+                            "roleArn": None,
+                        }
+    for account_id, sts_partitions in list(sts_backends.items()):
+        for sts in list(sts_partitions.values()):
+            for session in sts.assumed_roles:
+                if session.access_key_id == access_key_id:
+                    return {
+                        "accessKeyId": session.access_key_id,
+                        "secretAccessKey": session.secret_access_key,
+                        "sessionToken": session.session_token,
+                        "expiration": session.expiration.timestamp(),
+                        "active": True,
+                        "account": account_id,
+                        "principalArn": session.arn,
+                        "userName": None,
+                        "roleArn": session.role_arn,
+                    }
+    return None
+
+
+def _respond(request: Any, full_url: str, headers: Any) -> tuple[int, dict[str, str], str]:
+    wanted = parse_qs(urlparse(full_url).query).get("accessKeyId", [""])[0]
+    record = find(wanted) if wanted else None
+    if record is None:
+        return 404, _JSON, json.dumps({"message": "no such access key"})
+    return 200, _JSON, json.dumps(record)
+
+
+def install() -> None:
+    """Register the endpoint with moto's own API routes (before the server builds its app)."""
+    moto_api_urls.url_paths["{0}" + PATH] = _respond

@@ -1,0 +1,294 @@
+"""Authorization phase: methods with authorizationType AWS_IAM, as API Gateway checks them.
+
+Order (each failure is a 403 with API Gateway's own text; the texts and their sources are in the
+README's "How the local data plane authorizes" table):
+
+1. no ``Authorization`` header: Missing Authentication Token;
+2. an incomplete header, a credential scope for another service or region, an ``X-Amz-Date``
+   outside five minutes of now: the signature errors;
+3. an access key moto never issued, an inactive one, or a session key with the wrong token: the
+   security token is invalid; a session past its expiry: the token is expired;
+4. a signature that does not match the one recomputed with botocore over the signed headers only:
+   signature mismatch (the canonical request goes to the log, never to the client);
+5. the caller's identity policies (user: inline, attached, groups; assumed role: the role's) must
+   allow ``execute-api:Invoke`` on the method ARN, and no Deny may match.
+
+Not emulated (so an API relying on them fails here rather than passing): resource policies,
+presigned query-string signatures, session policies and permissions boundaries of the caller.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hmac
+import json
+import logging
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote, unquote_plus
+
+from botocore.auth import SigV4Auth
+from botocore.awsrequest import AWSRequest
+from botocore.credentials import Credentials
+
+from emulator.gateway import iam
+from emulator.gateway.aws import AwsBackend
+from emulator.gateway.context import ACCOUNT_ID, MethodRequest
+from emulator.gateway.errors import GatewayError, GatewayResponseType
+from emulator.gateway.routing import Route
+
+LOG = logging.getLogger(__name__)
+
+CREDENTIALS_PATH = "/moto-api/comments/credentials"
+SERVICE = "execute-api"
+ALGORITHM = "AWS4-HMAC-SHA256"
+ACTION = "execute-api:Invoke"
+SIGV4_AUTHTYPE = "awssigv4"
+CLOCK_SKEW = datetime.timedelta(minutes=5)
+_AMZ_DATE = "%Y%m%dT%H%M%SZ"
+
+INVALID_TOKEN = "The security token included in the request is invalid."  # noqa: S105
+EXPIRED_TOKEN = "The security token included in the request is expired"  # noqa: S105
+SIGNATURE_MISMATCH = (
+    "The request signature we calculated does not match the signature you provided. Check your "
+    "AWS Secret Access Key and signing method. Consult the service documentation for details."
+)
+
+
+def requires_iam(definition: dict[str, Any], operation: dict[str, Any]) -> bool:
+    """Whether the method was imported with authorizationType AWS_IAM (a sigv4 security scheme)."""
+    components = definition.get("components")
+    schemes = components.get("securitySchemes") if isinstance(components, dict) else None
+    requirements = operation.get("security", definition.get("security"))
+    for requirement in requirements if isinstance(requirements, list) else []:
+        for name in requirement if isinstance(requirement, dict) else {}:
+            scheme = schemes.get(name) if isinstance(schemes, dict) else None
+            authtype = (
+                scheme.get("x-amazon-apigateway-authtype") if isinstance(scheme, dict) else None
+            )
+            if isinstance(authtype, str) and authtype.lower() == SIGV4_AUTHTYPE:
+                return True
+    return False
+
+
+def method_arn(region: str, request: MethodRequest, route: Route) -> str:
+    """arn:aws:execute-api:<region>:<account>:<api-id>/<stage>/<METHOD>/<path as requested>."""
+    return (
+        f"arn:aws:execute-api:{region}:{ACCOUNT_ID}:{request.api_id}/{request.stage}/"
+        f"{route.http_method}{request.resource_part}"
+    )
+
+
+@dataclass(frozen=True)
+class _Signature:
+    access_key_id: str
+    date: str
+    region: str
+    service: str
+    signed_headers: list[str]
+    signature: str
+
+
+def _forbidden(kind: GatewayResponseType, message: str, error_type: str = "") -> GatewayError:
+    return GatewayError(kind, message, error_type=error_type)
+
+
+def _invalid_signature(message: str) -> GatewayError:
+    return _forbidden(GatewayResponseType.INVALID_SIGNATURE, message)
+
+
+def _incomplete(message: str) -> GatewayError:
+    return _forbidden(
+        GatewayResponseType.INVALID_SIGNATURE, message, error_type="IncompleteSignatureException"
+    )
+
+
+def _parse_authorization(header: str) -> _Signature:
+    algorithm, _, rest = header.strip().partition(" ")
+    if algorithm != ALGORITHM:
+        # API Gateway treats a header it cannot read as SigV4 like no signature at all.
+        raise _forbidden(
+            GatewayResponseType.MISSING_AUTHENTICATION_TOKEN, "Missing Authentication Token"
+        )
+    parts: dict[str, str] = {}
+    for item in rest.split(","):
+        key, equals, value = item.strip().partition("=")
+        if equals:
+            parts[key.strip()] = value.strip()
+    missing = [p for p in ("Credential", "SignedHeaders", "Signature") if not parts.get(p)]
+    if missing:
+        raise _incomplete(
+            " ".join(f"Authorization header requires '{p}' parameter." for p in missing)
+        )
+    scope = parts["Credential"].split("/")
+    if len(scope) != 5 or scope[4] != "aws4_request":
+        raise _incomplete(
+            f"Credential should be scoped to a valid region, not the scope {parts['Credential']!r}."
+        )
+    return _Signature(
+        access_key_id=scope[0],
+        date=scope[1],
+        region=scope[2],
+        service=scope[3],
+        signed_headers=parts["SignedHeaders"].lower().split(";"),
+        signature=parts["Signature"],
+    )
+
+
+def _check_time(request: MethodRequest, signature: _Signature, now: datetime.datetime) -> str:
+    amz_date = request.header("X-Amz-Date")
+    if not amz_date:
+        raise _incomplete(
+            "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header."
+        )
+    try:
+        signed_at = datetime.datetime.strptime(amz_date, _AMZ_DATE).replace(tzinfo=datetime.UTC)
+    except ValueError:
+        raise _incomplete(f"Date must be in ISO-8601 'basic format'. Got '{amz_date}'.") from None
+    if signature.date != amz_date[:8]:
+        raise _invalid_signature(
+            "Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from "
+            f"HTTP: '{signature.date}' != '{amz_date[:8]}', from '{amz_date}'."
+        )
+    stamp = now.strftime(_AMZ_DATE)
+    if signed_at < now - CLOCK_SKEW:
+        earliest = (now - CLOCK_SKEW).strftime(_AMZ_DATE)
+        raise _invalid_signature(
+            f"Signature expired: {amz_date} is now earlier than {earliest} ({stamp} - 5 min.)"
+        )
+    if signed_at > now + CLOCK_SKEW:
+        latest = (now + CLOCK_SKEW).strftime(_AMZ_DATE)
+        raise _invalid_signature(
+            f"Signature not yet current: {amz_date} is still later than {latest} ({stamp} + 5 min.)"
+        )
+    return amz_date
+
+
+def _encode(text: str) -> str:
+    return quote(unquote_plus(text), safe="-_.~")
+
+
+def _canonical_query(query_string: str) -> str:
+    """SigV4's canonical query: each name and value URI-encoded (RFC 3986), sorted."""
+    pairs = []
+    for item in query_string.split("&") if query_string else []:
+        key, _, value = item.partition("=")
+        pairs.append((_encode(key), _encode(value)))
+    return "&".join(f"{k}={v}" for k, v in sorted(pairs))
+
+
+def _expected_signature(
+    request: MethodRequest,
+    signature: _Signature,
+    amz_date: str,
+    credentials: Credentials,
+) -> tuple[str, str]:
+    """Recompute the signature over the signed headers only; (signature, canonical request)."""
+    headers = {}
+    for name in signature.signed_headers:
+        value = request.header(name)
+        if value is None:
+            return "", f"signed header {name!r} is not in the request"
+        headers[name] = value
+    query = _canonical_query(request.raw_query)
+    url = f"http://{request.header('Host') or 'localhost'}{request.raw_path}"
+    aws_request = AWSRequest(
+        method=request.http_method,
+        url=f"{url}?{query}" if query else url,
+        headers=headers,
+        data=request.body,
+    )
+    aws_request.context["timestamp"] = amz_date
+    auth = SigV4Auth(credentials, signature.service, signature.region)
+    canonical = auth.canonical_request(aws_request)
+    string_to_sign = auth.string_to_sign(aws_request, canonical)
+    return auth.signature(string_to_sign, aws_request), canonical
+
+
+def _credential(backend: AwsBackend, access_key_id: str) -> dict[str, Any] | None:
+    """What moto knows about an access key (emulator/credentials.py), or None."""
+    status, body = backend.get(CREDENTIALS_PATH, {"accessKeyId": access_key_id})
+    if status == 404:
+        return None
+    if status != 200:
+        raise RuntimeError(f"moto answered {status} for a credentials lookup")
+    record: dict[str, Any] = json.loads(body)
+    return record
+
+
+def _identity_policies(backend: AwsBackend, record: dict[str, Any]) -> list[dict[str, Any]]:
+    client = backend.client("iam")
+    if record.get("roleArn"):
+        role_arn = str(record["roleArn"])
+        try:
+            return backend.cached(
+                f"role:{role_arn}", lambda: iam.load_role(client, role_arn)
+            ).policies
+        except iam.RoleUnavailableError:
+            return []  # the role is gone: its sessions carry no permissions
+    user = str(record["userName"])
+    return backend.cached(f"user:{user}", lambda: iam.load_user_policies(client, user))
+
+
+def authorize(
+    backend: AwsBackend,
+    region: str,
+    request: MethodRequest,
+    route: Route,
+    now: datetime.datetime | None = None,
+) -> str:
+    """Check an AWS_IAM method's caller; returns the caller's ARN or raises API Gateway's 403."""
+    header = request.header("Authorization")
+    if not header:
+        raise _forbidden(
+            GatewayResponseType.MISSING_AUTHENTICATION_TOKEN, "Missing Authentication Token"
+        )
+    signature = _parse_authorization(header)
+    if signature.service != SERVICE:
+        raise _invalid_signature(f"Credential should be scoped to correct service: '{SERVICE}'. ")
+    if signature.region != region:
+        raise _invalid_signature(
+            f"Credential should be scoped to a valid region, not '{signature.region}'. "
+        )
+    moment = now or datetime.datetime.now(datetime.UTC)
+    amz_date = _check_time(request, signature, moment)
+    record = _credential(backend, signature.access_key_id)
+    token = request.header("X-Amz-Security-Token")
+    if record is None or not record.get("active") or record.get("sessionToken") != token:
+        raise _forbidden(GatewayResponseType.ACCESS_DENIED, INVALID_TOKEN)
+    expiration = record.get("expiration")
+    if expiration is not None and float(expiration) <= moment.timestamp():
+        raise _forbidden(GatewayResponseType.EXPIRED_TOKEN, EXPIRED_TOKEN)
+    credentials = Credentials(
+        signature.access_key_id, str(record["secretAccessKey"]), record.get("sessionToken")
+    )
+    expected, canonical = _expected_signature(request, signature, amz_date, credentials)
+    if not expected or not hmac.compare_digest(expected, signature.signature):
+        LOG.warning(
+            "signature mismatch for %s; the canonical request was:\n%s",
+            signature.access_key_id,
+            canonical,
+        )
+        raise _invalid_signature(SIGNATURE_MISMATCH)
+    caller = str(record["principalArn"])
+    resource = method_arn(region, request, route)
+    context = {
+        "aws:PrincipalArn": str(record.get("roleArn") or caller),
+        "aws:PrincipalAccount": str(record["account"]),
+        "aws:RequestedRegion": region,
+        "aws:SecureTransport": "false",
+    }
+    decision = iam.evaluate(_identity_policies(backend, record), ACTION, resource, context)
+    if decision is iam.Decision.EXPLICIT_DENY:
+        raise _forbidden(
+            GatewayResponseType.ACCESS_DENIED,
+            f"User: {caller} is not authorized to perform: {ACTION} on resource: {resource} "
+            "with an explicit deny in an identity-based policy",
+        )
+    if decision is not iam.Decision.ALLOW:
+        raise _forbidden(
+            GatewayResponseType.ACCESS_DENIED,
+            f"User: {caller} is not authorized to perform: {ACTION} on resource: {resource} "
+            f"because no identity-based policy allows the {ACTION} action",
+        )
+    return caller

@@ -1,0 +1,371 @@
+"""AWS_IAM methods: SigV4 against moto's credentials, identity policies, API Gateway's 403s.
+
+The program's own document is deployed (its DELETE /comments is the AWS_IAM method); every
+refused request must leave the comment in the table.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import uuid
+from collections.abc import Iterator
+from typing import Any
+from urllib.parse import quote, unquote, urlencode
+
+import boto3
+import botocore.auth
+import pytest
+import requests
+from botocore.auth import SigV4Auth
+from botocore.awsrequest import AWSRequest
+from botocore.credentials import Credentials
+
+from comments_infra import api_definition
+from emulator.gateway import GatewayServer, authorization
+from emulator.gateway.aws import AwsBackend
+from emulator.gateway.context import MethodRequest
+from emulator.gateway.errors import GatewayError
+from emulator.gateway.routing import match_route
+from tests.gateway.apis import ACCOUNT, REGION, TABLE, TABLE_ARN
+from tests.gateway.conftest import Aws, Deployer
+
+STAGE = "test"
+
+
+@pytest.fixture(scope="module")
+def api(aws: Aws, deployer: Deployer) -> tuple[str, dict[str, Any]]:
+    role = aws.role(
+        "authorization-api",
+        {"Effect": "Allow", "Action": list(api_definition.DYNAMODB_ACTIONS), "Resource": TABLE_ARN},
+    )
+    document = api_definition.build_api_document(
+        api_definition.ApiInputs(
+            title="authorization",
+            region=REGION,
+            table_name=TABLE,
+            role_arn=role,
+            cors_allowed_origins=("*",),
+            smoke_slug_prefix="/__smoke__/",
+            smoke_ttl_seconds=3600,
+        )
+    )
+    return deployer.deploy(document, stage=STAGE), document
+
+
+def _arn(api_id: str, stage: str = STAGE) -> str:
+    return f"arn:aws:execute-api:{REGION}:{ACCOUNT}:{api_id}/{stage}/DELETE/comments"
+
+
+def _user(aws: Aws, *statements: dict[str, Any]) -> tuple[str, Credentials]:
+    name = f"user-{uuid.uuid4().hex[:8]}"
+    aws.iam.create_user(UserName=name)
+    if statements:
+        aws.iam.put_user_policy(
+            UserName=name,
+            PolicyName="inline",
+            PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": list(statements)}),
+        )
+    key = aws.iam.create_access_key(UserName=name)["AccessKey"]
+    return f"arn:aws:iam::{ACCOUNT}:user/{name}", Credentials(
+        key["AccessKeyId"], key["SecretAccessKey"]
+    )
+
+
+def _invoke(api_id: str) -> dict[str, Any]:
+    return {"Effect": "Allow", "Action": "execute-api:Invoke", "Resource": _arn(api_id)}
+
+
+@pytest.fixture
+def comment(gateway: GatewayServer, api: tuple[str, dict[str, Any]], aws: Aws) -> Iterator[str]:
+    """A stored comment's DELETE URL; after the test, whether it still exists is checked."""
+    api_id = api[0]
+    slug = f"/auth/{uuid.uuid4().hex}"
+    created = requests.post(
+        f"{gateway.url}/{api_id}/{STAGE}/comments",
+        json={"slug": slug, "author": "a", "comment": "c"},
+        timeout=30,
+    ).json()["createdAt"]
+    query = urlencode({"slug": slug, "createdAt": created}, quote_via=quote)
+    yield f"{gateway.url}/{api_id}/{STAGE}/comments?{query}"
+
+
+def _stored(aws: Aws, url: str) -> bool:
+    query = dict(p.split("=", 1) for p in url.split("?", 1)[1].split("&"))
+    item = aws.dynamodb.get_item(
+        TableName=TABLE,
+        Key={"slug": {"S": unquote(query["slug"])}, "createdAt": {"N": query["createdAt"]}},
+    )
+    return "Item" in item
+
+
+def _signed_headers(
+    url: str,
+    credentials: Credentials,
+    *,
+    method: str = "DELETE",
+    service: str = "execute-api",
+    region: str = REGION,
+) -> dict[str, str]:
+    request = AWSRequest(method=method, url=url)
+    SigV4Auth(credentials, service, region).add_auth(request)
+    return dict(request.headers.items())
+
+
+def _delete(url: str, headers: dict[str, str] | None = None) -> requests.Response:
+    return requests.delete(url, headers=headers or {}, timeout=30)
+
+
+def _refused(response: requests.Response, error_type: str, message: str) -> None:
+    assert response.status_code == 403, response.text
+    assert response.headers["x-amzn-ErrorType"] == error_type
+    assert response.json() == {"message": message}
+    assert response.headers["Access-Control-Allow-Origin"] == "*"
+
+
+def test_unsigned_is_missing_authentication_token(comment: str, aws: Aws) -> None:
+    _refused(
+        _delete(comment), "MissingAuthenticationTokenException", "Missing Authentication Token"
+    )
+    assert _stored(aws, comment)
+
+
+def test_an_allowed_user_deletes(comment: str, aws: Aws, api: tuple[str, dict[str, Any]]) -> None:
+    _, credentials = _user(aws, _invoke(api[0]))
+    response = _delete(comment, _signed_headers(comment, credentials))
+    assert response.status_code == 200, response.text
+    assert response.json()["deleted"]["comment"] == "c"
+    assert not _stored(aws, comment)
+
+
+def test_an_assumed_role_session_deletes(
+    comment: str, aws: Aws, api: tuple[str, dict[str, Any]]
+) -> None:
+    trust = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:root"},
+                "Action": "sts:AssumeRole",
+            }
+        ],
+    }
+    role = aws.role(f"moderator-{uuid.uuid4().hex[:8]}", _invoke(api[0]), trust=trust)
+    sts = boto3.client(
+        "sts",
+        endpoint_url=aws.endpoint,
+        region_name=REGION,
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
+    session = sts.assume_role(RoleArn=role, RoleSessionName="moderator")["Credentials"]
+    credentials = Credentials(
+        session["AccessKeyId"], session["SecretAccessKey"], session["SessionToken"]
+    )
+    forged = Credentials(session["AccessKeyId"], session["SecretAccessKey"], "not-the-token")
+    _refused(
+        _delete(comment, _signed_headers(comment, forged)),
+        "AccessDeniedException",
+        authorization.INVALID_TOKEN,
+    )
+    assert _stored(aws, comment)
+    response = _delete(comment, _signed_headers(comment, credentials))
+    assert response.status_code == 200, response.text
+    assert not _stored(aws, comment)
+
+
+def test_an_unknown_access_key_is_an_invalid_token(comment: str, aws: Aws) -> None:
+    headers = _signed_headers(comment, Credentials("AKIAUNKNOWNUNKNOWN00", "secret"))
+    _refused(_delete(comment, headers), "AccessDeniedException", authorization.INVALID_TOKEN)
+    assert _stored(aws, comment)
+
+
+def test_an_inactive_access_key_is_an_invalid_token(
+    comment: str, aws: Aws, api: tuple[str, dict[str, Any]]
+) -> None:
+    arn, credentials = _user(aws, _invoke(api[0]))
+    aws.iam.update_access_key(
+        UserName=arn.rsplit("/", 1)[1], AccessKeyId=credentials.access_key, Status="Inactive"
+    )
+    headers = _signed_headers(comment, credentials)
+    _refused(_delete(comment, headers), "AccessDeniedException", authorization.INVALID_TOKEN)
+    assert _stored(aws, comment)
+
+
+def test_a_wrong_secret_is_a_signature_mismatch(
+    comment: str, aws: Aws, api: tuple[str, dict[str, Any]]
+) -> None:
+    _, credentials = _user(aws, _invoke(api[0]))
+    wrong = Credentials(credentials.access_key, credentials.secret_key + "x")
+    _refused(
+        _delete(comment, _signed_headers(comment, wrong)),
+        "InvalidSignatureException",
+        authorization.SIGNATURE_MISMATCH,
+    )
+    assert _stored(aws, comment)
+
+
+def test_a_request_changed_after_signing_is_a_signature_mismatch(
+    comment: str, aws: Aws, api: tuple[str, dict[str, Any]]
+) -> None:
+    _, credentials = _user(aws, _invoke(api[0]))
+    other = comment.replace("createdAt=", "createdAt=1")
+    headers = _signed_headers(other, credentials)
+    _refused(
+        _delete(comment, headers), "InvalidSignatureException", authorization.SIGNATURE_MISMATCH
+    )
+    assert _stored(aws, comment)
+
+
+def test_a_signature_for_another_service_is_refused(
+    comment: str, aws: Aws, api: tuple[str, dict[str, Any]]
+) -> None:
+    _, credentials = _user(aws, _invoke(api[0]))
+    headers = _signed_headers(comment, credentials, service="dynamodb")
+    _refused(
+        _delete(comment, headers),
+        "InvalidSignatureException",
+        "Credential should be scoped to correct service: 'execute-api'. ",
+    )
+    assert _stored(aws, comment)
+
+
+def test_a_signature_older_than_five_minutes_has_expired(
+    comment: str, aws: Aws, api: tuple[str, dict[str, Any]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _, credentials = _user(aws, _invoke(api[0]))
+    then = datetime.datetime.now(datetime.UTC).replace(tzinfo=None) - datetime.timedelta(minutes=10)
+    monkeypatch.setattr(botocore.auth, "get_current_datetime", lambda **_: then)
+    response = _delete(comment, _signed_headers(comment, credentials))
+    assert response.status_code == 403
+    assert response.headers["x-amzn-ErrorType"] == "InvalidSignatureException"
+    message = response.json()["message"]
+    assert message.startswith(
+        f"Signature expired: {then.strftime('%Y%m%dT%H%M%SZ')} is now earlier than "
+    )
+    assert message.endswith(" - 5 min.)")
+    assert _stored(aws, comment)
+
+
+def test_no_allowing_policy_is_an_implicit_deny(
+    comment: str, aws: Aws, api: tuple[str, dict[str, Any]]
+) -> None:
+    # Allowed on another stage of the same API only: still nothing for this method.
+    elsewhere = {
+        "Effect": "Allow",
+        "Action": "execute-api:Invoke",
+        "Resource": _arn(api[0], "prod"),
+    }
+    arn, credentials = _user(aws, elsewhere)
+    _refused(
+        _delete(comment, _signed_headers(comment, credentials)),
+        "AccessDeniedException",
+        f"User: {arn} is not authorized to perform: execute-api:Invoke on resource: "
+        f"{_arn(api[0])} because no identity-based policy allows the execute-api:Invoke action",
+    )
+    assert _stored(aws, comment)
+
+
+def test_a_matching_deny_is_an_explicit_deny(
+    comment: str, aws: Aws, api: tuple[str, dict[str, Any]]
+) -> None:
+    deny = {"Effect": "Deny", "Action": "execute-api:*", "Resource": "*"}
+    arn, credentials = _user(aws, _invoke(api[0]), deny)
+    _refused(
+        _delete(comment, _signed_headers(comment, credentials)),
+        "AccessDeniedException",
+        f"User: {arn} is not authorized to perform: execute-api:Invoke on resource: "
+        f"{_arn(api[0])} with an explicit deny in an identity-based policy",
+    )
+    assert _stored(aws, comment)
+
+
+def test_public_routes_need_no_signature(
+    gateway: GatewayServer, api: tuple[str, dict[str, Any]]
+) -> None:
+    response = requests.get(f"{gateway.url}/{api[0]}/{STAGE}/comments?slug=/x", timeout=30)
+    assert response.status_code == 200, response.text
+
+
+def test_an_expired_session_is_an_expired_token(
+    aws: Aws, api: tuple[str, dict[str, Any]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Sessions last at least 15 minutes, so the check runs at a moment after the expiry."""
+    api_id, document = api
+    role = aws.role(f"expiring-{uuid.uuid4().hex[:8]}", _invoke(api_id))
+    sts = boto3.client(
+        "sts",
+        endpoint_url=aws.endpoint,
+        region_name=REGION,
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
+    session = sts.assume_role(RoleArn=role, RoleSessionName="expiring", DurationSeconds=900)[
+        "Credentials"
+    ]
+    later = session["Expiration"].astimezone(datetime.UTC) + datetime.timedelta(minutes=1)
+    monkeypatch.setattr(
+        botocore.auth, "get_current_datetime", lambda **_: later.replace(tzinfo=None)
+    )
+    url = f"http://127.0.0.1/{api_id}/{STAGE}/comments?slug=%2Fx&createdAt=1"
+    credentials = Credentials(
+        session["AccessKeyId"], session["SecretAccessKey"], session["SessionToken"]
+    )
+    # An HTTP client sends the Host header botocore signed from the URL.
+    headers = {**_signed_headers(url, credentials), "Host": "127.0.0.1"}
+    request = MethodRequest(
+        http_method="DELETE",
+        api_id=api_id,
+        stage=STAGE,
+        resource_part="/comments",
+        headers=headers,
+        query={"slug": "/x", "createdAt": "1"},
+        body=b"",
+        source_ip="127.0.0.1",
+        protocol="HTTP/1.1",
+        raw_path=f"/{api_id}/{STAGE}/comments",
+        raw_query="slug=%2Fx&createdAt=1",
+    )
+    route = match_route(document, "DELETE", "/comments")
+    assert route is not None
+    with pytest.raises(GatewayError) as refused:
+        authorization.authorize(AwsBackend(aws.endpoint, REGION), REGION, request, route, now=later)
+    assert refused.value.response_type.name == "EXPIRED_TOKEN"
+    assert refused.value.message == "The security token included in the request is expired"
+    # The same request a minute before the expiry passes this check (and is allowed).
+    before = later - datetime.timedelta(minutes=2)
+    monkeypatch.setattr(
+        botocore.auth, "get_current_datetime", lambda **_: before.replace(tzinfo=None)
+    )
+    request.headers = {**_signed_headers(url, credentials), "Host": "127.0.0.1"}
+    caller = authorization.authorize(
+        AwsBackend(aws.endpoint, REGION), REGION, request, route, now=before
+    )
+    assert caller.endswith("/expiring")
+
+
+def test_deleting_again_answers_404_and_a_malformed_created_at_400(
+    comment: str, aws: Aws, api: tuple[str, dict[str, Any]]
+) -> None:
+    _, credentials = _user(aws, _invoke(api[0]))
+    malformed = comment.rsplit("createdAt=", 1)[0] + "createdAt=12abc"
+    response = _delete(malformed, _signed_headers(malformed, credentials))
+    assert response.status_code == 400, response.text
+    assert response.json() == {
+        "message": "Invalid query: createdAt must be the createdAt of a comment (epoch milliseconds)"
+    }
+    assert _stored(aws, comment)
+    assert _delete(comment, _signed_headers(comment, credentials)).status_code == 200
+    again = _delete(comment, _signed_headers(comment, credentials))
+    assert again.status_code == 404, again.text
+    assert again.json() == {
+        "message": "No comment with this slug and createdAt (already deleted, or never stored)"
+    }
+
+
+def test_the_deploy_reads_the_output_the_program_exports() -> None:
+    from comments_infra import outputs
+    from emulator import moderator
+
+    assert moderator.ROLE_OUTPUT == outputs.MODERATOR_ROLE_ARN

@@ -1,0 +1,177 @@
+"""`python -m moderation` against a local environment of its own, as a moderator runs it."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import requests
+
+from tests.local_environment import isolated_env, run_emulator
+from tooling.offline_runner import REPO_ROOT
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture(scope="module")
+def local_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
+    state = tmp_path_factory.mktemp("moderation-environment")
+    # No AWS settings of the machine running the tests: locally the CLI signs as the local moderator.
+    env = {k: v for k, v in isolated_env(state).items() if not k.startswith("AWS_")}
+    env["COMMENTS_DEMO_PORT"] = "0"
+    deployed = run_emulator(env, "deploy")
+    assert deployed.returncode == 0, deployed.stdout + deployed.stderr
+    assert "moderator: AWS_CONFIG_FILE=" in deployed.stdout
+    yield env
+    run_emulator(env, "down")
+
+
+def moderate(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "moderation", *args],
+        cwd=REPO_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def url(env: dict[str, str]) -> str:
+    value: str = json.loads(run_emulator(env, "outputs").stdout)["url"]
+    return value
+
+
+def post(env: dict[str, str], slug: str, comment: str) -> int:
+    response = requests.post(
+        url(env) + "/comments", json={"slug": slug, "author": "Eve", "comment": comment}, timeout=30
+    )
+    assert response.status_code == 201, response.text
+    created: int = response.json()["createdAt"]
+    return created
+
+
+def test_list_then_delete_as_the_local_moderator(local_env: dict[str, str]) -> None:
+    slug = f"/cli/{uuid.uuid4().hex}"
+    spam = post(local_env, slug, "cheap pills")
+    listed = moderate(local_env, "list", "--slug", slug)
+    assert listed.returncode == 0, listed.stderr
+    assert listed.stdout.splitlines()[0] == f"1 comment(s) on {slug}, newest first:"
+    assert listed.stdout.splitlines()[1].startswith(f"  {spam}  ")
+    assert listed.stdout.splitlines()[1].endswith("Eve: cheap pills")
+
+    deleted = moderate(local_env, "delete", "--slug", slug, "--created-at", str(spam))
+    assert deleted.returncode == 0, deleted.stderr
+    assert "signing as the local moderator (profile comments-local-moderator)" in deleted.stdout
+    assert f"deleted from {slug}: {spam}  " in deleted.stdout
+    page = requests.get(url(local_env) + "/comments", params={"slug": slug}, timeout=30).json()
+    assert page["items"] == []
+
+    again = moderate(local_env, "delete", "--slug", slug, "--created-at", str(spam))
+    assert again.returncode == 1
+    assert again.stdout.splitlines()[-1] == (
+        f"nothing deleted: no comment on {slug} at {spam} (already deleted, or never stored)"
+    )
+
+
+def test_credentials_the_api_does_not_know_are_refused(local_env: dict[str, str]) -> None:
+    slug = f"/cli/{uuid.uuid4().hex}"
+    kept = post(local_env, slug, "stays")
+    env = {
+        **local_env,
+        "AWS_ACCESS_KEY_ID": "AKIAIOSFODNN7EXAMPLE",
+        "AWS_SECRET_ACCESS_KEY": "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+    }
+    refused = moderate(env, "delete", "--slug", slug, "--created-at", str(kept))
+    assert refused.returncode == 2
+    assert refused.stderr.strip() == (
+        "error: delete refused: HTTP 403: The security token included in the request is invalid. "
+        "(the request must be signed by a principal allowed to invoke the moderation routes: the "
+        "stack's moderator role)"
+    )
+    listed = moderate(local_env, "list", "--slug", slug)
+    assert "Eve: stays" in listed.stdout
+
+
+def test_without_any_credentials_it_says_what_to_configure(
+    local_env: dict[str, str], tmp_path: Path
+) -> None:
+    env = {
+        **local_env,
+        "AWS_CONFIG_FILE": str(tmp_path / "none"),
+        "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "none"),
+        "AWS_EC2_METADATA_DISABLED": "true",
+    }
+    refused = moderate(env, "--url", url(local_env), "delete", "--slug", "/x", "--created-at", "1")
+    assert refused.returncode == 2
+    assert refused.stderr.strip().startswith("error: delete refused: no AWS credentials found:")
+
+
+def test_a_stack_that_is_not_deployed_is_one_line(tmp_path: Path) -> None:
+    env = {**isolated_env(tmp_path)}
+    result = moderate(env, "list", "--slug", "/x")
+    assert result.returncode == 2
+    assert result.stderr.strip() == (
+        "error: cannot read stack 'local' outputs: error: stack 'local' is not deployed locally: "
+        "run `make deploy`"
+    )
+
+
+@pytest.fixture(scope="module")
+def pre_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
+    state = tmp_path_factory.mktemp("pre-moderation-environment")
+    env = {k: v for k, v in isolated_env(state).items() if not k.startswith("AWS_")}
+    deployed = run_emulator(env, "deploy", "--config", "comments:moderation=pre")
+    assert deployed.returncode == 0, deployed.stdout + deployed.stderr
+    yield env
+    run_emulator(env, "down")
+
+
+def test_with_pre_moderation_a_comment_is_invisible_until_approved(
+    pre_env: dict[str, str],
+) -> None:
+    slug = f"/cli/{uuid.uuid4().hex}"
+    base = url(pre_env)
+    posted = requests.post(
+        base + "/comments", json={"slug": slug, "author": "Ada", "comment": "wait"}, timeout=30
+    )
+    assert posted.status_code == 202, posted.text
+    created = posted.json()["createdAt"]
+    public = requests.get(base + "/comments", params={"slug": slug}, timeout=30).json()
+    assert public == {"items": [], "next": None}
+    # The queue is a signed route: unsigned, API Gateway refuses it.
+    unsigned = requests.get(base + "/moderation/pending", timeout=30)
+    assert unsigned.status_code == 403
+    assert unsigned.json() == {"message": "Missing Authentication Token"}
+
+    pending = moderate(pre_env, "pending", "--limit", "50")
+    assert pending.returncode == 0, pending.stderr
+    assert f"  {slug}  {created}  " in pending.stdout
+
+    approved = moderate(pre_env, "approve", "--slug", slug, "--created-at", str(created))
+    assert approved.returncode == 0, approved.stderr
+    assert f"approved on {slug}: {created}  " in approved.stdout
+    public = requests.get(base + "/comments", params={"slug": slug}, timeout=30).json()
+    assert [c["comment"] for c in public["items"]] == ["wait"]
+    assert f"  {slug}  " not in moderate(pre_env, "pending", "--limit", "50").stdout
+
+    again = moderate(pre_env, "approve", "--slug", slug, "--created-at", str(created))
+    assert again.returncode == 1
+    assert again.stdout.splitlines()[-1] == (
+        f"nothing approved: no pending comment on {slug} at {created}"
+    )
+
+
+def test_approve_on_a_post_moderation_stack_says_why(local_env: dict[str, str]) -> None:
+    refused = moderate(local_env, "approve", "--slug", "/x", "--created-at", "1")
+    assert refused.returncode == 2
+    assert refused.stderr.strip() == (
+        "error: approve refused: HTTP 403: Missing Authentication Token (this stack has no such "
+        "route: pending and approve need comments:moderation pre)"
+    )
