@@ -17,9 +17,11 @@ from botocore.credentials import Credentials
 
 # moto accepts any credentials; these only make SigV4 signing possible.
 _CREDENTIALS = Credentials("testing", "testing")
-# IAM itself takes seconds to propagate a change; re-reading a role on every request would make
-# the local data plane several times slower than the calls it stands in front of.
-CACHE_SECONDS = 1.0
+# A role read from IAM is reused until the next deploy (the deployer rewrites the state file,
+# which starts a new state generation) or for this long, for changes made to IAM by other means:
+# AWS's own IAM takes seconds to propagate a change. Re-reading the role (several IAM calls) on
+# every request would cost more than the DynamoDB call the request is for.
+CACHE_SECONDS = 5.0
 T = TypeVar("T")
 
 
@@ -40,21 +42,22 @@ class AwsBackend:
         self.region = region
         self._clients: dict[str, Any] = {}
         self._lock = threading.Lock()
-        self._cache: dict[str, tuple[float, Any]] = {}
+        self._cache: dict[str, tuple[float, int, Any]] = {}
         # Kept-alive connections: a new TCP connection per call would dominate the cost.
         self._pool = urllib3.PoolManager(maxsize=64, retries=False)
 
-    def cached(self, key: str, load: Callable[[], T]) -> T:
-        """`load()`'s result, reused for CACHE_SECONDS (errors are not cached)."""
+    def cached(self, key: str, load: Callable[[], T], generation: int) -> T:
+        """`load()`'s result, reused within one state `generation` for CACHE_SECONDS (errors
+        are not cached)."""
         now = time.monotonic()
         with self._lock:
             hit = self._cache.get(key)
-        if hit and now - hit[0] < CACHE_SECONDS:
-            value: T = hit[1]
+        if hit and hit[1] == generation and now - hit[0] < CACHE_SECONDS:
+            value: T = hit[2]
             return value
         value = load()
         with self._lock:
-            self._cache[key] = (now, value)
+            self._cache[key] = (now, generation, value)
         return value
 
     def client(self, service: str) -> Any:

@@ -22,7 +22,7 @@ class MethodRequest:
     http_method: str
     api_id: str
     stage: str
-    resource_part: str
+    resource_part: str  # percent-decoded once, as $context.path shows it
     headers: dict[str, str]
     query: dict[str, str]
     body: bytes
@@ -34,6 +34,7 @@ class MethodRequest:
     )
     start_ns: int = field(default_factory=time.time_ns)
     path_params: dict[str, str] = field(default_factory=dict)
+    raw_resource_part: str = ""  # as sent, still percent-encoded: routing decodes it once
 
     def header(self, name: str) -> str | None:
         """A request header, looked up case-insensitively like HTTP requires."""

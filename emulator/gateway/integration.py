@@ -37,6 +37,7 @@ class InvocationTarget:
     stage: str
     route: Route
     region: str
+    state_generation: int = 0  # a new deploy: what was read from IAM is read again
 
     @property
     def source_arn(self) -> str:
@@ -93,7 +94,9 @@ def _invoke_dynamodb(
     """DynamoDB as API Gateway reaches it: assume the role, authorise, then POST the payload."""
     try:
         role = backend.cached(
-            f"role:{credentials}", lambda: iam.load_role(backend.client("iam"), credentials)
+            f"role:{credentials}",
+            lambda: iam.load_role(backend.client("iam"), credentials),
+            target.state_generation,
         )
     except iam.RoleUnavailableError as exc:
         raise configuration_error(f"API Gateway cannot assume the role: {exc}") from exc
