@@ -76,10 +76,13 @@ Responder = Callable[[RawRequest, GatewayError | None], HttpResponse]
 class _Refused(Exception):
     """The request cannot be read further; answer `error` and close the connection."""
 
-    def __init__(self, error: GatewayError, *, drain: int = 0) -> None:
+    def __init__(
+        self, error: GatewayError, *, drain: int = 0, request: RawRequest | None = None
+    ) -> None:
         super().__init__(error.message)
         self.error = error
         self.drain = drain  # bytes the client announced and may still send
+        self.request = request  # what could be read of the request, to name its stage
 
 
 class _Closed(Exception):
@@ -243,7 +246,11 @@ class _Connection:
             request = self._read_head(deadline)
             self._read_body(request, deadline)
         except _Refused as refused:
-            request = request or _partial_request(self.reader.peek_head(), self.client_ip)
+            request = (
+                request
+                or refused.request
+                or _partial_request(self.reader.peek_head(), self.client_ip)
+            )
             self._send(request, self.respond(request, refused.error), keep_alive=False)
             self._linger(refused.drain)
             return False
@@ -268,17 +275,22 @@ class _Connection:
             if len(first_line) == 1 or len(first_line[0].rstrip(b"\r")) > limit:
                 raise _Refused(http_error(414, "Request-URI Too Long"))
             raise _Refused(http_error(431, "Request Header Fields Too Large"))
+        partial = _partial_request(head, self.client_ip)
         lines = [line.rstrip("\r") for line in head.decode("latin-1").split("\n")][:-2]
         if len(lines[0]) > limit:
-            raise _Refused(http_error(414, "Request-URI Too Long"))
+            raise _Refused(http_error(414, "Request-URI Too Long"), request=partial)
         if sum(len(line) for line in lines) > limit:
-            raise _Refused(http_error(431, "Request Header Fields Too Large"))
-        request = _request_line(lines[0], self.client_ip)
+            raise _Refused(http_error(431, "Request Header Fields Too Large"), request=partial)
+        try:
+            request = _request_line(lines[0], self.client_ip)
+        except _Refused as refused:
+            refused.request = partial
+            raise
         for line in lines[1:]:
             name, colon, value = line.partition(":")
             # No obsolete line folding, no space before the colon, no stray control bytes.
             if not colon or not _TOKEN.fullmatch(name) or any(c in value for c in "\r\0"):
-                raise _Refused(http_error(400, "Bad Request"))
+                raise _Refused(http_error(400, "Bad Request"), request=request)
             request.headers.append((name, value.strip(" \t")))
         return request
 

@@ -13,8 +13,8 @@ DEFAULT_BACKUPS = 3
 
 class RotatingLogFile(io.TextIOBase):
     """A text stream appending to `path`; past `max_bytes` the file becomes `path.1` (older
-    ones `path.2` ... `path.<backups>`, the oldest dropped) and a new one starts. At most
-    (backups + 1) * max_bytes, plus one write, are ever on disk."""
+    ones `path.2` ... `path.<backups>`, the oldest dropped) and a new one starts. A file
+    exceeds max_bytes only by holding one line longer than that."""
 
     def __init__(
         self,
@@ -36,11 +36,13 @@ class RotatingLogFile(io.TextIOBase):
         return True
 
     def write(self, text: str) -> int:
-        data = text.encode("utf-8", "replace")
         with self._lock:
-            if self._file.tell() and self._file.tell() + len(data) > self.max_bytes:
-                self._rotate()
-            self._file.write(data)
+            # Line by line, so a batch of lines rotates where it must and no line is split.
+            for line in text.splitlines(keepends=True):
+                data = line.encode("utf-8", "replace")
+                if self._file.tell() and self._file.tell() + len(data) > self.max_bytes:
+                    self._rotate()
+                self._file.write(data)
         return len(text)
 
     def flush(self) -> None:
