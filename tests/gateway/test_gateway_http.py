@@ -366,6 +366,8 @@ def test_a_request_trickled_byte_by_byte_is_cut_off(server: GatewayServer, api_i
         sock.settimeout(0.05)
         cut_off = False
         for byte in data:
+            if time.monotonic() - started > CLIENT_TIMEOUT:
+                break
             try:
                 sock.sendall(bytes([byte]))
                 if sock.recv(1) == b"":
@@ -375,8 +377,6 @@ def test_a_request_trickled_byte_by_byte_is_cut_off(server: GatewayServer, api_i
                 continue  # nothing from the server yet: keep trickling
             except OSError:
                 cut_off = True
-                break
-            if time.monotonic() - started > CLIENT_TIMEOUT:
                 break
     assert cut_off, "the server kept reading a request that never ended"
 
