@@ -12,6 +12,7 @@ key or operator cannot be evaluated and is treated as not matching, for Allow an
 from __future__ import annotations
 
 import fnmatch
+import functools
 import json
 import re
 from dataclasses import dataclass
@@ -59,9 +60,14 @@ def _as_list(value: Any) -> list[Any]:
 
 def wildcard_match(pattern: str, value: str, *, ignore_case: bool) -> bool:
     """IAM wildcard matching: ``*`` any run of characters, ``?`` one character."""
+    return _wildcard_regex(pattern, ignore_case).fullmatch(value) is not None
+
+
+@functools.lru_cache(maxsize=1024)
+def _wildcard_regex(pattern: str, ignore_case: bool) -> re.Pattern[str]:
+    """Compiled once per pattern: every request evaluates the same few policy patterns."""
     regex = "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern)
-    flags = re.IGNORECASE | re.DOTALL if ignore_case else re.DOTALL
-    return re.fullmatch(regex, value, flags) is not None
+    return re.compile(regex, re.IGNORECASE | re.DOTALL if ignore_case else re.DOTALL)
 
 
 class _CannotEvaluateError(Exception):
