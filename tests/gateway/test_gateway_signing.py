@@ -4,6 +4,7 @@ Authorization header must be exactly what botocore's signer computes for the sam
 from __future__ import annotations
 
 import datetime
+from typing import Self
 from unittest import mock
 
 import pytest
@@ -17,13 +18,15 @@ SIGNED_AT = datetime.datetime(2026, 12, 1, 8, 30, 0)
 
 
 class _Frozen(datetime.datetime):
-    @classmethod
-    def utcnow(cls) -> datetime.datetime:
-        return SIGNED_AT
+    """The clock botocore's signer reads, stopped at SIGNED_AT."""
 
     @classmethod
-    def now(cls, tz: datetime.tzinfo | None = None) -> datetime.datetime:
-        return SIGNED_AT.replace(tzinfo=tz)
+    def utcnow(cls) -> Self:
+        return cls(*SIGNED_AT.timetuple()[:6])
+
+    @classmethod
+    def now(cls, tz: datetime.tzinfo | None = None) -> Self:
+        return cls(*SIGNED_AT.timetuple()[:6], tzinfo=tz)
 
 
 @pytest.mark.parametrize(
