@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import hmac
+import http.client
 import threading
 import time
 from collections.abc import Callable
@@ -13,7 +14,6 @@ from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 import boto3
-import urllib3
 from botocore.config import Config
 
 # moto accepts any credentials; these only make SigV4 signing possible.
@@ -45,8 +45,13 @@ class AwsBackend:
         self._clients: dict[str, Any] = {}
         self._lock = threading.Lock()
         self._cache: dict[str, tuple[float, int, Any]] = {}
-        # Kept-alive connections: a new TCP connection per call would dominate the cost.
-        self._pool = urllib3.PoolManager(maxsize=64, retries=False)
+        parts = urlsplit(self.endpoint)
+        self._host = parts.hostname or "127.0.0.1"
+        self._port = parts.port or 80
+        self._netloc = parts.netloc
+        # Connections the backend kept open, for the next call (moto's server closes each one
+        # today; a backend that keeps them saves a TCP handshake per call).
+        self._idle: list[http.client.HTTPConnection] = []
 
     def cached(self, key: str, load: Callable[[], T], generation: int) -> T:
         """`load()`'s result, reused within one state `generation` for CACHE_SECONDS (errors
@@ -79,29 +84,51 @@ class AwsBackend:
     def call_json_service(
         self, *, service: str, region: str, target: str, body: str, timeout: float
     ) -> BackendResponse:
-        """POST an AWS JSON-protocol request (X-Amz-Target) signed with SigV4."""
-        url = self.endpoint + "/"
+        """POST an AWS JSON-protocol request (X-Amz-Target) signed with SigV4. Raises
+        TimeoutError when the backend takes longer than `timeout`, OSError when it cannot be
+        reached."""
         payload = body.encode("utf-8")
         headers = {
             "Content-Type": "application/x-amz-json-1.0",
-            "Host": urlsplit(url).netloc,
+            "Host": self._netloc,
             "X-Amz-Date": time.strftime("%Y%m%dT%H%M%SZ", time.gmtime()),
             "X-Amz-Target": target,
         }
         headers["Authorization"] = sigv4_authorization(
             "POST", "/", headers, payload, service=service, region=region
         )
-        response = self._pool.request(
-            "POST",
-            url,
-            body=payload,
-            headers=headers,
-            timeout=urllib3.Timeout(total=timeout),
-        )
+        with self._lock:
+            connection = self._idle.pop() if self._idle else None
+        reused = connection is not None
+        while True:
+            if connection is None:
+                connection = http.client.HTTPConnection(self._host, self._port, timeout=timeout)
+            try:
+                connection.timeout = timeout
+                if connection.sock is not None:
+                    connection.sock.settimeout(timeout)
+                connection.request("POST", "/", body=payload, headers=headers)
+                response = connection.getresponse()
+                data = response.read()
+                break
+            except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
+                connection.close()
+                if not reused:
+                    raise
+                # The backend closed a kept-alive connection while it was idle: a new one.
+                connection, reused = None, False
+            except BaseException:
+                connection.close()
+                raise
+        if response.will_close:
+            connection.close()
+        else:
+            with self._lock:
+                self._idle.append(connection)
         return BackendResponse(
             response.status,
-            dict(response.headers.items()),
-            response.data.decode("utf-8", "replace"),
+            {name: value for name, value in response.getheaders()},
+            data.decode("utf-8", "replace"),
         )
 
 
