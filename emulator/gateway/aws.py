@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import hmac
-import http.client
+import socket
 import threading
 import time
 from collections.abc import Callable
@@ -51,7 +51,7 @@ class AwsBackend:
         self._netloc = parts.netloc
         # Connections the backend kept open, for the next call (moto's server closes each one
         # today; a backend that keeps them saves a TCP handshake per call).
-        self._idle: list[http.client.HTTPConnection] = []
+        self._idle: list[socket.socket] = []
 
     def cached(self, key: str, load: Callable[[], T], generation: int) -> T:
         """`load()`'s result, reused within one state `generation` for CACHE_SECONDS (errors
@@ -97,39 +97,102 @@ class AwsBackend:
         headers["Authorization"] = sigv4_authorization(
             "POST", "/", headers, payload, service=service, region=region
         )
-        with self._lock:
-            connection = self._idle.pop() if self._idle else None
-        reused = connection is not None
-        while True:
-            if connection is None:
-                connection = http.client.HTTPConnection(self._host, self._port, timeout=timeout)
-            try:
-                connection.timeout = timeout
-                if connection.sock is not None:
-                    connection.sock.settimeout(timeout)
-                connection.request("POST", "/", body=payload, headers=headers)
-                response = connection.getresponse()
-                data = response.read()
-                break
-            except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
-                connection.close()
-                if not reused:
-                    raise
-                # The backend closed a kept-alive connection while it was idle: a new one.
-                connection, reused = None, False
-            except BaseException:
-                connection.close()
-                raise
-        if response.will_close:
-            connection.close()
-        else:
-            with self._lock:
-                self._idle.append(connection)
-        return BackendResponse(
-            response.status,
-            {name: value for name, value in response.getheaders()},
-            data.decode("utf-8", "replace"),
+        head = "".join(f"{name}: {value}\r\n" for name, value in headers.items())
+        message = (
+            f"POST / HTTP/1.1\r\n{head}Content-Length: {len(payload)}\r\n\r\n".encode() + payload
         )
+        with self._lock:
+            sock = self._idle.pop() if self._idle else None
+        while True:
+            reused = sock is not None
+            if sock is None:
+                sock = socket.create_connection((self._host, self._port), timeout=timeout)
+            try:
+                sock.settimeout(timeout)
+                sock.sendall(message)
+                status, response_headers, data, keep_open = _read_response(sock)
+                break
+            except _IdleConnectionClosedError:
+                sock.close()
+                sock = None
+                if not reused:
+                    raise ConnectionResetError("the backend closed the connection") from None
+                # The backend closed a kept-alive connection while it was idle: a new one.
+            except BaseException:
+                sock.close()
+                raise
+        if keep_open:
+            with self._lock:
+                self._idle.append(sock)
+        else:
+            sock.close()
+        return BackendResponse(status, response_headers, data.decode("utf-8", "replace"))
+
+
+class _IdleConnectionClosedError(Exception):
+    """The backend closed the connection before answering (a stale kept-alive connection)."""
+
+
+def _read_response(sock: socket.socket) -> tuple[int, dict[str, str], bytes, bool]:
+    """One HTTP/1.1 response: status, headers, body, and whether the connection stays open.
+    (http.client parses headers with the email package: several times the cost.)"""
+    buffer = bytearray()
+    while (end := buffer.find(b"\r\n\r\n")) < 0:
+        data = sock.recv(65_536)
+        if not data:
+            if buffer:
+                raise ConnectionResetError("the backend closed the connection mid-response")
+            raise _IdleConnectionClosedError
+        buffer += data
+    lines = bytes(buffer[:end]).decode("latin-1").split("\r\n")
+    body = bytearray(buffer[end + 4 :])
+    version, _, rest = lines[0].partition(" ")
+    status = int(rest[:3])
+    headers: dict[str, str] = {}
+    for line in lines[1:]:
+        name, _, value = line.partition(":")
+        headers[name.strip()] = value.strip()
+    lowered = {k.lower(): v.lower() for k, v in headers.items()}
+    keep_open = version == "HTTP/1.1" and lowered.get("connection") != "close"
+    if "chunked" in lowered.get("transfer-encoding", ""):
+        return status, headers, _dechunk(sock, body), keep_open
+    if "content-length" in lowered:
+        length = int(lowered["content-length"])
+        while len(body) < length:
+            data = sock.recv(65_536)
+            if not data:
+                raise ConnectionResetError("the backend closed the connection mid-response")
+            body += data
+        return status, headers, bytes(body[:length]), keep_open
+    while data := sock.recv(65_536):  # no length: the body ends with the connection
+        body += data
+    return status, headers, bytes(body), False
+
+
+def _dechunk(sock: socket.socket, buffer: bytearray) -> bytes:
+    body = bytearray()
+
+    def line() -> bytes:
+        while (end := buffer.find(b"\r\n")) < 0:
+            data = sock.recv(65_536)
+            if not data:
+                raise ConnectionResetError("the backend closed the connection mid-response")
+            buffer.extend(data)
+        taken = bytes(buffer[:end])
+        del buffer[: end + 2]
+        return taken
+
+    while size := int(line().split(b";", 1)[0], 16):
+        while len(buffer) < size + 2:
+            data = sock.recv(65_536)
+            if not data:
+                raise ConnectionResetError("the backend closed the connection mid-response")
+            buffer.extend(data)
+        body += buffer[:size]
+        del buffer[: size + 2]
+    while line():  # trailer fields, up to the empty line
+        pass
+    return bytes(body)
 
 
 @functools.lru_cache(maxsize=64)
