@@ -15,7 +15,7 @@ import fnmatch
 import functools
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
 from urllib.parse import unquote
@@ -45,6 +45,24 @@ class LoadedRole:
     account: str
     trust_policy: dict[str, Any]
     policies: list[dict[str, Any]]
+    # Decisions already made with these policies: a role is re-read (a new LoadedRole) whenever
+    # it may have changed, so a decision stays right for as long as this object is used.
+    _decisions: dict[tuple[Any, ...], Any] = field(default_factory=dict, compare=False, repr=False)
+
+    def trusts_apigateway(self, context: dict[str, str]) -> bool:
+        """`trusts_apigateway` for this role's trust policy, remembered per context."""
+        key = ("trust", *sorted(context.items()))
+        if key not in self._decisions:
+            self._decisions[key] = trusts_apigateway(self.trust_policy, context)
+        return bool(self._decisions[key])
+
+    def evaluate(self, action: str, resource: str, context: dict[str, str]) -> Decision:
+        """`evaluate` for this role's identity policies, remembered per request shape."""
+        key = ("allow", action, resource, *sorted(context.items()))
+        if key not in self._decisions:
+            self._decisions[key] = evaluate(self.policies, action, resource, context)
+        decision: Decision = self._decisions[key]
+        return decision
 
     @property
     def session_arn(self) -> str:

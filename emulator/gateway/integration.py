@@ -101,7 +101,7 @@ def _invoke_dynamodb(
     except iam.RoleUnavailableError as exc:
         raise configuration_error(f"API Gateway cannot assume the role: {exc}") from exc
     trust_context = {"aws:SourceAccount": ACCOUNT_ID, "aws:SourceArn": target.source_arn}
-    if not iam.trusts_apigateway(role.trust_policy, trust_context):
+    if not role.trusts_apigateway(trust_context):
         raise configuration_error(
             f"API Gateway does not have permission to assume the provided role {credentials}"
         )
@@ -127,7 +127,7 @@ def _invoke_dynamodb(
     }
     full_action = f"dynamodb:{action}"
     for resource in resources:
-        decision = iam.evaluate(role.policies, full_action, resource, permission_context)
+        decision = role.evaluate(full_action, resource, permission_context)
         if decision is not iam.Decision.ALLOW:
             reason = (
                 "with an explicit deny in an identity-based policy"
