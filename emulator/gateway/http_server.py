@@ -1,7 +1,7 @@
 """HTTP/1.1 as API Gateway's front end speaks it: limits, timeouts, keep-alive, JSON errors.
 
 The data plane reads each request itself instead of through a WSGI server, because what API
-Gateway promises happens here, before any phase runs (docs/reference/apigateway.md, "Limits"):
+Gateway promises happens here, before any phase runs (docs/reference/apigateway-http.md):
 
 - a payload over 10 MB is answered 413 as soon as that is known (from Content-Length, or while a
   chunked body is read), holding at most the limit in memory;
@@ -39,6 +39,8 @@ REQUEST_TIMEOUT_SECONDS = 30.0
 # After refusing a body, what the client still sends is read and dropped for this long, so a
 # client that writes its whole body before reading (most do) sees the 413 instead of a reset.
 LINGER_SECONDS = 5.0
+# What else of a refused request is read and dropped when its length is unknown.
+_REFUSAL_DRAIN_BYTES = 1 << 20
 _CHUNK_LINE_MAX = 1024
 _RECV_BYTES = 65_536
 
@@ -252,7 +254,7 @@ class _Connection:
                 or _partial_request(self.reader.peek_head(), self.client_ip)
             )
             self._send(request, self.respond(request, refused.error), keep_alive=False)
-            self._linger(refused.drain)
+            self._linger(refused.drain or _REFUSAL_DRAIN_BYTES)
             return False
         except TimeoutError:
             if request is not None:  # the head arrived: the request reached the gateway
@@ -377,11 +379,11 @@ class _Connection:
         self.sock.sendall(head if request.method == "HEAD" else head + response.body)
 
     def _linger(self, announced: int) -> None:
-        """Close after a refusal: stop sending, then drop what the client still sends."""
+        """Close after a refusal: stop sending, then drop what the client still sends (closing
+        with unread bytes would reset the connection and could destroy the answer in flight)."""
         with contextlib.suppress(OSError):
             self.sock.shutdown(socket.SHUT_WR)
-        if announced:
-            self.reader.discard(announced, time.monotonic() + self.limits.linger)
+        self.reader.discard(announced, time.monotonic() + self.limits.linger)
 
 
 class _Handler(socketserver.BaseRequestHandler):
