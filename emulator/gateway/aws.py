@@ -2,24 +2,28 @@
 
 from __future__ import annotations
 
+import functools
+import hashlib
+import hmac
+import socket
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
 import boto3
-import urllib3
-from botocore.auth import SigV4Auth
-from botocore.awsrequest import AWSRequest
 from botocore.config import Config
-from botocore.credentials import Credentials
 
 # moto accepts any credentials; these only make SigV4 signing possible.
-_CREDENTIALS = Credentials("testing", "testing")
-# IAM itself takes seconds to propagate a change; re-reading a role on every request would make
-# the local data plane several times slower than the calls it stands in front of.
-CACHE_SECONDS = 1.0
+ACCESS_KEY_ID = "testing"
+SECRET_ACCESS_KEY = "testing"  # noqa: S105 - moto's dummy credentials
+# A role read from IAM is reused until the next deploy (the deployer rewrites the state file,
+# which starts a new state generation) or for this long, for changes made to IAM by other means:
+# AWS's own IAM takes seconds to propagate a change. Re-reading the role (several IAM calls) on
+# every request would cost more than the DynamoDB call the request is for.
+CACHE_SECONDS = 5.0
 T = TypeVar("T")
 
 
@@ -40,21 +44,27 @@ class AwsBackend:
         self.region = region
         self._clients: dict[str, Any] = {}
         self._lock = threading.Lock()
-        self._cache: dict[str, tuple[float, Any]] = {}
-        # Kept-alive connections: a new TCP connection per call would dominate the cost.
-        self._pool = urllib3.PoolManager(maxsize=64, retries=False)
+        self._cache: dict[str, tuple[float, int, Any]] = {}
+        parts = urlsplit(self.endpoint)
+        self._host = parts.hostname or "127.0.0.1"
+        self._port = parts.port or 80
+        self._netloc = parts.netloc
+        # Connections the backend kept open, for the next call (moto's server closes each one
+        # today; a backend that keeps them saves a TCP handshake per call).
+        self._idle: list[socket.socket] = []
 
-    def cached(self, key: str, load: Callable[[], T]) -> T:
-        """`load()`'s result, reused for CACHE_SECONDS (errors are not cached)."""
+    def cached(self, key: str, load: Callable[[], T], generation: int) -> T:
+        """`load()`'s result, reused within one state `generation` for CACHE_SECONDS (errors
+        are not cached)."""
         now = time.monotonic()
         with self._lock:
             hit = self._cache.get(key)
-        if hit and now - hit[0] < CACHE_SECONDS:
-            value: T = hit[1]
+        if hit and hit[1] == generation and now - hit[0] < CACHE_SECONDS:
+            value: T = hit[2]
             return value
         value = load()
         with self._lock:
-            self._cache[key] = (now, value)
+            self._cache[key] = (now, generation, value)
         return value
 
     def client(self, service: str) -> Any:
@@ -65,9 +75,15 @@ class AwsBackend:
                     service,
                     endpoint_url=self.endpoint,
                     region_name=self.region,
-                    aws_access_key_id="testing",
-                    aws_secret_access_key="testing",  # noqa: S106 - moto's dummy credentials
-                    config=Config(retries={"max_attempts": 1}, max_pool_connections=64),
+                    aws_access_key_id=ACCESS_KEY_ID,
+                    aws_secret_access_key=SECRET_ACCESS_KEY,
+                    # The gateway builds every request itself: validating each log event's
+                    # parameters again only costs CPU.
+                    config=Config(
+                        retries={"max_attempts": 1},
+                        max_pool_connections=64,
+                        parameter_validation=False,
+                    ),
                 )
             return self._clients[service]
 
@@ -81,24 +97,160 @@ class AwsBackend:
     def call_json_service(
         self, *, service: str, region: str, target: str, body: str, timeout: float
     ) -> BackendResponse:
-        """POST an AWS JSON-protocol request (X-Amz-Target) signed with SigV4."""
-        url = self.endpoint + "/"
+        """POST an AWS JSON-protocol request (X-Amz-Target) signed with SigV4. Raises
+        TimeoutError when the backend takes longer than `timeout`, OSError when it cannot be
+        reached."""
         payload = body.encode("utf-8")
         headers = {
-            "X-Amz-Target": target,
             "Content-Type": "application/x-amz-json-1.0",
+            "Host": self._netloc,
+            "X-Amz-Date": time.strftime("%Y%m%dT%H%M%SZ", time.gmtime()),
+            "X-Amz-Target": target,
         }
-        signed = AWSRequest(method="POST", url=url, data=payload, headers=headers)
-        SigV4Auth(_CREDENTIALS, service, region).add_auth(signed)
-        response = self._pool.request(
-            "POST",
-            url,
-            body=payload,
-            headers=dict(signed.headers.items()),
-            timeout=urllib3.Timeout(total=timeout),
+        headers["Authorization"] = sigv4_authorization(
+            "POST", "/", headers, payload, service=service, region=region
         )
-        return BackendResponse(
-            response.status,
-            dict(response.headers.items()),
-            response.data.decode("utf-8", "replace"),
+        head = "".join(f"{name}: {value}\r\n" for name, value in headers.items())
+        message = (
+            f"POST / HTTP/1.1\r\n{head}Content-Length: {len(payload)}\r\n\r\n".encode() + payload
         )
+        with self._lock:
+            sock = self._idle.pop() if self._idle else None
+        while True:
+            reused = sock is not None
+            if sock is None:
+                sock = socket.create_connection((self._host, self._port), timeout=timeout)
+            try:
+                sock.settimeout(timeout)
+                sock.sendall(message)
+                status, response_headers, data, keep_open = _read_response(sock)
+                break
+            except _IdleConnectionClosedError:
+                sock.close()
+                sock = None
+                if not reused:
+                    raise ConnectionResetError("the backend closed the connection") from None
+                # The backend closed a kept-alive connection while it was idle: a new one.
+            except BaseException:
+                sock.close()
+                raise
+        if keep_open:
+            with self._lock:
+                self._idle.append(sock)
+        else:
+            sock.close()
+        return BackendResponse(status, response_headers, data.decode("utf-8", "replace"))
+
+
+class _IdleConnectionClosedError(Exception):
+    """The backend closed the connection before answering (a stale kept-alive connection)."""
+
+
+def _read_response(sock: socket.socket) -> tuple[int, dict[str, str], bytes, bool]:
+    """One HTTP/1.1 response: status, headers, body, and whether the connection stays open.
+    (http.client parses headers with the email package: several times the cost.)"""
+    buffer = bytearray()
+    while (end := buffer.find(b"\r\n\r\n")) < 0:
+        data = sock.recv(65_536)
+        if not data:
+            if buffer:
+                raise ConnectionResetError("the backend closed the connection mid-response")
+            raise _IdleConnectionClosedError
+        buffer += data
+    lines = bytes(buffer[:end]).decode("latin-1").split("\r\n")
+    body = bytearray(buffer[end + 4 :])
+    version, _, rest = lines[0].partition(" ")
+    status = int(rest[:3])
+    headers: dict[str, str] = {}
+    for line in lines[1:]:
+        name, _, value = line.partition(":")
+        headers[name.strip()] = value.strip()
+    lowered = {k.lower(): v.lower() for k, v in headers.items()}
+    keep_open = version == "HTTP/1.1" and lowered.get("connection") != "close"
+    if "chunked" in lowered.get("transfer-encoding", ""):
+        return status, headers, _dechunk(sock, body), keep_open
+    if "content-length" in lowered:
+        length = int(lowered["content-length"])
+        while len(body) < length:
+            data = sock.recv(65_536)
+            if not data:
+                raise ConnectionResetError("the backend closed the connection mid-response")
+            body += data
+        return status, headers, bytes(body[:length]), keep_open
+    while data := sock.recv(65_536):  # no length: the body ends with the connection
+        body += data
+    return status, headers, bytes(body), False
+
+
+def _dechunk(sock: socket.socket, buffer: bytearray) -> bytes:
+    body = bytearray()
+
+    def line() -> bytes:
+        while (end := buffer.find(b"\r\n")) < 0:
+            data = sock.recv(65_536)
+            if not data:
+                raise ConnectionResetError("the backend closed the connection mid-response")
+            buffer.extend(data)
+        taken = bytes(buffer[:end])
+        del buffer[: end + 2]
+        return taken
+
+    while size := int(line().split(b";", 1)[0], 16):
+        while len(buffer) < size + 2:
+            data = sock.recv(65_536)
+            if not data:
+                raise ConnectionResetError("the backend closed the connection mid-response")
+            buffer.extend(data)
+        body += buffer[:size]
+        del buffer[: size + 2]
+    while line():  # trailer fields, up to the empty line
+        pass
+    return bytes(body)
+
+
+@functools.lru_cache(maxsize=64)
+def _signing_key(date: str, region: str, service: str) -> bytes:
+    key = ("AWS4" + SECRET_ACCESS_KEY).encode()
+    for part in (date, region, service, "aws4_request"):
+        key = hmac.new(key, part.encode(), hashlib.sha256).digest()
+    return key
+
+
+def sigv4_authorization(
+    method: str,
+    path: str,
+    headers: dict[str, str],
+    payload: bytes,
+    *,
+    service: str,
+    region: str,
+) -> str:
+    """The SigV4 Authorization header for a request without a query string, signing every
+    header given (which must include Host and X-Amz-Date). botocore's signer gives the same
+    value, at several times the cost per request; the signing key is kept per day."""
+    canonical_headers = sorted((k.lower(), " ".join(v.split())) for k, v in headers.items())
+    signed = ";".join(name for name, _ in canonical_headers)
+    canonical = "\n".join(
+        [
+            method,
+            path,
+            "",
+            *(f"{name}:{value}" for name, value in canonical_headers),
+            "",
+            signed,
+            hashlib.sha256(payload).hexdigest(),
+        ]
+    )
+    amz_date = headers.get("X-Amz-Date") or dict(canonical_headers)["x-amz-date"]
+    date = amz_date[:8]
+    scope = f"{date}/{region}/{service}/aws4_request"
+    to_sign = "\n".join(
+        ["AWS4-HMAC-SHA256", amz_date, scope, hashlib.sha256(canonical.encode()).hexdigest()]
+    )
+    signature = hmac.new(
+        _signing_key(date, region, service), to_sign.encode(), hashlib.sha256
+    ).hexdigest()
+    return (
+        f"AWS4-HMAC-SHA256 Credential={ACCESS_KEY_ID}/{scope}, "
+        f"SignedHeaders={signed}, Signature={signature}"
+    )

@@ -22,7 +22,7 @@ class MethodRequest:
     http_method: str
     api_id: str
     stage: str
-    resource_part: str
+    resource_part: str  # percent-decoded once, as $context.path shows it
     headers: dict[str, str]
     query: dict[str, str]
     body: bytes
@@ -37,6 +37,7 @@ class MethodRequest:
     # The path and query string exactly as sent, for recomputing a SigV4 signature.
     raw_path: str = ""
     raw_query: str = ""
+    raw_resource_part: str = ""  # as sent, still percent-encoded: routing decodes it once
 
     def header(self, name: str) -> str | None:
         """A request header, looked up case-insensitively like HTTP requires."""

@@ -75,6 +75,7 @@ _INFO: dict[str, _ResponseTypeInfo] = {
 
 
 INTERNAL_SERVER_ERROR = "Internal server error"
+REQUEST_TOO_LARGE_MESSAGE = "Request Too Long"
 
 
 class GatewayError(Exception):
@@ -88,6 +89,7 @@ class GatewayError(Exception):
         validation_error: str = "",
         log_detail: str = "",
         error_type: str = "",
+        status: int | None = None,
     ) -> None:
         super().__init__(message)
         self.response_type = response_type
@@ -95,6 +97,8 @@ class GatewayError(Exception):
         self.validation_error = validation_error
         # x-amzn-ErrorType when it differs from the response type's (e.g. an incomplete signature).
         self.error_type = error_type or response_type.error_type
+        # The status when it is not the type's default (HTTP-level errors answered as DEFAULT_4XX).
+        self.status = status if status is not None else response_type.status
         # What API Gateway's execution log would say; never sent to the client.
         self.log_detail = log_detail
 
@@ -118,6 +122,18 @@ def configuration_error(detail: str) -> GatewayError:
 def internal_error(detail: str) -> GatewayError:
     """An unexpected failure inside the gateway: 500 Internal server error."""
     return GatewayError(GatewayResponseType.DEFAULT_5XX, INTERNAL_SERVER_ERROR, log_detail=detail)
+
+
+def request_too_large() -> GatewayError:
+    """A payload over API Gateway's 10 MB quota: 413, a response API Gateway does not let an API
+    customise."""
+    return GatewayError(GatewayResponseType.REQUEST_TOO_LARGE, REQUEST_TOO_LARGE_MESSAGE)
+
+
+def http_error(status: int, message: str) -> GatewayError:
+    """A request refused before it is an API request (its line, headers or framing): a 4xx
+    rendered through the API's DEFAULT_4XX, so it carries the stage's CORS headers."""
+    return GatewayError(GatewayResponseType.DEFAULT_4XX, message, status=status)
 
 
 class UnsupportedFeatureError(Exception):

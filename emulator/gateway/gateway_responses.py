@@ -7,13 +7,15 @@ import re
 from typing import Any
 
 from emulator.gateway.context import MethodRequest
-from emulator.gateway.errors import GatewayError
+from emulator.gateway.errors import GatewayError, GatewayResponseType
 from emulator.gateway.integration_response import select_response_template
 from emulator.gateway.method_request import DEFAULT_MEDIA_TYPE
 from emulator.gateway.method_response import HttpResponse
 
 GATEWAY_RESPONSES_KEY = "x-amazon-apigateway-gateway-responses"
 DEFAULT_TEMPLATE = '{"message":$context.error.messageString}'
+# API Gateway answers these with its built-in response whatever the API customises.
+NOT_CUSTOMISABLE = frozenset({GatewayResponseType.REQUEST_TOO_LARGE})
 
 _VARIABLE = re.compile(
     r"\$!?(?:\{(?P<braced>(?:context|stageVariables)(?:\.[A-Za-z0-9_-]+)+)\}"
@@ -71,11 +73,13 @@ def gateway_response(
     stage_variables: dict[str, str],
 ) -> HttpResponse:
     """Render the (customised, else DEFAULT_4XX/5XX, else built-in) gateway response."""
-    customised: dict[str, Any] = (definition or {}).get(GATEWAY_RESPONSES_KEY) or {}
     kind = error.response_type
+    customised: dict[str, Any] = (
+        {} if kind in NOT_CUSTOMISABLE else (definition or {}).get(GATEWAY_RESPONSES_KEY) or {}
+    )
     own = customised.get(kind.name)
     spec: dict[str, Any] = own if isinstance(own, dict) else customised.get(kind.fallback) or {}
-    status = kind.status
+    status = error.status
     if isinstance(own, dict) and own.get("statusCode") is not None:
         status = int(str(own["statusCode"]))
     response = HttpResponse(status)

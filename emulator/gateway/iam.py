@@ -12,9 +12,10 @@ key or operator cannot be evaluated and is treated as not matching, for Allow an
 from __future__ import annotations
 
 import fnmatch
+import functools
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
 from urllib.parse import unquote
@@ -44,6 +45,24 @@ class LoadedRole:
     account: str
     trust_policy: dict[str, Any]
     policies: list[dict[str, Any]]
+    # Decisions already made with these policies: a role is re-read (a new LoadedRole) whenever
+    # it may have changed, so a decision stays right for as long as this object is used.
+    _decisions: dict[tuple[Any, ...], Any] = field(default_factory=dict, compare=False, repr=False)
+
+    def trusts_apigateway(self, context: dict[str, str]) -> bool:
+        """`trusts_apigateway` for this role's trust policy, remembered per context."""
+        key = ("trust", *sorted(context.items()))
+        if key not in self._decisions:
+            self._decisions[key] = trusts_apigateway(self.trust_policy, context)
+        return bool(self._decisions[key])
+
+    def evaluate(self, action: str, resource: str, context: dict[str, str]) -> Decision:
+        """`evaluate` for this role's identity policies, remembered per request shape."""
+        key = ("allow", action, resource, *sorted(context.items()))
+        if key not in self._decisions:
+            self._decisions[key] = evaluate(self.policies, action, resource, context)
+        decision: Decision = self._decisions[key]
+        return decision
 
     @property
     def session_arn(self) -> str:
@@ -59,9 +78,14 @@ def _as_list(value: Any) -> list[Any]:
 
 def wildcard_match(pattern: str, value: str, *, ignore_case: bool) -> bool:
     """IAM wildcard matching: ``*`` any run of characters, ``?`` one character."""
+    return _wildcard_regex(pattern, ignore_case).fullmatch(value) is not None
+
+
+@functools.lru_cache(maxsize=1024)
+def _wildcard_regex(pattern: str, ignore_case: bool) -> re.Pattern[str]:
+    """Compiled once per pattern: every request evaluates the same few policy patterns."""
     regex = "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern)
-    flags = re.IGNORECASE | re.DOTALL if ignore_case else re.DOTALL
-    return re.fullmatch(regex, value, flags) is not None
+    return re.compile(regex, re.IGNORECASE | re.DOTALL if ignore_case else re.DOTALL)
 
 
 class _CannotEvaluateError(Exception):

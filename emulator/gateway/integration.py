@@ -37,6 +37,7 @@ class InvocationTarget:
     stage: str
     route: Route
     region: str
+    state_generation: int = 0  # a new deploy: what was read from IAM is read again
 
     @property
     def source_arn(self) -> str:
@@ -93,12 +94,14 @@ def _invoke_dynamodb(
     """DynamoDB as API Gateway reaches it: assume the role, authorise, then POST the payload."""
     try:
         role = backend.cached(
-            f"role:{credentials}", lambda: iam.load_role(backend.client("iam"), credentials)
+            f"role:{credentials}",
+            lambda: iam.load_role(backend.client("iam"), credentials),
+            target.state_generation,
         )
     except iam.RoleUnavailableError as exc:
         raise configuration_error(f"API Gateway cannot assume the role: {exc}") from exc
     trust_context = {"aws:SourceAccount": ACCOUNT_ID, "aws:SourceArn": target.source_arn}
-    if not iam.trusts_apigateway(role.trust_policy, trust_context):
+    if not role.trusts_apigateway(trust_context):
         raise configuration_error(
             f"API Gateway does not have permission to assume the provided role {credentials}"
         )
@@ -124,7 +127,7 @@ def _invoke_dynamodb(
     }
     full_action = f"dynamodb:{action}"
     for resource in resources:
-        decision = iam.evaluate(role.policies, full_action, resource, permission_context)
+        decision = role.evaluate(full_action, resource, permission_context)
         if decision is not iam.Decision.ALLOW:
             reason = (
                 "with an explicit deny in an identity-based policy"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 from dataclasses import dataclass
 from typing import Any
 
@@ -185,6 +186,27 @@ def validation_error_string(errors: list[Any]) -> str:
     return "[" + ", ".join(messages) + "]"
 
 
+_validators: dict[tuple[int, str, str, str], tuple[dict[str, Any], Draft4Validator]] = {}
+_validators_lock = threading.Lock()
+
+
+def _validator(definition: dict[str, Any], route: Route, mime: str, root: Any) -> Draft4Validator:
+    """The body model's validator, built once per deployed document, route and media type (a
+    deployed document never changes: a deploy brings a new one)."""
+    key = (id(definition), route.resource_path, route.http_method, mime)
+    with _validators_lock:
+        hit = _validators.get(key)
+        if hit is not None and hit[0] is definition:
+            return hit[1]
+    validator = Draft4Validator(root)
+    with _validators_lock:
+        if len(_validators) > 256:
+            _validators.clear()
+        # The document is kept with its validator, so its id cannot be reused while cached.
+        _validators[key] = (definition, validator)
+    return validator
+
+
 def check_body(definition: dict[str, Any], route: Route, request: MethodRequest) -> None:
     """Validate the body against the model for its content type: 400 'Invalid request body'."""
     request_body = resolve_ref(definition, route.operation.get("requestBody") or {})
@@ -209,7 +231,7 @@ def check_body(definition: dict[str, Any], route: Route, request: MethodRequest)
             "Invalid request body",
             validation_error=f"[Invalid JSON: {exc}]",
         ) from exc
-    errors = list(Draft4Validator(root).iter_errors(document))
+    errors = list(_validator(definition, route, mime, root).iter_errors(document))
     if errors:
         raise GatewayError(
             GatewayResponseType.BAD_REQUEST_BODY,

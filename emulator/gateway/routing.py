@@ -8,6 +8,9 @@ from typing import Any
 from urllib.parse import unquote
 
 ANY_METHOD = "x-amazon-apigateway-any-method"
+# The methods a REST API resource can have (ANY stands for all of them). HTTP methods are
+# case-sensitive: `get` is not GET, and matches nothing.
+HTTP_METHODS = frozenset({"DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT"})
 
 
 @dataclass(frozen=True)
@@ -26,30 +29,32 @@ class Route:
         return hashlib.sha1(self.resource_path.encode(), usedforsecurity=False).hexdigest()[:10]
 
 
-def _segments(path: str) -> list[str]:
-    return [s for s in path.split("/") if s != ""]
+def path_segments(raw_path: str) -> list[str]:
+    """The segments of a still-encoded path, each percent-decoded exactly once: `%2F` stays
+    inside its segment and `%2563` becomes `%63`, never `c`."""
+    return [unquote(s) for s in raw_path.split("/") if s != ""]
 
 
 def _match_template(
     template: str, parts: list[str]
 ) -> tuple[tuple[int, ...], dict[str, str]] | None:
     """Match one resource path; the score orders literal before {param} before {proxy+}."""
-    tmpl = _segments(template)
+    tmpl = [s for s in template.split("/") if s != ""]
     params: dict[str, str] = {}
     score: list[int] = []
     for i, seg in enumerate(tmpl):
         if seg.startswith("{") and seg.endswith("+}"):
             if i != len(tmpl) - 1 or i >= len(parts):
                 return None
-            params[seg[1:-2]] = "/".join(unquote(p) for p in parts[i:])
+            params[seg[1:-2]] = "/".join(parts[i:])
             score.append(0)
             return tuple(score), params
         if i >= len(parts):
             return None
         if seg.startswith("{") and seg.endswith("}"):
-            params[seg[1:-1]] = unquote(parts[i])
+            params[seg[1:-1]] = parts[i]
             score.append(1)
-        elif seg == unquote(parts[i]):
+        elif seg == parts[i]:
             score.append(2)
         else:
             return None
@@ -58,9 +63,12 @@ def _match_template(
     return tuple(score), params
 
 
-def match_route(definition: dict[str, Any], method: str, path: str) -> Route | None:
-    """Pick the resource for ``path`` (most specific wins) and its method (or ANY)."""
-    parts = _segments(path)
+def match_route(definition: dict[str, Any], method: str, raw_path: str) -> Route | None:
+    """Pick the resource for ``raw_path`` (still percent-encoded; most specific wins) and its
+    method (or ANY)."""
+    if method not in HTTP_METHODS:
+        return None
+    parts = path_segments(raw_path)
     best: tuple[tuple[int, ...], str, dict[str, str]] | None = None
     for template in definition.get("paths") or {}:
         matched = _match_template(template, parts)
@@ -78,4 +86,4 @@ def match_route(definition: dict[str, Any], method: str, path: str) -> Route | N
         operation = path_item.get(ANY_METHOD)
     if not isinstance(operation, dict):
         return None
-    return Route(template, method.upper(), operation, path_item, params)
+    return Route(template, method, operation, path_item, params)

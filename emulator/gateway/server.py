@@ -1,4 +1,4 @@
-"""The gateway's HTTP front door: route /<apiId>/<stage>/<path> through API Gateway's phases."""
+"""The gateway: route /<apiId>/<stage>/<path> through API Gateway's phases."""
 
 from __future__ import annotations
 
@@ -6,12 +6,9 @@ import logging
 import os
 import threading
 import time
-from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, TextIO
-
-from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
-from werkzeug.wrappers import Request, Response
+from urllib.parse import parse_qsl, unquote, urlsplit
 
 from emulator.gateway.access_log import AccessLogWriter, format_line
 from emulator.gateway.authorization import authorize, requires_iam
@@ -26,6 +23,7 @@ from emulator.gateway.errors import (
     missing_authentication_token,
 )
 from emulator.gateway.gateway_responses import gateway_response
+from emulator.gateway.http_server import GatewayHTTPServer, Limits, RawRequest
 from emulator.gateway.integration import INTEGRATION_KEY, InvocationTarget, invoke_integration
 from emulator.gateway.integration_request import build_integration_request
 from emulator.gateway.integration_response import build_integration_response
@@ -36,6 +34,8 @@ from emulator.gateway.state import DeployedStage, StateStore, find_stage
 from emulator.gateway.throttling import Throttler
 
 LOG = logging.getLogger("emulator.gateway")
+# How long stopping waits for requests in flight to be answered (and logged).
+STOP_GRACE_SECONDS = 5.0
 
 
 @dataclass
@@ -66,13 +66,18 @@ class GatewayApp:
         self.throttler = Throttler()
         self.access_log = AccessLogWriter(self.backend, access_log_out)
 
-    def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
-        request = Request(environ)
-        method_request = self._method_request(request)
+    def respond(self, raw: RawRequest, refusal: GatewayError | None = None) -> HttpResponse:
+        """Run a request through API Gateway's phases, or answer its refusal at the HTTP level
+        (too large, malformed, too slow) through the stage's gateway responses; either way the
+        stage's access log gets its line."""
+        method_request = self._method_request(raw)
         try:
-            outcome = self._handle(method_request)
+            if refusal is not None:
+                outcome = self._refuse(method_request, refusal)
+            else:
+                outcome = self._handle(method_request)
         except Exception:  # last line of defence: never a traceback to the client
-            LOG.exception("unhandled error for %s %s", request.method, request.path)
+            LOG.exception("unhandled error for %s %s", raw.method, raw.target)
             outcome = _Outcome(
                 HttpResponse(
                     500,
@@ -90,39 +95,58 @@ class GatewayApp:
             self._write_access_log(method_request, outcome)
         except Exception:
             LOG.exception("access log failed for request %s", method_request.request_id)
-        wsgi_response = Response(response.body, status=response.status)
-        wsgi_response.headers.clear()
-        for name, value in response.headers.items():
-            wsgi_response.headers[name] = value
-        return wsgi_response(environ, start_response)
+        return response
 
     @staticmethod
-    def _method_request(request: Request) -> MethodRequest:
+    def _method_request(raw: RawRequest) -> MethodRequest:
         """Split /<apiId>/<stage>/<resource path> and capture what the phases need."""
-        segments = request.path.split("/", 3)
-        api_id = segments[1] if len(segments) > 1 else ""
-        stage = segments[2] if len(segments) > 2 else ""
-        resource_part = "/" + segments[3] if len(segments) > 3 else "/"
+        target = raw.target
+        if target.startswith(("http://", "https://")):  # absolute form: the path is what counts
+            parts = urlsplit(target)
+            path, query = parts.path or "/", parts.query
+        else:
+            path, _, query = target.partition("?")
+            query = query.partition("#")[0]
+        segments = path.split("/", 3)
+        raw_resource = "/" + segments[3] if len(segments) > 3 else "/"
+        headers: dict[str, str] = {}
+        for name, value in raw.headers:
+            # A repeated header reads as its values joined by commas (RFC 9110, section 5.3).
+            headers[name] = f"{headers[name]},{value}" if name in headers else value
         return MethodRequest(
-            http_method=request.method.upper(),
-            api_id=api_id,
-            stage=stage,
-            resource_part=resource_part,
-            headers={k: v for k, v in request.headers.items()},
+            http_method=raw.method,
+            api_id=unquote(segments[1]) if len(segments) > 1 else "",
+            stage=unquote(segments[2]) if len(segments) > 2 else "",
+            resource_part=unquote(raw_resource),
+            raw_resource_part=raw_resource,
+            headers=headers,
             # Multi-valued query parameters: API Gateway hands templates the last value.
-            query={k: vs[-1] for k, vs in request.args.lists()},
-            body=request.get_data(cache=True),
-            source_ip=request.remote_addr or "127.0.0.1",
-            protocol=request.environ.get("SERVER_PROTOCOL", "HTTP/1.1"),
-            raw_path=str(request.environ.get("RAW_URI") or request.path).split("?", 1)[0],
-            raw_query=request.environ.get("QUERY_STRING", ""),
+            query=dict(parse_qsl(query, keep_blank_values=True)),
+            body=raw.body,
+            source_ip=raw.client_ip,
+            protocol=raw.version,
+            raw_path=path,
+            raw_query=query,
         )
+
+    def _refuse(self, request: MethodRequest, refusal: GatewayError) -> _Outcome:
+        """A request refused before routing, answered as the stage's gateway response."""
+        deployed = find_stage(self.store.current(), request.api_id, request.stage)
+        stage_variables = dict((deployed.stage.get("variables") or {}) if deployed else {})
+        response = gateway_response(
+            refusal,
+            definition=deployed.definition if deployed else None,
+            request=request,
+            context=self._context(request, None, refusal),
+            stage_variables=stage_variables,
+        )
+        return _Outcome(response, deployed, None, refusal)
 
     def _handle(self, request: MethodRequest) -> _Outcome:
         snapshot = self.store.current()
-        deployed = find_stage(snapshot.state, request.api_id, request.stage)
+        deployed = find_stage(snapshot, request.api_id, request.stage)
         route = (
-            match_route(deployed.definition, request.http_method, request.resource_part)
+            match_route(deployed.definition, request.http_method, request.raw_resource_part)
             if deployed
             else None
         )
@@ -200,7 +224,9 @@ class GatewayApp:
             route,
             rendered,
             backend=self.backend,
-            target=InvocationTarget(request.api_id, request.stage, route, self.region),
+            target=InvocationTarget(
+                request.api_id, request.stage, route, self.region, deployed.generation
+            ),
             request=request,
         )
         outcome.integration_latency_ms = int((time.monotonic() - started) * 1000)
@@ -247,17 +273,10 @@ class GatewayApp:
         self.access_log.close()
 
 
-class _QuietHandler(WSGIRequestHandler):
-    """The access log replaces werkzeug's per-request log lines."""
-
-    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
-        return None
-
-
 class GatewayServer:
     """A running gateway (threaded HTTP server in a background thread)."""
 
-    def __init__(self, app: GatewayApp, server: BaseWSGIServer) -> None:
+    def __init__(self, app: GatewayApp, server: GatewayHTTPServer) -> None:
         self.app = app
         self._server = server
         self._thread = threading.Thread(target=server.serve_forever, name="gateway", daemon=True)
@@ -265,7 +284,7 @@ class GatewayServer:
     @property
     def port(self) -> int:
         """The bound TCP port."""
-        return int(self._server.server_port)
+        return int(self._server.server_address[1])
 
     @property
     def url(self) -> str:
@@ -286,8 +305,10 @@ class GatewayServer:
         self._server.serve_forever()
 
     def stop(self) -> None:
-        """Stop serving and release the port."""
+        """Stop accepting, let requests in flight finish, release the port, then deliver every
+        access-log line still queued."""
         self._server.shutdown()
+        self._server.close_connections(grace=STOP_GRACE_SECONDS)
         self._server.server_close()
         if self._thread.is_alive():
             self._thread.join(timeout=5.0)
@@ -301,10 +322,11 @@ def create_server(
     port: int = 0,
     region: str = "us-east-1",
     access_log_out: TextIO | None = None,
+    limits: Limits | None = None,
 ) -> GatewayServer:
     """Bind the gateway (port 0 picks a free port) without starting to serve."""
     app = GatewayApp(state_file, aws_endpoint, region, access_log_out)
-    server = make_server(host, port, app, threaded=True, request_handler=_QuietHandler)
+    server = GatewayHTTPServer(host, port, app.respond, limits or Limits())
     return GatewayServer(app, server)
 
 
@@ -315,6 +337,9 @@ def serve(
     port: int = 0,
     region: str = "us-east-1",
     access_log_out: TextIO | None = None,
+    limits: Limits | None = None,
 ) -> GatewayServer:
     """Start the gateway in a background thread; returns a server with ``.url`` and ``.stop()``."""
-    return create_server(state_file, aws_endpoint, host, port, region, access_log_out).start()
+    return create_server(
+        state_file, aws_endpoint, host, port, region, access_log_out, limits
+    ).start()

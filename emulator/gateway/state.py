@@ -72,6 +72,7 @@ class DeployedStage:
     stage_name: str
     stage: StageState
     definition: dict[str, Any]
+    generation: int = 0  # the state file's version it was read from
 
 
 class StateStore:
@@ -116,9 +117,9 @@ class StateStore:
         LOG.info("loaded gateway state (generation %d)", self._snapshot.generation)
 
 
-def find_stage(state: GatewayState, api_id: str, stage_name: str) -> DeployedStage | None:
+def find_stage(snapshot: Snapshot, api_id: str, stage_name: str) -> DeployedStage | None:
     """Look up the deployment a stage serves; None when the API, stage or deployment is unknown."""
-    api = state["restApis"].get(api_id)
+    api = snapshot.state["restApis"].get(api_id)
     if not isinstance(api, dict):
         return None
     stage = (api.get("stages") or {}).get(stage_name)
@@ -127,4 +128,4 @@ def find_stage(state: GatewayState, api_id: str, stage_name: str) -> DeployedSta
     deployment = (api.get("deployments") or {}).get(stage.get("deploymentId", ""))
     if not isinstance(deployment, dict) or not isinstance(deployment.get("definition"), dict):
         return None
-    return DeployedStage(api_id, stage_name, stage, deployment["definition"])
+    return DeployedStage(api_id, stage_name, stage, deployment["definition"], snapshot.generation)

@@ -424,8 +424,10 @@ def _preflight(inputs: ApiInputs) -> dict[str, Any]:
         "responses": {"200": {"description": "CORS preflight", "headers": headers}},
         "x-amazon-apigateway-integration": {
             "type": "mock",
-            # Browsers send preflights without a body or Content-Type.
-            "passthroughBehavior": "when_no_match",
+            # Browsers send preflights without a body or Content-Type (read as JSON, so the
+            # template applies). Passing anything else through would let the client's body
+            # replace the template's statusCode, and the mock would fail with a 500.
+            "passthroughBehavior": "never",
             "requestTemplates": {JSON: render_template("preflight.request.vtl", {})},
             "responses": {
                 "default": {

@@ -43,3 +43,17 @@ def error_problems(status: int, headers: Mapping[str, Any], body: bytes) -> list
     elif not document["message"].strip():
         problems.append(f"{status} with an empty message")
     return problems
+
+
+THROTTLED_BODY = {"message": "Too Many Requests"}
+
+
+def throttled_problems(headers: Mapping[str, Any], body: bytes) -> list[str]:
+    """A 429 is API Gateway's throttling answer: its JSON message, its error type, CORS."""
+    problems = cors_problems(429, headers) + error_problems(429, headers, body)
+    if not problems and json.loads(body) != THROTTLED_BODY:
+        problems.append(f"429 body {body[:200]!r}")
+    error_type = header(headers, "x-amzn-ErrorType")
+    if error_type != "TooManyRequestsException":
+        problems.append(f"429 x-amzn-ErrorType {error_type!r}")
+    return problems

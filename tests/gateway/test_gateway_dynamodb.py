@@ -9,6 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from emulator.gateway import GatewayServer
+from emulator.gateway.aws import CACHE_SECONDS
 from tests.gateway.apis import (
     ACCESS_LOG_GROUP,
     ACCOUNT,
@@ -282,3 +283,58 @@ def test_access_log_line_is_written_to_the_stage_log_group(
     assert lines == [
         {"requestId": request_id, "status": 201, "resourcePath": "/comments", "error": "-"}
     ]
+
+
+def _allow(aws: Aws, role_name: str, action: str) -> None:
+    aws.iam.put_role_policy(
+        RoleName=role_name,
+        PolicyName="inline",
+        PolicyDocument=json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [{"Effect": "Allow", "Action": action, "Resource": TABLE_ARN}],
+            }
+        ),
+    )
+
+
+def test_a_role_policy_changed_by_a_deploy_applies_to_the_next_request(
+    gateway: GatewayServer, deployer: Deployer, aws: Aws
+) -> None:
+    """The role is cached between requests; a deploy (which rewrites the data plane's state,
+    as every `make deploy` does) makes the next request read it again."""
+    role = aws.role(
+        "changing", {"Effect": "Allow", "Action": "dynamodb:PutItem", "Resource": TABLE_ARN}
+    )
+    definition = _put_api(role)
+    api_id = deployer.deploy(definition)
+    assert _post(gateway, api_id, f"/changing/{uuid.uuid4()}").status_code == 201
+
+    _allow(aws, "changing", "dynamodb:Query")
+    deployer.deploy(definition, api_id=api_id)
+    slug = f"/changing/{uuid.uuid4()}"
+    _assert_access_denied(_post(gateway, api_id, slug), "PutItem", TABLE_ARN)
+    assert _stored(aws, slug) == []
+
+    _allow(aws, "changing", "dynamodb:PutItem")
+    deployer.deploy(definition, api_id=api_id)
+    assert _post(gateway, api_id, f"/changing/{uuid.uuid4()}").status_code == 201
+
+
+def test_a_role_policy_changed_outside_a_deploy_applies_within_the_cache_period(
+    gateway: GatewayServer, deployer: Deployer, aws: Aws
+) -> None:
+    """Changed in IAM directly, a policy takes effect once the cached copy expires, as IAM
+    changes on AWS take effect after propagating."""
+    role = aws.role(
+        "drifting", {"Effect": "Allow", "Action": "dynamodb:PutItem", "Resource": TABLE_ARN}
+    )
+    api_id = deployer.deploy(_put_api(role))
+    assert _post(gateway, api_id, f"/drifting/{uuid.uuid4()}").status_code == 201
+    _allow(aws, "drifting", "dynamodb:Query")
+    changed = time.monotonic()
+    deadline = changed + CACHE_SECONDS + 60
+    while (response := _post(gateway, api_id, f"/drifting/{uuid.uuid4()}")).status_code == 201:
+        assert time.monotonic() < deadline, "the revoked permission still applies"
+        time.sleep(0.2)
+    _assert_access_denied(response, "PutItem", TABLE_ARN)

@@ -116,3 +116,72 @@ def test_a_slug_with_white_space_around_text_is_stored_and_read_back(
         f"{gateway.url}/{program_api}/test/comments", params={"slug": slug}, timeout=30
     )
     assert [item["slug"] for item in read.json()["items"]] == [slug]
+
+
+def test_a_browser_preflight_is_answered_with_the_cors_grant(
+    gateway: GatewayServer, program_api: str
+) -> None:
+    """What a browser sends before a cross-origin POST: no body, no Content-Type."""
+    response = requests.options(
+        f"{gateway.url}/{program_api}/test/comments",
+        headers={
+            "Origin": "https://site.example",
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "content-type",
+        },
+        timeout=30,
+    )
+    assert response.status_code == 200, response.text
+    assert response.headers["Access-Control-Allow-Origin"] == "*"
+    assert "POST" in response.headers["Access-Control-Allow-Methods"].split(",")
+    assert "content-type" in response.headers["Access-Control-Allow-Headers"].lower()
+
+
+# What a client can put on any route: (Content-Type, body). Each once caused, or could cause, a
+# 5xx if a route passed it through unmapped (OPTIONS did: the body replaced the mock's template).
+CLIENT_PAYLOADS = {
+    "text/plain with a body": ("text/plain", b"hello"),
+    "text/plain, empty": ("text/plain", b""),
+    "a statusCode of its own": ("text/plain", b'{"statusCode": 500}'),
+    "form data": ("application/x-www-form-urlencoded", b"statusCode=500"),
+    "xml": ("application/xml", b"<statusCode>500</statusCode>"),
+    "a DynamoDB request of its own": ("text/plain", b'{"TableName": "other", "Limit": 1000}'),
+    "JSON that is not an object": ("application/json", b"[1, 2]"),
+    "JSON that is not JSON": ("application/json", b"{"),
+    "a wildcard type": ("*/*", b"{}"),
+    "a malformed type": (";", b"{}"),
+}
+
+
+@pytest.mark.parametrize("method", ["OPTIONS", "GET", "POST"])
+@pytest.mark.parametrize("payload", CLIENT_PAYLOADS.values(), ids=CLIENT_PAYLOADS.keys())
+def test_no_client_payload_causes_a_5xx_on_any_route(
+    gateway: GatewayServer, program_api: str, method: str, payload: tuple[str, bytes]
+) -> None:
+    content_type, body = payload
+    response = requests.request(
+        method,
+        f"{gateway.url}/{program_api}/test/comments",
+        params={"slug": "/no-5xx"},
+        data=body,
+        headers={"Content-Type": content_type},
+        timeout=30,
+    )
+    assert response.status_code < 500, (method, content_type, body, response.text)
+    assert response.headers["Access-Control-Allow-Origin"] == "*"
+    if response.status_code >= 400:
+        assert isinstance(response.json()["message"], str), response.text
+
+
+def test_a_preflight_with_a_body_of_another_type_is_unsupported_not_a_server_error(
+    gateway: GatewayServer, program_api: str
+) -> None:
+    response = requests.options(
+        f"{gateway.url}/{program_api}/test/comments",
+        data=b"hello",
+        headers={"Content-Type": "text/plain"},
+        timeout=30,
+    )
+    assert response.status_code == 415, response.text
+    assert response.json() == {"message": "Unsupported Media Type"}
+    assert response.headers["Access-Control-Allow-Origin"] == "*"
