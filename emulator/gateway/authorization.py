@@ -216,18 +216,20 @@ def _credential(backend: AwsBackend, access_key_id: str) -> dict[str, Any] | Non
     return record
 
 
-def _identity_policies(backend: AwsBackend, record: dict[str, Any]) -> list[dict[str, Any]]:
+def _identity_policies(
+    backend: AwsBackend, record: dict[str, Any], generation: int
+) -> list[dict[str, Any]]:
     client = backend.client("iam")
     if record.get("roleArn"):
         role_arn = str(record["roleArn"])
         try:
             return backend.cached(
-                f"role:{role_arn}", lambda: iam.load_role(client, role_arn)
+                f"role:{role_arn}", lambda: iam.load_role(client, role_arn), generation
             ).policies
         except iam.RoleUnavailableError:
             return []  # the role is gone: its sessions carry no permissions
     user = str(record["userName"])
-    return backend.cached(f"user:{user}", lambda: iam.load_user_policies(client, user))
+    return backend.cached(f"user:{user}", lambda: iam.load_user_policies(client, user), generation)
 
 
 def authorize(
@@ -236,8 +238,10 @@ def authorize(
     request: MethodRequest,
     route: Route,
     now: datetime.datetime | None = None,
+    generation: int = 0,
 ) -> str:
-    """Check an AWS_IAM method's caller; returns the caller's ARN or raises API Gateway's 403."""
+    """Check an AWS_IAM method's caller; returns the caller's ARN or raises API Gateway's 403.
+    `generation` is the deployed state's: what was read from IAM is read again after a deploy."""
     header = request.header("Authorization")
     if not header:
         raise _forbidden(
@@ -278,7 +282,9 @@ def authorize(
         "aws:RequestedRegion": region,
         "aws:SecureTransport": "false",
     }
-    decision = iam.evaluate(_identity_policies(backend, record), ACTION, resource, context)
+    decision = iam.evaluate(
+        _identity_policies(backend, record, generation), ACTION, resource, context
+    )
     if decision is iam.Decision.EXPLICIT_DENY:
         raise _forbidden(
             GatewayResponseType.ACCESS_DENIED,

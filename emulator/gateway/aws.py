@@ -11,7 +11,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 import boto3
 from botocore.config import Config
@@ -89,10 +89,9 @@ class AwsBackend:
 
     def get(self, path: str, params: dict[str, str], timeout: float = 10.0) -> tuple[int, bytes]:
         """GET one of moto's own endpoints (e.g. the credentials lookup); (status, body)."""
-        response = self._pool.request(
-            "GET", self.endpoint + path, fields=params, timeout=urllib3.Timeout(total=timeout)
-        )
-        return response.status, response.data
+        message = f"GET {path}?{urlencode(params)} HTTP/1.1\r\nHost: {self._netloc}\r\n\r\n"
+        status, _, data = self._exchange(message.encode(), timeout)
+        return status, data
 
     def call_json_service(
         self, *, service: str, region: str, target: str, body: str, timeout: float
@@ -114,6 +113,11 @@ class AwsBackend:
         message = (
             f"POST / HTTP/1.1\r\n{head}Content-Length: {len(payload)}\r\n\r\n".encode() + payload
         )
+        status, response_headers, data = self._exchange(message, timeout)
+        return BackendResponse(status, response_headers, data.decode("utf-8", "replace"))
+
+    def _exchange(self, message: bytes, timeout: float) -> tuple[int, dict[str, str], bytes]:
+        """Send one HTTP/1.1 request on a kept-alive connection (or a new one); its response."""
         with self._lock:
             sock = self._idle.pop() if self._idle else None
         while True:
@@ -139,7 +143,7 @@ class AwsBackend:
                 self._idle.append(sock)
         else:
             sock.close()
-        return BackendResponse(status, response_headers, data.decode("utf-8", "replace"))
+        return status, response_headers, data
 
 
 class _IdleConnectionClosedError(Exception):

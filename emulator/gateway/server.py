@@ -163,7 +163,7 @@ class GatewayApp:
                 raise GatewayError(GatewayResponseType.THROTTLED, "Too Many Requests")
             # Authorization phase: AWS_IAM methods need a valid signature and an allowing policy.
             if requires_iam(deployed.definition, route.operation):
-                authorize(self.backend, self.region, request, route)
+                authorize(self.backend, self.region, request, route, generation=deployed.generation)
             outcome.response = self._execute(deployed, route, request, stage_variables, outcome)
         except GatewayError as exc:
             outcome.error = exc
