@@ -21,7 +21,7 @@ CHECK_AWS_STACK = $(BIN)/python -m tooling.offline_runner $(ENV) --check && \
 	{ command -v pulumi >/dev/null || { echo "error: ENV=$(ENV) needs the Pulumi CLI (https://www.pulumi.com/docs/install/); ENV=local needs none" >&2; exit 2; }; }
 
 .DEFAULT_GOAL := help
-.PHONY: help venv lint lint-workflows typecheck test unit deploy preview outputs smoke down local-engine policy policy-all cost bench fuzz lock clean
+.PHONY: help venv lint lint-workflows typecheck test unit deploy preview outputs smoke down local-engine policy policy-all cost bench fuzz race lock clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
@@ -107,6 +107,9 @@ bench: $(INSTALLED) ## Data plane vs direct moto requests/s, and deploy time fro
 
 fuzz: $(INSTALLED) ## Attack a local environment of its own with 5,000+ generated requests and print the report
 	FUZZ_STRENGTH=full $(PYTEST_GATE) tests/abuse -p no:cacheprovider
+
+race: $(INSTALLED) ## 32 writers race on one key for 1,000 rounds via moto's server and the data plane
+	RACE_ROUNDS=1000 $(PYTEST_GATE) tests/moto_backend/test_atomic_writes.py -p no:cacheprovider -q
 
 lock: ## Re-pin requirements.txt from requirements.in (needs the registry)
 	rm -rf .lock-venv && $(PYTHON) -m venv .lock-venv
