@@ -17,7 +17,7 @@ PYTEST = $(BIN)/python -m tooling.run_pytest
 PYTEST_GATE = $(BIN)/python -m pytest
 
 # Before the Pulumi CLI touches an AWS stack: the stack and its config are valid, and the CLI exists.
-CHECK_AWS_STACK = $(BIN)/python -m tooling.offline_runner $(ENV) --check && \
+CHECK_AWS_STACK = $(BIN)/python -m tooling.offline_runner '$(ENV)' --check && \
 	{ command -v pulumi >/dev/null || { echo "error: ENV=$(ENV) needs the Pulumi CLI (https://www.pulumi.com/docs/install/); ENV=local needs none" >&2; exit 2; }; }
 
 .DEFAULT_GOAL := help
@@ -85,7 +85,8 @@ else
 endif
 
 smoke: $(INSTALLED) ## Run the smoke tests against ENV (or SMOKE_BASE_URL)
-	SMOKE_STACK=$(ENV) $(PYTEST_GATE) smoke_tests -p no:cacheprovider
+	@$(BIN)/python -m tooling.offline_runner '$(ENV)' --config-only
+	SMOKE_STACK='$(ENV)' $(PYTEST_GATE) smoke_tests -p no:cacheprovider
 
 down: $(INSTALLED) ## Stop the local environment
 	$(BIN)/python -m emulator down
@@ -94,13 +95,17 @@ local-engine: $(INSTALLED) ## pulumi up --stack local with the real engine again
 	tooling/local_engine.sh
 
 policy: $(INSTALLED) ## Check ENV's program against the policy pack and ENV's policy config, offline
-	$(BIN)/python -m tooling.policy_check $(ENV)
+	$(BIN)/python -m tooling.policy_check '$(ENV)'
 
 policy-all: $(INSTALLED) ## Check every stack against its own policy config, offline
 	$(BIN)/python -m tooling.policy_check $(STACKS)
 
-cost: $(INSTALLED) ## Markdown cost table per environment (capacity, USD/month, budget, per-request units)
-	@$(BIN)/python -m tooling.cost_report $(STACKS)
+# `make cost` reports every stack; `make cost ENV=<stack>` only that one.
+COST_STACKS = $(if $(filter command line,$(origin ENV)),'$(ENV)',$(STACKS))
+
+cost: $(INSTALLED) ## Markdown cost table per environment, or only ENV's when given (capacity, USD/month, budget)
+	@$(if $(filter command line,$(origin ENV)),$(BIN)/python -m tooling.offline_runner '$(ENV)' --config-only &&) \
+	$(BIN)/python -m tooling.cost_report $(COST_STACKS)
 
 bench: $(INSTALLED) ## Data plane vs direct moto requests/s, and deploy time from cold
 	$(BIN)/python -m benchmarks.local_environment
