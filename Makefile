@@ -107,7 +107,7 @@ cost: $(INSTALLED) ## Markdown cost table per environment, or only ENV's when gi
 	@$(if $(filter command line,$(origin ENV)),$(BIN)/python -m tooling.offline_runner '$(ENV)' --config-only &&) \
 	$(BIN)/python -m tooling.cost_report $(COST_STACKS)
 
-bench: $(INSTALLED) ## Data plane vs direct moto requests/s, and deploy time from cold
+bench: $(INSTALLED) ## Server CPU data plane vs direct moto (1/4/16 clients), GET p50 at 100 vs 50k items, cold deploy; fails on a missed target
 	$(BIN)/python -m benchmarks.local_environment
 
 fuzz: $(INSTALLED) ## Attack a local environment of its own with 5,000+ generated requests and print the report

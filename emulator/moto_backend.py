@@ -39,8 +39,10 @@ F = TypeVar("F", bound=Callable[..., Any])
 LOG_EVENTS_KEPT_PER_STREAM = 10_000
 # moto.log gets one line per request: it rotates at this size, keeping one older file.
 LOG_FILE_BYTES = 5 * 1024 * 1024
-# How often DynamoDB's items are written to the snapshot while they change.
+# How often DynamoDB's items are written to the snapshot while they change; a large table's
+# snapshot takes longer to write, and is written less often (at most a tenth of the time).
 SNAPSHOT_SECONDS = 5.0
+SNAPSHOT_SHARE = 0.1
 
 # DynamoDB backend operations that read or change items; one lock makes each of them atomic.
 _WRITES = (
@@ -248,13 +250,15 @@ def snapshot_every(path: Path, seconds: float) -> None:
     """Rewrite the snapshot every `seconds` while items change, and once more on SIGTERM."""
 
     def loop() -> None:
-        written = _Changes.count
+        written, pause = _Changes.count, seconds
         while True:
-            time.sleep(seconds)
+            time.sleep(pause)
             changes = _Changes.count
             if changes != written:
+                started = time.monotonic()
                 write_snapshot(path)
                 written = changes
+                pause = max(seconds, (time.monotonic() - started) / SNAPSHOT_SHARE)
 
     threading.Thread(target=loop, name="snapshot", daemon=True).start()
 

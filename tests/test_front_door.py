@@ -105,3 +105,15 @@ def test_a_stack_file_of_the_wrong_shape_is_one_line(tmp_path: Path, text: str, 
         "Pulumi.listy.yaml: expected `config:` holding a mapping of keys to values at the top "
         f"level, found a {found}"
     )
+
+
+def test_default_ports_sit_below_the_ephemeral_range_and_the_local_stack_names_them() -> None:
+    """Linux hands out 32768-60999 to outgoing connections, which could hold a port we need."""
+    import yaml
+
+    from emulator.environment import DEFAULT_GATEWAY_PORT, DEFAULT_MOTO_PORT
+
+    assert 1024 < DEFAULT_MOTO_PORT < 32768 and 1024 < DEFAULT_GATEWAY_PORT < 32768
+    stack = yaml.safe_load((REPO_ROOT / "environments" / "Pulumi.local.yaml").read_text())
+    urls = {url for entry in stack["config"]["aws:endpoints"] for url in entry.values()}
+    assert urls == {f"http://127.0.0.1:{DEFAULT_MOTO_PORT}"}
