@@ -1,9 +1,16 @@
-"""Benchmark of the local environment (make bench).
+"""Benchmark of the local environment (make bench): every figure beside its target, in one run.
 
-Requests per second through the data plane (POST and GET /comments) against the same DynamoDB
-operations sent straight to moto with boto3, as a ratio (target: the data plane costs at most 2x
-the direct calls), and the wall time of a deploy from cold (starting moto and the data plane).
-Runs in an environment of its own (temporary state directory, free ports) and stops it after.
+- Server CPU per request through the data plane (the data plane's process plus moto's) against
+  the same DynamoDB call sent straight to moto (moto's process alone), for POST and GET at 1, 4
+  and 16 concurrent clients, read from /proc (Linux). Target: at most 1.5x.
+- GET p50 (one page of 10 through the data plane) reading a page that holds 100 comments, first
+  with little else in the table, then with 50,000 comments over 500 pages. Target: at most 2x.
+- Wall time of a deploy from cold (starting moto and the data plane, 8 resources).
+- With --memory N: moto's resident memory after 1,000 and after N requests (target: at most 2x).
+
+Runs in an environment of its own (temporary state directory, free ports, stage throttling
+raised so the clients are not throttled) and stops it after. Exits 1 when a figure misses its
+target, naming it.
 """
 
 from __future__ import annotations
@@ -11,19 +18,37 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import boto3
 import requests
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-TARGET_RATIO = 2.0
+CPU_TARGET = 1.5
+SCALE_TARGET = 2.0
+MEMORY_TARGET = 2.0
+CLIENTS = (1, 4, 16)
+PAGES, PAGE_SIZE = 500, 100  # the large table: 50,000 comments over 500 pages
+TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+COMMENT = {"author": "bench", "comment": "A typical comment of a few words, about 80 characters."}
+
+
+@dataclass
+class Figure:
+    name: str
+    measured: str
+    target: str
+    ok: bool | None  # None: no target
 
 
 def _emulator(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
@@ -33,17 +58,234 @@ def _emulator(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[st
     )
 
 
-def _rate(operation: Callable[[int], None], count: int) -> float:
-    """Operations per second of `count` sequential calls, after a short warm-up."""
-    for n in range(min(20, count)):
-        operation(-n - 1)
-    start = time.perf_counter()
-    for n in range(count):
-        operation(n)
-    return count / (time.perf_counter() - start)
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process (all its threads) so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / TICKS
 
 
-def run(requests_per_case: int) -> dict[str, float]:
+def rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    raise RuntimeError(f"no VmRSS for process {pid}")
+
+
+def _concurrently(clients: int, total: int, call: Callable[[int, int], None]) -> None:
+    """`total` calls of `call(client, n)` spread over `clients` threads."""
+    errors: list[BaseException] = []
+
+    def run(client: int) -> None:
+        try:
+            for n in range(client, total, clients):
+                call(client, n)
+        except BaseException as error:
+            errors.append(error)
+
+    threads = [threading.Thread(target=run, args=(c,)) for c in range(clients)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    if errors:
+        raise errors[0]
+
+
+class Bench:
+    def __init__(self, env: dict[str, str], state: Path) -> None:
+        outputs = json.loads(_emulator(env, "outputs").stdout)
+        self.url, self.table = outputs["url"], outputs["tableName"]
+        self.moto = json.loads((state / "moto.json").read_text())
+        self.gateway = json.loads((state / "gateway.json").read_text())
+        self.dynamodb = boto3.client(
+            "dynamodb",
+            endpoint_url=f"http://127.0.0.1:{self.moto['port']}",
+            region_name="us-east-1",
+            aws_access_key_id="test",
+            aws_secret_access_key="test",  # noqa: S106 - moto accepts any
+        )
+        self.sessions = [requests.Session() for _ in range(max(CLIENTS))]
+
+    # -- the two ways to make each request ---------------------------------------------------
+
+    def gateway_get(self, slug: str, session: requests.Session) -> None:
+        response = session.get(f"{self.url}/comments", params={"slug": slug}, timeout=30)
+        if response.status_code != 200:
+            raise RuntimeError(f"GET answered {response.status_code}: {response.text}")
+
+    def direct_post(self, slug: str, created_at: int) -> None:
+        self.dynamodb.update_item(
+            TableName=self.table,
+            Key={"slug": {"S": slug}, "createdAt": {"N": str(created_at)}},
+            ConditionExpression="attribute_not_exists(#slug)",
+            UpdateExpression="SET #author = :author, #comment = :comment",
+            ExpressionAttributeNames={"#slug": "slug", "#author": "author", "#comment": "comment"},
+            ExpressionAttributeValues={
+                ":author": {"S": COMMENT["author"]},
+                ":comment": {"S": COMMENT["comment"]},
+            },
+            ReturnValues="ALL_NEW",
+        )
+
+    def direct_get(self, slug: str) -> None:
+        self.dynamodb.query(
+            TableName=self.table,
+            KeyConditionExpression="#slug = :slug",
+            ExpressionAttributeNames={"#slug": "slug"},
+            ExpressionAttributeValues={":slug": {"S": slug}},
+            ScanIndexForward=False,
+            Limit=10,
+        )
+
+    # -- measurements --------------------------------------------------------------------------
+
+    def server_cpu_ms(self, pids: list[int], clients: int, total: int, call: Any) -> float:
+        """Server CPU (ms) per request of `total` calls from `clients` threads."""
+        # Warm-up (connections, caches), with numbers of its own so no write collides.
+        _concurrently(clients, min(total, 20 * clients), lambda c, n: call(c, total + n))
+        before = sum(cpu_seconds(pid) for pid in pids)
+        _concurrently(clients, total, call)
+        # The data plane ships access logs to moto in the background: let that work land too.
+        time.sleep(1.0)
+        return (sum(cpu_seconds(pid) for pid in pids) - before) * 1000 / total
+
+    def cpu_figures(self, total: int) -> list[Figure]:
+        moto, gateway = int(self.moto["pid"]), int(self.gateway["pid"])
+        run = uuid.uuid4().hex[:8]
+        base = time.time_ns() // 1_000_000 * 1000
+        read_slug = f"/bench/{run}/read"
+        for n in range(15):
+            self.direct_post(read_slug, base + n)
+        figures = []
+        sessions = self.sessions
+        for clients in CLIENTS:
+
+            def post_gateway(c: int, n: int, clients: int = clients) -> None:
+                response = sessions[c].post(
+                    f"{self.url}/comments",
+                    json={"slug": f"/bench/{run}/post-{clients}-{c}", **COMMENT},
+                    timeout=30,
+                )
+                if response.status_code not in (201, 409):
+                    raise RuntimeError(f"POST answered {response.status_code}: {response.text}")
+
+            def post_direct(c: int, n: int, clients: int = clients) -> None:
+                self.direct_post(f"/bench/{run}/direct-{clients}", base + 1_000_000 + n)
+
+            def get_gateway(c: int, n: int) -> None:
+                self.gateway_get(read_slug, sessions[c])
+
+            def get_direct(c: int, n: int) -> None:
+                self.direct_get(read_slug)
+
+            for operation, through, direct in (
+                ("POST", post_gateway, post_direct),
+                ("GET", get_gateway, get_direct),
+            ):
+                via = self.server_cpu_ms([gateway, moto], clients, total, through)
+                straight = self.server_cpu_ms([moto], clients, total, direct)
+                ratio = via / straight
+                figures.append(
+                    Figure(
+                        f"{operation} server CPU/request, {clients:>2} client(s)",
+                        f"{via:.2f} ms vs {straight:.2f} ms direct = {ratio:.2f}x",
+                        f"<= {CPU_TARGET:g}x",
+                        ratio <= CPU_TARGET,
+                    )
+                )
+        return figures
+
+    def get_p50_ms(self, slug: str, count: int) -> float:
+        session = self.sessions[0]
+        for _ in range(10):
+            self.gateway_get(slug, session)
+        times = []
+        for _ in range(count):
+            start = time.perf_counter()
+            self.gateway_get(slug, session)
+            times.append(time.perf_counter() - start)
+        return statistics.median(times) * 1000
+
+    def load(self, slugs: list[str], per_slug: int) -> None:
+        """Write `per_slug` comments on each page straight into moto (BatchWriteItem)."""
+        base = time.time_ns() // 1_000_000 * 1000
+        items = [
+            {
+                "PutRequest": {
+                    "Item": {
+                        "slug": {"S": slug},
+                        "createdAt": {"N": str(base + n)},
+                        "author": {"S": COMMENT["author"]},
+                        "comment": {"S": COMMENT["comment"]},
+                    }
+                }
+            }
+            for slug in slugs
+            for n in range(per_slug)
+        ]
+
+        def write(client: int, n: int) -> None:
+            self.dynamodb.batch_write_item(RequestItems={self.table: items[n * 25 : (n + 1) * 25]})
+
+        _concurrently(4, (len(items) + 24) // 25, write)
+
+    def small_table_p50(self, count: int) -> tuple[str, int, float]:
+        """GET p50 on a page of 100 comments while the table holds little else."""
+        slug = f"/bench/{uuid.uuid4().hex[:8]}/page-0"
+        self.load([slug], PAGE_SIZE)
+        return slug, self.item_count(), self.get_p50_ms(slug, count)
+
+    def scale_figure(self, small: tuple[str, int, float], count: int) -> Figure:
+        """The same GET once the table holds 500 pages of 100 comments (and whatever else)."""
+        slug, small_items, small_p50 = small
+        prefix = slug.removesuffix("page-0")
+        self.load([f"{prefix}page-{n}" for n in range(1, PAGES)], PAGE_SIZE)
+        items = self.item_count()
+        large_p50 = self.get_p50_ms(slug, count)
+        ratio = large_p50 / small_p50
+        return Figure(
+            f"GET p50, {small_items:,} vs {items:,} items",
+            f"{small_p50:.1f} ms vs {large_p50:.1f} ms = {ratio:.2f}x",
+            f"<= {SCALE_TARGET:g}x",
+            ratio <= SCALE_TARGET,
+        )
+
+    def item_count(self) -> int:
+        return int(self.dynamodb.describe_table(TableName=self.table)["Table"]["ItemCount"])
+
+    def memory_figure(self, requests_total: int) -> Figure:
+        """moto's RSS after 1,000 requests and after `requests_total` (1 POST : 4 GETs)."""
+        moto = int(self.moto["pid"])
+        run = uuid.uuid4().hex[:8]
+        sessions = self.sessions
+
+        def request(c: int, n: int) -> None:
+            slug = f"/bench/{run}/memory-{n % 50}"
+            if n % 5 == 0:
+                response = sessions[c].post(
+                    f"{self.url}/comments", json={"slug": slug, **COMMENT}, timeout=30
+                )
+            else:
+                response = sessions[c].get(
+                    f"{self.url}/comments", params={"slug": slug}, timeout=30
+                )
+            if response.status_code not in (200, 201, 409):
+                raise RuntimeError(f"answered {response.status_code}: {response.text}")
+
+        _concurrently(4, 1000, request)
+        after_1k = rss_mb(moto)
+        _concurrently(4, requests_total - 1000, request)
+        after = rss_mb(moto)
+        ratio = after / after_1k
+        return Figure(
+            f"moto RSS after 1k vs {requests_total:,} requests",
+            f"{after_1k:.0f} MB vs {after:.0f} MB = {ratio:.2f}x",
+            f"<= {MEMORY_TARGET:g}x",
+            ratio <= MEMORY_TARGET,
+        )
+
+
+def run(requests_per_case: int, p50_requests: int, memory_requests: int) -> list[Figure]:
     with tempfile.TemporaryDirectory(prefix="comments-bench-") as state:
         env = {
             **os.environ,
@@ -53,91 +295,63 @@ def run(requests_per_case: int) -> dict[str, float]:
             "COMMENTS_DEMO_PORT": "0",
         }
         start = time.perf_counter()
-        _emulator(env, "deploy")
-        cold_deploy = time.perf_counter() - start
+        _emulator(
+            env,
+            "deploy",
+            "--config",
+            "comments:throttleRateLimit=10000",
+            "--config",
+            "comments:throttleBurstLimit=5000",
+        )
+        cold = time.perf_counter() - start
         try:
-            outputs = json.loads(_emulator(env, "outputs").stdout)
-            moto_port = json.loads((Path(state) / "moto.json").read_text())["port"]
-            return {
-                "cold_deploy_seconds": cold_deploy,
-                **_measure(outputs, moto_port, requests_per_case),
-            }
+            bench = Bench(env, Path(state))
+            figures = [
+                Figure(
+                    "deploy from cold (moto + data plane + 8 resources)", f"{cold:.2f} s", "-", None
+                )
+            ]
+            # The large table last: CPU and memory are measured on a small one, where moto's
+            # snapshot (rewritten while items change) costs little.
+            small = bench.small_table_p50(p50_requests)
+            figures += bench.cpu_figures(requests_per_case)
+            if memory_requests:
+                figures.append(bench.memory_figure(memory_requests))
+            figures.append(bench.scale_figure(small, p50_requests))
+            return figures
         finally:
             _emulator(env, "down")
 
 
-def _measure(outputs: dict[str, str], moto_port: int, count: int) -> dict[str, float]:
-    url, table = outputs["url"], outputs["tableName"]
-    http = requests.Session()
-    dynamodb = boto3.client(
-        "dynamodb",
-        endpoint_url=f"http://127.0.0.1:{moto_port}",
-        region_name="us-east-1",
-        aws_access_key_id="test",
-        aws_secret_access_key="test",  # noqa: S106 - moto accepts any
-    )
-    gateway_slug, direct_slug = f"/bench/{uuid.uuid4().hex}", f"/bench/{uuid.uuid4().hex}"
-    comment = {
-        "author": "bench",
-        "comment": "A typical comment of a few words, about 80 characters long.",
-    }
-
-    def gateway_post(_: int) -> None:
-        response = http.post(f"{url}/comments", json={"slug": gateway_slug, **comment}, timeout=10)
-        if response.status_code not in (201, 409):
-            raise RuntimeError(f"POST answered {response.status_code}: {response.text}")
-
-    def gateway_get(_: int) -> None:
-        response = http.get(f"{url}/comments", params={"slug": gateway_slug}, timeout=10)
-        if response.status_code != 200:
-            raise RuntimeError(f"GET answered {response.status_code}: {response.text}")
-
-    def direct_post(n: int) -> None:
-        dynamodb.update_item(
-            TableName=table,
-            Key={"slug": {"S": direct_slug}, "createdAt": {"N": str(time.time_ns() // 1000 + n)}},
-            ConditionExpression="attribute_not_exists(#slug)",
-            UpdateExpression="SET #author = :author, #comment = :comment",
-            ExpressionAttributeNames={"#slug": "slug", "#author": "author", "#comment": "comment"},
-            ExpressionAttributeValues={
-                ":author": {"S": comment["author"]},
-                ":comment": {"S": comment["comment"]},
-            },
-            ReturnValues="ALL_NEW",
-        )
-
-    def direct_get(_: int) -> None:
-        dynamodb.query(
-            TableName=table,
-            KeyConditionExpression="#slug = :slug",
-            ExpressionAttributeNames={"#slug": "slug"},
-            ExpressionAttributeValues={":slug": {"S": direct_slug}},
-            ScanIndexForward=False,
-            Limit=10,
-        )
-
-    return {
-        "gateway_post_rps": _rate(gateway_post, count),
-        "direct_post_rps": _rate(direct_post, count),
-        "gateway_get_rps": _rate(gateway_get, count),
-        "direct_get_rps": _rate(direct_get, count),
-    }
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--requests", type=int, default=300, help="requests per case (default 300)")
-    args = parser.parse_args()
-    results = run(args.requests)
-    print(
-        f"deploy from cold (moto + data plane + 8 resources): {results['cold_deploy_seconds']:.2f} s"
+    parser.add_argument(
+        "--requests", type=int, default=400, help="requests per CPU case (default 400)"
     )
-    print(f"{'operation':10} {'data plane rps':>15} {'boto3->moto rps':>16} {'cost ratio':>11}")
-    for operation in ("post", "get"):
-        gateway, direct = results[f"gateway_{operation}_rps"], results[f"direct_{operation}_rps"]
-        ratio = direct / gateway
-        verdict = "ok" if ratio <= TARGET_RATIO else f"over the {TARGET_RATIO:g}x target"
-        print(f"{operation.upper():10} {gateway:15.1f} {direct:16.1f} {ratio:10.2f}x  {verdict}")
+    parser.add_argument(
+        "--p50-requests", type=int, default=200, help="GETs per p50 measurement (default 200)"
+    )
+    parser.add_argument(
+        "--memory",
+        type=int,
+        default=0,
+        metavar="N",
+        help="also measure moto's RSS after N requests",
+    )
+    args = parser.parse_args()
+    if not Path("/proc/self/stat").exists():
+        print("error: make bench reads server CPU and memory from /proc (Linux)", file=sys.stderr)
+        return 2
+    figures = run(args.requests, args.p50_requests, args.memory)
+    width = max(len(f.name) for f in figures)
+    print(f"{'figure':{width}}  {'measured':42}  {'target':7}  verdict")
+    for figure in figures:
+        verdict = "-" if figure.ok is None else "ok" if figure.ok else "MISSED"
+        print(f"{figure.name:{width}}  {figure.measured:42}  {figure.target:7}  {verdict}")
+    missed = [f.name for f in figures if f.ok is False]
+    if missed:
+        print(f"{len(missed)} figure(s) missed the target: " + "; ".join(missed), file=sys.stderr)
+        return 1
     return 0
 
 

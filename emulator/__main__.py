@@ -17,23 +17,27 @@ import sys
 from pathlib import Path
 from typing import Any
 
-import pulumi
-import yaml
-
-from emulator import demo_site, deployer, environment, moderator
+from emulator import environment
 from emulator.environment import LocalEnvironmentError, Paths
-from tooling import policy_check
-from tooling.offline_runner import StackConfigError, load_stack_config, run_command, run_stack
+
+# The program's modules (the Pulumi SDK, boto3) take a second to import: `down`, `status` and
+# `outputs` do without them, so they are imported where a command needs them.
 
 DEFAULT_STACK = "local"
 
 
 def _region(stack: str) -> str:
+    from tooling.offline_runner import load_stack_config
+
     return load_stack_config(stack).get("aws:region", "us-east-1")
 
 
 def config_overrides(pairs: list[str]) -> dict[str, Any]:
     """`KEY=VALUE` pairs as a stack file would hold them (VALUE read as YAML: 5 is a number)."""
+    import yaml
+
+    from tooling.offline_runner import StackConfigError
+
     overrides: dict[str, Any] = {}
     for pair in pairs:
         key, separator, value = pair.partition("=")
@@ -53,6 +57,10 @@ def _deploy(
     program_dir: Path | None,
     overrides: dict[str, Any] | None = None,
 ) -> int:
+    from emulator import demo_site, deployer, moderator
+    from tooling import policy_check
+    from tooling.offline_runner import run_stack
+
     # Gated like a real deploy: the pack, with this stack's policy config, before anything starts.
     status = policy_check.check_stack(stack, program_dir=program_dir, config_overrides=overrides)
     if status == 1:  # status 2 (a broken config or program) has already said why in one line
@@ -64,6 +72,9 @@ def _deploy(
     if status != 0:
         return status
     region = _region(stack)
+    starts_something = not (
+        environment.running(paths.moto, "moto") and environment.running(paths.gateway, "gateway")
+    )
     if dry_run and not environment.running(paths.moto, "moto"):
         # A preview starts nothing: with no environment running, everything would be created.
         plan = run_stack(stack, program_dir=program_dir, config_overrides=overrides)
@@ -74,6 +85,9 @@ def _deploy(
             f"the local environment is not running; a deploy would start it and create {len(created)}"
         )
         return 0
+    if starts_something:
+        # A stack or config the program refuses stops here, before any server is started.
+        run_stack(stack, program_dir=program_dir, config_overrides=overrides)
     moto, fresh = environment.ensure_moto(paths)
     if fresh:
         print(f"started moto on {moto.url}")
@@ -120,13 +134,17 @@ def _deploy(
 
 def _outputs(paths: Paths, stack: str) -> int:
     record = paths.stack(stack)
-    if not record.exists() or not environment.running(paths.moto, "moto"):
+    moto = environment.running(paths.moto, "moto")
+    saved = json.loads(record.read_text()) if record.exists() else {}
+    if not moto or saved.get("motoInstance") != moto.instance or "outputs" not in saved:
         raise LocalEnvironmentError(f"stack {stack!r} is not deployed locally: run `make deploy`")
-    print(json.dumps(json.loads(record.read_text())["outputs"], indent=2, sort_keys=True))
+    print(json.dumps(saved["outputs"], indent=2, sort_keys=True))
     return 0
 
 
 def _status(paths: Paths) -> int:
+    from emulator import demo_site
+
     moto = environment.running(paths.moto, "moto")
     gateway = environment.running(paths.gateway, "gateway")
     if not moto and not gateway:
@@ -147,18 +165,19 @@ def _status(paths: Paths) -> int:
 
 
 def _down(paths: Paths) -> int:
+    from emulator import demo_site
+
+    # The data plane (and the demo page) first: on its way out the data plane delivers its last
+    # access-log lines to moto's CloudWatch Logs, which must still be running.
+    front = environment.stop_all([demo_site.record(paths), paths.gateway])
+    was_running = [*front, *environment.stop_all([paths.moto])]
     stopped = [
         name
-        for name, path in (
-            ("demo site", demo_site.record(paths)),
-            ("data plane", paths.gateway),
-            ("moto", paths.moto),
-        )
-        if environment.stop(path)
+        for name, running in zip(("demo site", "data plane", "moto"), was_running, strict=True)
+        if running
     ]
-    # moto's data is gone with it, so the local stacks' records are too.
-    for record in paths.root.glob("stacks/*.json"):
-        record.unlink()
+    # The stack records stay: the next deploy re-creates the API with the same id (same URL), and
+    # moto restores the table's items from its snapshot (written as it stopped).
     paths.gateway_state.unlink(missing_ok=True)
     names = (
         ", ".join(stopped[:-1]) + " and " + stopped[-1] if len(stopped) > 1 else "".join(stopped)
@@ -168,6 +187,8 @@ def _down(paths: Paths) -> int:
 
 
 def _gateway_from_state(paths: Paths, checkpoint: Path, stack: str) -> int:
+    from emulator import deployer
+
     moto = environment.running(paths.moto, "moto")
     if not moto:
         raise LocalEnvironmentError(
@@ -233,25 +254,41 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "down":
             return _down(paths)
         return _gateway_from_state(paths, args.checkpoint, args.stack)
-    except (LocalEnvironmentError, StackConfigError, pulumi.RunError) as error:
+    except LocalEnvironmentError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     except Exception as error:
-        cause = _deploy_error(error)
+        cause = _user_error(error)
         if cause is None:
             raise
         print(f"error: {cause}", file=sys.stderr)
         return 2
 
 
-def _deploy_error(error: BaseException | None) -> deployer.DeployError | None:
-    """The DeployError behind an exception the Pulumi runtime wrapped, if there is one."""
-    while error is not None:
-        if isinstance(error, deployer.DeployError):
-            return error
-        error = error.__cause__ or error.__context__
+def _user_error(error: BaseException) -> BaseException | None:
+    """The error to show in one line: a bad stack or config, a program error, or the
+    DeployError behind an exception the Pulumi runtime wrapped; None for anything else."""
+    import pulumi
+
+    from emulator import deployer
+    from tooling.offline_runner import StackConfigError
+
+    if isinstance(error, StackConfigError | pulumi.RunError):
+        return error
+    cause: BaseException | None = error
+    while cause is not None:
+        if isinstance(cause, deployer.DeployError):
+            return cause
+        cause = cause.__cause__ or cause.__context__
     return None
 
 
 if __name__ == "__main__":
-    run_command(main)
+    try:
+        exit_code = main()
+    finally:
+        if "pulumi" in sys.modules:  # the SDK ran: close its event loops while Python is whole
+            from tooling.offline_runner import close_event_loops
+
+            close_event_loops()
+    sys.exit(exit_code)

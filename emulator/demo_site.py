@@ -1,6 +1,6 @@
 """The widget's demo page, served from an origin of its own (as a site embedding it would be).
 
-python -m emulator.demo_site --port 45662 --api-url http://127.0.0.1:45661/<api>/v1
+python -m emulator.demo_site --port 4562 --api-url http://127.0.0.1:4561/<api>/v1
 
 GET /            the demo page with the widget (?slug=/some/page picks the page's slug)
 GET /comments.js the widget, exactly as widget/comments.js
@@ -23,7 +23,7 @@ from emulator import environment
 
 WIDGET_DIR = Path(__file__).resolve().parent.parent / "widget"
 DEFAULT_SLUG = "/demo/hello-world"
-DEFAULT_PORT = 45662
+DEFAULT_PORT = 4562
 PORT_VARIABLE = "COMMENTS_DEMO_PORT"
 
 

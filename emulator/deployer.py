@@ -23,6 +23,8 @@ from emulator.environment import write_json
 from tooling.offline_runner import DefaultMocks, Plan, run_stack
 
 Record = dict[str, Any]  # {"type", "name", "id", "inputs", "state"}
+# moto (moto.utilities.id_generator) creates a resource with the id this tag names.
+MOTO_CUSTOM_ID_TAG = "_custom_id_"
 
 
 class DeployError(Exception):
@@ -49,6 +51,21 @@ class Context:
     account_id: str
     gateway_url: str
     api_bodies: dict[str, str] = field(default_factory=dict)  # restApi id -> current body
+    # What an earlier moto instance held (gone with it): re-created under the same names and ids.
+    lost: dict[str, Record] = field(default_factory=dict)
+
+    def earlier(self, type_: str, logical_name: str) -> Record | None:
+        """The record of this resource in a moto instance that has since stopped."""
+        return self.lost.get(f"{type_}::{logical_name}")
+
+    def physical_name(self, type_: str, logical_name: str, inputs: Record) -> str:
+        """The name the program set, else the one it had before moto restarted, else a new one."""
+        if inputs.get("name"):
+            return str(inputs["name"])
+        earlier = self.earlier(type_, logical_name)
+        if earlier and earlier["state"].get("name"):
+            return str(earlier["state"]["name"])
+        return _autoname(logical_name)
 
 
 # -- one handler per resource type: create returns (id, state); update returns state --------------
@@ -65,7 +82,7 @@ class TableHandler:
 
     def create(self, ctx: Context, name: str, inputs: Record) -> tuple[str, Record]:
         dynamodb = ctx.clients("dynamodb")
-        table = inputs.get("name") or _autoname(name)
+        table = ctx.physical_name("aws:dynamodb/table:Table", name, inputs)
         keys = [{"AttributeName": inputs["hashKey"], "KeyType": "HASH"}]
         if inputs.get("rangeKey"):
             keys.append({"AttributeName": inputs["rangeKey"], "KeyType": "RANGE"})
@@ -180,7 +197,7 @@ class RoleHandler:
     """IAM role with its trust policy."""
 
     def create(self, ctx: Context, name: str, inputs: Record) -> tuple[str, Record]:
-        role = inputs.get("name") or _autoname(name)
+        role = ctx.physical_name("aws:iam/role:Role", name, inputs)
         boundary = (
             {"PermissionsBoundary": inputs["permissionsBoundary"]}
             if inputs.get("permissionsBoundary")
@@ -215,7 +232,7 @@ class RolePolicyHandler:
     """An inline policy of a role (aws.iam.RolePolicy); its id is role:policy, as Pulumi's."""
 
     def create(self, ctx: Context, name: str, inputs: Record) -> tuple[str, Record]:
-        policy = inputs.get("name") or _autoname(name)
+        policy = ctx.physical_name("aws:iam/rolePolicy:RolePolicy", name, inputs)
         ctx.clients("iam").put_role_policy(
             RoleName=inputs["role"], PolicyName=policy, PolicyDocument=inputs["policy"]
         )
@@ -239,7 +256,7 @@ class LogGroupHandler:
     """CloudWatch log group with a retention period."""
 
     def create(self, ctx: Context, name: str, inputs: Record) -> tuple[str, Record]:
-        group = inputs.get("name") or _autoname(name)
+        group = ctx.physical_name("aws:cloudwatch/logGroup:LogGroup", name, inputs)
         logs = ctx.clients("logs")
         logs.create_log_group(logGroupName=group, tags=inputs.get("tags") or {})
         self._retention(ctx, group, inputs)
@@ -264,19 +281,29 @@ class LogGroupHandler:
 class RestApiHandler:
     """REST API imported from its OpenAPI body, as the AWS provider does (PutRestApi overwrite)."""
 
+    TYPE = "aws:apigateway/restApi:RestApi"
+
     def create(self, ctx: Context, name: str, inputs: Record) -> tuple[str, Record]:
         apigateway = ctx.clients("apigateway")
         types = (inputs.get("endpointConfiguration") or {}).get("types", "REGIONAL")
+        api_name = ctx.physical_name(self.TYPE, name, inputs)
+        tags = dict(inputs.get("tags") or {})
+        earlier = ctx.earlier(self.TYPE, name)
+        if earlier:
+            # The id (and so the URL) it had before moto restarted: moto takes a wished-for id
+            # from this tag at creation (moto cannot untag a REST API, so the tag stays).
+            tags[MOTO_CUSTOM_ID_TAG] = earlier["id"]
         created = apigateway.create_rest_api(
-            name=inputs.get("name") or _autoname(name),
+            name=api_name,
             description=inputs.get("description", ""),
             endpointConfiguration={"types": [types] if isinstance(types, str) else types},
-            tags=inputs.get("tags") or {},
+            tags=tags,
         )
         api_id = created["id"]
         self._import(ctx, api_id, inputs)
         return api_id, {
             **inputs,
+            "name": api_name,
             "rootResourceId": created["rootResourceId"],
             **self._arns(ctx, api_id),
         }
@@ -1002,11 +1029,17 @@ def deploy(
     clients = boto_clients(endpoint, region)
     account_id = clients("sts").get_caller_identity()["Account"]
     saved = json.loads(stack_file.read_text()) if stack_file.exists() else {}
-    # moto keeps everything in memory: what an earlier moto instance held is gone.
+    # moto keeps everything in memory: what an earlier moto instance held is gone, and is
+    # created again under the same names and ids (so the API keeps its URL).
+    # Kept in the record until a deploy completes, in case this one stops half way.
+    lost: dict[str, Record] = saved.get("lost", {})
     if saved.get("motoInstance") != moto_instance:
-        saved = {"motoInstance": moto_instance}
+        lost = {**lost, **saved.get("resources", {})}
+        saved = {"motoInstance": moto_instance, "lost": lost}
     previous: dict[str, Record] = saved.get("resources", {})
-    ctx = Context(clients=clients, region=region, account_id=account_id, gateway_url=gateway_url)
+    ctx = Context(
+        clients=clients, region=region, account_id=account_id, gateway_url=gateway_url, lost=lost
+    )
 
     def save(resources: dict[str, Record]) -> None:
         write_json(stack_file, {**saved, "resources": resources})

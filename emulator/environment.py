@@ -20,8 +20,10 @@ from pathlib import Path
 from typing import Any
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_MOTO_PORT = 45660  # environments/Pulumi.local.yaml's aws:endpoints point here
-DEFAULT_GATEWAY_PORT = 45661
+# Below Linux's ephemeral range (32768-60999), so an outgoing connection never holds them.
+DEFAULT_MOTO_PORT = 4560  # environments/Pulumi.local.yaml's aws:endpoints point here
+DEFAULT_GATEWAY_PORT = 4561
+PORT_VARIABLES = {"moto": "COMMENTS_MOTO_PORT", "gateway": "COMMENTS_GATEWAY_PORT"}
 START_TIMEOUT_SECONDS = 60.0
 STOP_TIMEOUT_SECONDS = 10.0
 HOST = "127.0.0.1"
@@ -56,6 +58,11 @@ class Paths:
 
     def log(self, process: str) -> Path:
         return self.root / f"{process}.log"
+
+    @property
+    def snapshot(self) -> Path:
+        """moto's DynamoDB items, kept across restarts of moto (see emulator/moto_backend.py)."""
+        return self.root / "moto-snapshot.json"
 
 
 @dataclass(frozen=True)
@@ -95,7 +102,13 @@ def _alive(pid: int) -> bool:
         return False
     except PermissionError:
         return True
-    return True
+    # A zombie has exited; only its parent (often init, which can take seconds) has yet to
+    # collect it. /proc tells them apart where there is one.
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0]
+    except (OSError, IndexError):
+        return True
+    return state != "Z"
 
 
 def _answers(port: int) -> bool:
@@ -124,7 +137,7 @@ def running(path: Path, name: str) -> Process | None:
 
 def _start(paths: Paths, name: str, command: list[str], port: int) -> Process:
     if _answers(port):
-        variable = "COMMENTS_MOTO_PORT" if name == "moto" else "COMMENTS_GATEWAY_PORT"
+        variable = PORT_VARIABLES[name]
         raise LocalEnvironmentError(
             f"port {port} on {HOST} is in use by another program: stop it, or choose another "
             f"port with {variable}=<port>"
@@ -167,8 +180,21 @@ def ensure_moto(paths: Paths) -> tuple[Process, bool]:
     process = running(paths.moto, "moto")
     if process:
         return process, False
-    port = _port("COMMENTS_MOTO_PORT", DEFAULT_MOTO_PORT)
-    command = [sys.executable, "-m", "emulator.moto_backend", "--host", HOST, "--port", str(port)]
+    port = _port(PORT_VARIABLES["moto"], DEFAULT_MOTO_PORT)
+    paths.root.mkdir(parents=True, exist_ok=True)
+    command = [
+        sys.executable,
+        "-m",
+        "emulator.moto_backend",
+        "--host",
+        HOST,
+        "--port",
+        str(port),
+        "--log-file",
+        str(paths.log("moto")),
+        "--snapshot",
+        str(paths.snapshot),
+    ]
     return _start(paths, "moto", command, port), True
 
 
@@ -182,7 +208,7 @@ def ensure_gateway(paths: Paths, moto: Process, region: str) -> Process:
         stop(paths.gateway)
     if not paths.gateway_state.exists():
         write_json(paths.gateway_state, {"restApis": {}})
-    port = _port("COMMENTS_GATEWAY_PORT", DEFAULT_GATEWAY_PORT)
+    port = _port(PORT_VARIABLES["gateway"], DEFAULT_GATEWAY_PORT)
     command = [
         sys.executable,
         "-m",
@@ -197,6 +223,9 @@ def ensure_gateway(paths: Paths, moto: Process, region: str) -> Process:
         str(port),
         "--region",
         region,
+        # Rotated by the data plane itself, so a long run cannot fill the disk.
+        "--log-file",
+        str(paths.log("gateway")),
     ]
     started = _start(paths, "gateway", command, port)
     write_json(
@@ -213,19 +242,31 @@ def ensure_gateway(paths: Paths, moto: Process, region: str) -> Process:
 
 def stop(path: Path) -> bool:
     """Stop the process recorded in `path` (its whole process group); True if one was running."""
-    record = _read(path)
-    path.unlink(missing_ok=True)
-    if not record or not _alive(int(record["pid"])):
-        return False
-    pid = int(record["pid"])
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(pid, signal.SIGTERM)
+    return stop_all([path])[0]
+
+
+def stop_all(paths: list[Path]) -> list[bool]:
+    """Stop the processes recorded in `paths` together: SIGTERM to each process group, then one
+    wait for all of them (SIGKILL after STOP_TIMEOUT_SECONDS). True for each that was running."""
+    running: list[int] = []
+    results: list[bool] = []
+    for path in paths:
+        record = _read(path)
+        path.unlink(missing_ok=True)
+        pid = int(record["pid"]) if record else 0
+        results.append(bool(pid) and _alive(pid))
+        if results[-1]:
+            running.append(pid)
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(pid, signal.SIGTERM)
     deadline = time.monotonic() + STOP_TIMEOUT_SECONDS
-    while _alive(pid) and time.monotonic() < deadline:
-        with contextlib.suppress(ChildProcessError):
-            os.waitpid(pid, os.WNOHANG)
-        time.sleep(0.1)
-    if _alive(pid):
+    while running and time.monotonic() < deadline:
+        for pid in running:
+            with contextlib.suppress(ChildProcessError):
+                os.waitpid(pid, os.WNOHANG)
+        running = [pid for pid in running if _alive(pid)]
+        time.sleep(0.02)
+    for pid in running:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(pid, signal.SIGKILL)
-    return True
+    return results

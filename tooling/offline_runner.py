@@ -134,11 +134,22 @@ def _check_type(key: str, value: Any, spec: Mapping[str, Any]) -> None:
         )
 
 
+def _yaml_kind(value: Any) -> str:
+    return {list: "list", str: "string", int: "number", float: "number", bool: "boolean"}.get(
+        type(value), type(value).__name__
+    )
+
+
 def load_stack_config(
     stack: str, project: Project | None = None, overrides: Mapping[str, Any] | None = None
 ) -> dict[str, str]:
     """Project defaults, then the stack file, then `overrides`: fully qualified key -> string."""
     project = project or load_project()
+    if not stack:
+        raise StackConfigError(
+            f"no stack '': ENV is empty; choose one with ENV=<stack> "
+            f"(stacks here: {', '.join(available_stacks(project))})"
+        )
     if not _STACK_NAME.match(stack):
         raise StackConfigError(
             f"invalid stack name {stack!r}: use letters, digits, '-', '_' or '.' "
@@ -154,6 +165,12 @@ def load_stack_config(
         document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except yaml.YAMLError as error:
         raise StackConfigError(f"{path.name} is not valid YAML: {error}") from None
+    if not isinstance(document, dict) or not isinstance(document.get("config") or {}, dict):
+        found = document if not isinstance(document, dict) else document["config"]
+        raise StackConfigError(
+            f"{path.name}: expected `config:` holding a mapping of keys to values at the top "
+            f"level, found a {_yaml_kind(found)}"
+        )
     values: dict[str, Any] = {}
     for key, spec in project.declared.items():
         if "default" in spec:
@@ -385,7 +402,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--check", action="store_true", help="only validate the stack and its config; print nothing"
     )
+    parser.add_argument(
+        "--config-only",
+        action="store_true",
+        help="only check that the stack exists and its file loads (no program run); print nothing",
+    )
     args = parser.parse_args(argv)
+    if args.config_only:
+        try:
+            load_stack_config(args.stack)
+        except StackConfigError as error:
+            print(f"error: {error}", file=sys.stderr)
+            return 2
+        return 0
     plan = run_or_exit(args.stack)
     if not args.check:
         print(json.dumps(asdict(plan), indent=2, default=str))
