@@ -14,6 +14,7 @@ import pytest
 import emulator.__main__ as emulator_main
 from emulator import deployer, environment
 from emulator.environment import LocalEnvironmentError
+from tooling import offline_runner
 from tooling.offline_runner import REPO_ROOT, run_stack
 from tooling.policy_check import load_pack
 
@@ -94,7 +95,8 @@ def nothing_may_start(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     monkeypatch.setattr(environment, "ensure_moto", forbid("ensure_moto"))
     monkeypatch.setattr(environment, "ensure_gateway", forbid("ensure_gateway"))
     monkeypatch.setattr(deployer, "deploy", forbid("deployer.deploy"))
-    monkeypatch.setattr(emulator_main, "run_stack", forbid("dry-run plan"))
+    # `_deploy` imports run_stack when it runs (the module stays light for `down`).
+    monkeypatch.setattr(offline_runner, "run_stack", forbid("dry-run plan"))
     return reached
 
 
