@@ -72,9 +72,6 @@ def _deploy(
     if status != 0:
         return status
     region = _region(stack)
-    starts_something = not (
-        environment.running(paths.moto, "moto") and environment.running(paths.gateway, "gateway")
-    )
     if dry_run and not environment.running(paths.moto, "moto"):
         # A preview starts nothing: with no environment running, everything would be created.
         plan = run_stack(stack, program_dir=program_dir, config_overrides=overrides)
@@ -85,9 +82,6 @@ def _deploy(
             f"the local environment is not running; a deploy would start it and create {len(created)}"
         )
         return 0
-    if starts_something:
-        # A stack or config the program refuses stops here, before any server is started.
-        run_stack(stack, program_dir=program_dir, config_overrides=overrides)
     moto, fresh = environment.ensure_moto(paths)
     if fresh:
         print(f"started moto on {moto.url}")

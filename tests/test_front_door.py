@@ -160,7 +160,9 @@ def test_a_refused_apply_runs_no_smoke_tests(tmp_path: Path) -> None:
 
 def _stack_rows(report: str) -> list[str]:
     """The stacks the cost table has a row for."""
-    cells = [line.split("|")[1].strip() for line in report.splitlines() if line.startswith("| ")]
+    # The first table (capacity per environment) ends at its first blank line.
+    table = report.split("| stack |", 1)[1].split("\n\n", 1)[0]
+    cells = [line.split("|")[1].strip() for line in table.splitlines() if line.startswith("| ")]
     return [cell for cell in cells if cell in {"dev", "local", "prod", "staging"}]
 
 

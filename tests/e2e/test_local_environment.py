@@ -183,7 +183,7 @@ def test_a_resource_type_the_emulator_lacks_stops_the_deploy(
         from pathlib import Path
 
         from emulator import deployer, environment
-        from emulator.__main__ import _deploy_error
+        from emulator.__main__ import _user_error
 
         paths = environment.Paths.default()
         moto = environment.running(paths.moto, "moto")
@@ -200,7 +200,7 @@ def test_a_resource_type_the_emulator_lacks_stops_the_deploy(
                 program_dir=Path(sys.argv[1]),
             )
         except Exception as error:
-            print(_deploy_error(error), file=sys.stderr)
+            print(_user_error(error), file=sys.stderr)
             sys.exit(2)
         """
     )

@@ -12,6 +12,7 @@ import pytest
 import requests
 
 from emulator.environment import free_port
+from tests.e2e.test_local_environment import resource_count
 from tests.local_environment import isolated_env, run_emulator
 
 pytestmark = pytest.mark.e2e
@@ -60,7 +61,7 @@ def test_the_url_and_the_comments_survive_moto_dying_the_data_plane_dying_and_do
         kill(tmp_path, "moto")
         again = run_emulator(env, "deploy")
         assert again.returncode == 0, again.stderr
-        assert "8 created" in again.stdout, again.stdout
+        assert f"{resource_count()} created" in again.stdout, again.stdout
         assert outputs(env)["url"] == url
 
         kill(tmp_path, "gateway")
@@ -68,7 +69,7 @@ def test_the_url_and_the_comments_survive_moto_dying_the_data_plane_dying_and_do
         assert outputs(env)["url"] == url
 
         stopped = run_emulator(env, "down")
-        assert stopped.stdout == "stopped data plane and moto\n"
+        assert stopped.stdout == "stopped demo site, data plane and moto\n"
         assert run_emulator(env, "status").returncode == 1
         assert run_emulator(env, "deploy").returncode == 0
         assert outputs(env)["url"] == url
@@ -84,7 +85,10 @@ def test_a_bad_config_starts_nothing(tmp_path: Path) -> None:
         isolated_env(tmp_path), "deploy", "--config", "comments:tableReadCapacity=0"
     )
     assert result.returncode == 2
-    assert result.stderr.startswith("error: comments:tableReadCapacity=")
+    assert result.stderr.startswith("error: ")
+    assert "comments:tableReadCapacity='0': allowed values are whole numbers 1..40000" in (
+        result.stderr
+    )
     assert len(result.stderr.strip().splitlines()) == 1, result.stderr
     assert not (tmp_path / "moto.json").exists()
     assert not (tmp_path / "gateway.json").exists()
