@@ -131,6 +131,6 @@ lock: ## Re-pin requirements.txt from requirements.in (needs the registry)
 	  .lock-venv/bin/pip freeze; } > requirements.txt
 	rm -rf .lock-venv
 
-clean: ## Stop the local environment and remove .venv and caches
+clean: ## Stop the local environment and remove .local (its comments too), .venv, node_modules and caches
 	@if [ -x $(BIN)/python ]; then $(BIN)/python -m emulator down; fi
 	rm -rf $(VENV) .local .mypy_cache .ruff_cache .pytest_cache .hypothesis node_modules
