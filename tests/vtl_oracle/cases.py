@@ -143,10 +143,12 @@ def velocity_cases() -> Iterator[Case]:
 
 
 def _documents() -> list[tuple[str, dict[str, Any]]]:
+    """Three stacks: two allowed origins, one, and pre-moderation (its queue and approval)."""
     variants = []
-    for label, origins in (
-        ("two-origins", ("https://site.example", "http://localhost:3000")),
-        ("one-origin", ("https://www.example.org",)),
+    for label, origins, pre_moderation in (
+        ("two-origins", ("https://site.example", "http://localhost:3000"), False),
+        ("one-origin", ("https://www.example.org",), False),
+        ("pre-moderation", ("https://site.example", "http://localhost:3000"), True),
     ):
         inputs = api_definition.ApiInputs(
             title="oracle",
@@ -156,23 +158,25 @@ def _documents() -> list[tuple[str, dict[str, Any]]]:
             cors_allowed_origins=origins,
             smoke_slug_prefix="/__smoke__/",
             smoke_ttl_seconds=86_400,
+            pre_moderation=pre_moderation,
         )
         variants.append((label, api_definition.build_api_document(inputs)))
     return variants
 
 
-def _templates() -> Iterator[tuple[str, str, str]]:
-    """(variant, name, template) for each template of each method of each variant."""
+def _templates() -> Iterator[tuple[str, str, str, str]]:
+    """(variant, route, name, template) for each template of each method of each variant."""
     for variant, document in _documents():
         for path, operations in document["paths"].items():
             for method, operation in operations.items():
                 integration = operation["x-amazon-apigateway-integration"]
+                route = f"{method.upper()} {path}"
                 name = f"{method}{path.replace('/', '-')}"
                 for mime, template in integration.get("requestTemplates", {}).items():
-                    yield variant, f"{name}/request/{mime}", template
+                    yield variant, route, f"{name}/request/{mime}", template
                 for status, response in integration["responses"].items():
                     for mime, template in response.get("responseTemplates", {}).items():
-                        yield variant, f"{name}/response-{status}/{mime}", template
+                        yield variant, route, f"{name}/response-{status}/{mime}", template
 
 
 HOSTILE_TEXTS = [
@@ -221,6 +225,33 @@ ODD_VALUES: list[Any] = [
     {"S": "x"},
 ]
 
+MALFORMED_BODIES = [
+    "",
+    " ",
+    "{}",
+    "[]",
+    "null",
+    "true",
+    '"just a string"',
+    "42",
+    "{",
+    '{"slug": "a",}',
+    "{'slug': 'a'}",
+    '{"slug": "a"} trailing',
+    '{"slug": NaN}',
+    '{"slug": "\\x41"}',
+    '{"slug": 01}',
+    '{"slug": "a\tb"}',
+    "\ufeff{}",
+    '{"slug": "a", "slug": "b", "author": "c", "comment": "d"}',
+    '{"slug": "a", "author": "b", "comment": "c", "extra": {"deep": [1, 2, {"x": null}]}}',
+    "[" * 300 + "]" * 300,
+    '{"slug": ' + "[" * 200 + "]" * 200 + "}",
+    '{"slug": "\\ud83d\\ude00", "author": "\\u0000", "comment": "\\u2028"}',
+    "not json at all",
+    "<xml/>",
+]
+
 
 def _create_bodies() -> Iterator[tuple[str, str]]:
     for i, text in enumerate(HOSTILE_TEXTS):
@@ -233,81 +264,122 @@ def _create_bodies() -> Iterator[tuple[str, str]]:
             document = {"slug": "/blog/post", "author": "Ada", "comment": "Hi"}
             document[field] = value
             yield f"{field}-odd-{i}", json.dumps(document)
-    malformed = [
-        "",
-        " ",
-        "{}",
-        "[]",
-        "null",
-        "true",
-        '"just a string"',
-        "42",
-        "{",
-        '{"slug": "a",}',
-        "{'slug': 'a'}",
-        '{"slug": "a"} trailing',
-        '{"slug": NaN}',
-        '{"slug": "\\x41"}',
-        '{"slug": 01}',
-        '{"slug": "a\tb"}',
-        "\ufeff{}",
-        '{"slug": "a", "slug": "b", "author": "c", "comment": "d"}',
-        '{"slug": "a", "author": "b", "comment": "c", "extra": {"deep": [1, 2, {"x": null}]}}',
-        "[" * 300 + "]" * 300,
-        '{"slug": ' + "[" * 200 + "]" * 200 + "}",
-        '{"slug": "\\ud83d\\ude00", "author": "\\u0000", "comment": "\\u2028"}',
-        "not json at all",
-        "<xml/>",
-    ]
-    for i, body in enumerate(malformed):
+    for i, body in enumerate(MALFORMED_BODIES):
         yield f"malformed-{i}", body
 
 
+LIMITS = [
+    "",
+    "0",
+    "1",
+    "9",
+    "10",
+    "49",
+    "50",
+    "51",
+    "05",
+    "5 ",
+    " 5",
+    "1e1",
+    "-1",
+    "abc",
+    "\u0665",
+    "10\n",
+    "5.0",
+    "99999999999999999999",
+]
+CREATED_ATS = [
+    "",
+    "1",
+    "0",
+    "1795601162737",
+    "01",
+    "-5",
+    "1.5",
+    "9999999999999999",
+    "99999999999999999",
+    "abc",
+    "1e3",
+    " 7",
+    "\u0661",
+    "1\n",
+    '1"}',
+    "1795601162737 ",
+]
+
+
 def _list_queries() -> Iterator[tuple[str, dict[str, str]]]:
-    limits = [
-        "",
-        "0",
-        "1",
-        "9",
-        "10",
-        "49",
-        "50",
-        "51",
-        "05",
-        "5 ",
-        " 5",
-        "1e1",
-        "-1",
-        "abc",
-        "\u0665",
-        "10\n",
-        "5.0",
-        "99999999999999999999",
-    ]
-    befores = [
-        "",
-        "1",
-        "0",
-        "1795601162737",
-        "01",
-        "-5",
-        "1.5",
-        "9999999999999999",
-        "99999999999999999",
-        "abc",
-        "1e3",
-        " 7",
-        "\u0661",
-    ]
-    for i, limit in enumerate(limits):
+    for i, limit in enumerate(LIMITS):
         yield f"limit-{i}", {"slug": "/blog/post", "limit": limit}
-    for i, before in enumerate(befores):
+    for i, before in enumerate(CREATED_ATS):
         yield f"before-{i}", {"slug": "/blog/post", "before": before}
-    for i, (limit, before) in enumerate(itertools.product(limits[::3], befores[::3])):
+    for i, (limit, before) in enumerate(itertools.product(LIMITS[::3], CREATED_ATS[::3])):
         yield f"both-{i}", {"slug": "/p", "limit": limit, "before": before}
     for i, text in enumerate(HOSTILE_TEXTS):
         yield f"slug-{i}", {"slug": text}
     yield "no-params", {}
+
+
+def _delete_queries() -> Iterator[tuple[str, dict[str, str]]]:
+    """DELETE /comments: the key in the query, each half odd in turn."""
+    for i, created in enumerate(CREATED_ATS):
+        yield f"created-{i}", {"slug": "/blog/post", "createdAt": created}
+    for i, text in enumerate(HOSTILE_TEXTS):
+        yield f"slug-{i}", {"slug": text, "createdAt": "1795601162737"}
+    yield "no-created", {"slug": "/blog/post"}
+    yield "no-slug", {"createdAt": "1795601162737"}
+    yield "no-params", {}
+
+
+def _pending_queries() -> Iterator[tuple[str, dict[str, str]]]:
+    """GET /moderation/pending: limit and after, alone and together."""
+    for i, limit in enumerate(LIMITS):
+        yield f"limit-{i}", {"limit": limit}
+    for i, after in enumerate(CREATED_ATS):
+        yield f"after-{i}", {"after": after}
+    for i, (limit, after) in enumerate(itertools.product(LIMITS[::3], CREATED_ATS[::3])):
+        yield f"both-{i}", {"limit": limit, "after": after}
+    yield "no-params", {}
+
+
+# createdAt of an approval as JSON text: $input.json hands it to the key as written.
+APPROVE_CREATED_ATS = [
+    "1795601162737",
+    "1",
+    "0",
+    "-5",
+    "1.5",
+    "1e3",
+    "1E+3",
+    "1e21",
+    "-0",
+    "0.12345678901234567890123",
+    "12345678901234567890",
+    '"1795601162737"',
+    '""',
+    '"1\\"}"',
+    '"}, \\"x\\": {\\"S\\": \\"y"',
+    "null",
+    "true",
+    "[]",
+    "[1]",
+    "{}",
+    '{"N": "1"}',
+]
+
+
+def _approve_bodies() -> Iterator[tuple[str, str]]:
+    """POST /moderation/approve: the key as a JSON body, each half odd in turn, or no JSON."""
+    for i, created in enumerate(APPROVE_CREATED_ATS):
+        yield f"created-{i}", '{"slug": "/blog/post", "createdAt": ' + created + "}"
+    for i, text in enumerate(HOSTILE_TEXTS):
+        yield f"slug-text-{i}", json.dumps({"slug": text, "createdAt": 1795601162737})
+    for i, value in enumerate(ODD_VALUES):
+        yield f"slug-odd-{i}", json.dumps({"slug": value, "createdAt": 1795601162737})
+    yield "no-created", json.dumps({"slug": "/blog/post"})
+    yield "no-slug", json.dumps({"createdAt": 1795601162737})
+    for i, body in enumerate(MALFORMED_BODIES):
+        yield f"malformed-{i}", body
 
 
 ORIGINS: list[dict[str, str]] = [
@@ -378,30 +450,118 @@ def _backend_bodies() -> Iterator[tuple[str, str]]:
         yield f"raw-{i}", body
 
 
+def _moderation_backend_bodies() -> Iterator[tuple[str, str]]:
+    """What DeleteItem (ALL_OLD), UpdateItem (ALL_NEW) and the pending Query answer besides."""
+    good = _item({"S": "/blog/post"}, {"N": "1795601162737"}, {"S": "Ada"}, {"S": "Hi"})
+    pending = {**good, "pendingQueue": {"S": "pending"}}
+    approved = {**good, "publishedSlug": {"S": "/blog/post"}}
+    smoke = {**good, "expiresAt": {"N": "1795687562"}}
+    for label, attributes in (
+        ("pending", pending),
+        ("approved", approved),
+        ("smoke", smoke),
+        ("empty", {}),
+        ("null", None),
+        ("list", [good]),
+        ("string", "x"),
+        ("no-created", {k: v for k, v in good.items() if k != "createdAt"}),
+        ("only-created", {"createdAt": {"N": "1795601162737"}}),
+        ("created-false", {**good, "createdAt": False}),
+        ("created-empty-map", {**good, "createdAt": {}}),
+        ("created-empty-string", {**good, "createdAt": ""}),
+        ("created-zero", {**good, "createdAt": 0}),
+        ("created-n-empty", {**good, "createdAt": {"N": ""}}),
+        ("created-n-null", {**good, "createdAt": {"N": None}}),
+        ("created-s", {**good, "createdAt": {"S": "1"}}),
+    ):
+        yield f"moderation-attributes-{label}", json.dumps({"Attributes": attributes})
+    yield (
+        "moderation-consumed",
+        json.dumps({"ConsumedCapacity": {"TableName": "comments-oracle", "CapacityUnits": 1.0}}),
+    )
+    yield "moderation-items-pending", json.dumps({"Items": [pending, pending], "Count": 2})
+    yield (
+        "moderation-items-next",
+        json.dumps(
+            {
+                "Items": [pending],
+                "LastEvaluatedKey": {
+                    "pendingQueue": {"S": "pending"},
+                    "slug": {"S": "/blog/post"},
+                    "createdAt": {"N": "1795601162737"},
+                },
+            }
+        ),
+    )
+    yield (
+        "moderation-cancelled",
+        json.dumps(
+            {
+                "__type": "com.amazonaws.dynamodb.v20120810#TransactionCanceledException",
+                "CancellationReasons": [{"Code": "ConditionalCheckFailed"}],
+                "Message": "Transaction cancelled",
+            }
+        ),
+    )
+    yield (
+        "moderation-condition-item",
+        json.dumps(
+            {
+                "__type": "com.amazonaws.dynamodb.v20120810#ConditionalCheckFailedException",
+                "Item": approved,
+                "message": "The conditional request failed",
+            }
+        ),
+    )
+
+
+MODERATION_ROUTES = {"DELETE /comments", "GET /moderation/pending", "POST /moderation/approve"}
+
+
 def real_cases() -> Iterator[Case]:
-    """Each template of the API with the inputs that reach it."""
-    for variant, name, template in _templates():
+    """Each template of the API with the inputs that reach it on its route."""
+    for variant, route, name, template in _templates():
         prefix = f"real/{variant}/{name}"
-        if "post" in name and "/request/" in name:
-            for label, body in _create_bodies():
-                yield case(f"{prefix}/{label}", template, body=body)
-        elif "get" in name and "/request/" in name:
-            for label, query in _list_queries():
-                for j, origin in enumerate(ORIGINS[:3]):
-                    params = {"path": {}, "querystring": query, "header": origin}
-                    yield case(f"{prefix}/{label}/origin-{j}", template, body="", params=params)
-        elif "/request/" in name:
-            for label, body in (("empty", ""), ("json", '{"a": 1}'), ("junk", "junk")):
-                yield case(f"{prefix}/{label}", template, body=body)
-        else:
-            bodies = list(_backend_bodies())
-            for i, (label, body) in enumerate(bodies):
-                origin = ORIGINS[i % len(ORIGINS)]
-                params = {"path": {}, "querystring": {}, "header": origin}
-                yield case(f"{prefix}/{label}", template, body=body, params=params)
-            for j, origin in enumerate(ORIGINS):
-                params = {"path": {}, "querystring": {}, "header": origin}
-                yield case(f"{prefix}/origin-{j}", template, body=bodies[0][1], params=params)
+        if "/request/" in name:
+            yield from _request_cases(prefix, route, template)
+            continue
+        bodies = list(_backend_bodies())
+        if route in MODERATION_ROUTES:
+            bodies += _moderation_backend_bodies()
+        for i, (label, body) in enumerate(bodies):
+            origin = ORIGINS[i % len(ORIGINS)]
+            params = {"path": {}, "querystring": {}, "header": origin}
+            yield case(f"{prefix}/{label}", template, body=body, params=params)
+        for j, origin in enumerate(ORIGINS):
+            params = {"path": {}, "querystring": {}, "header": origin}
+            yield case(f"{prefix}/origin-{j}", template, body=bodies[0][1], params=params)
+
+
+def _request_cases(prefix: str, route: str, template: str) -> Iterator[Case]:
+    """A request template with its route's bodies, or its route's queries."""
+    if route == "POST /comments":
+        for label, body in _create_bodies():
+            yield case(f"{prefix}/{label}", template, body=body)
+    elif route == "POST /moderation/approve":
+        for label, body in _approve_bodies():
+            yield case(f"{prefix}/{label}", template, body=body)
+    elif route in ("GET /comments", "GET /moderation/pending", "DELETE /comments"):
+        queries = {
+            "GET /comments": _list_queries,
+            "GET /moderation/pending": _pending_queries,
+            "DELETE /comments": _delete_queries,
+        }[route]
+        # The public GET runs under three origins; the moderation routes take no CORS part.
+        origins = ORIGINS[:3] if route == "GET /comments" else ORIGINS[:1]
+        for label, query in queries():
+            for j, origin in enumerate(origins):
+                params = {"path": {}, "querystring": query, "header": origin}
+                yield case(f"{prefix}/{label}/origin-{j}", template, body="", params=params)
+    elif route == "OPTIONS /comments":
+        for label, body in (("empty", ""), ("json", '{"a": 1}'), ("junk", "junk")):
+            yield case(f"{prefix}/{label}", template, body=body)
+    else:
+        raise ValueError(f"no inputs for the request template of {route}: add them here")
 
 
 # --- matrices -------------------------------------------------------------------------------
