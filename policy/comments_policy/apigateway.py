@@ -55,6 +55,11 @@ AUTHORIZATION = "apigateway-iam-authorization"
 _RATE, _BURST = "maxRateLimit", "maxBurstLimit"
 ALL_METHODS = "*/*"
 _ALLOW_ORIGIN = "header.Access-Control-Allow-Origin"
+_BODY_POLICY = "x-amazon-apigateway-policy"
+_NO_RESOURCE_POLICY = (
+    "it could open the routes to other accounts, and only AWS_IAM and publicRoutes may decide "
+    "who calls; remove it"
+)
 
 
 def _access_logging(args: ResourceValidationArgs, report: ReportViolation) -> None:
@@ -280,12 +285,18 @@ def _authorization(args: ResourceValidationArgs, report: ReportViolation) -> Non
     if args.resource_type != REST_API:
         return
     say = reporter(report, AUTHORIZATION, label(args.resource_type, args.name))
+    # Who may call is decided by AWS_IAM and publicRoutes alone: a resource policy could let other
+    # accounts' principals call the signed routes, and the service never needs one.
+    if args.props.get("policy"):
+        say(f"sets a resource policy (policy); {_NO_RESOURCE_POLICY}")
     document, error = api_document(args.props)
     if error is not None:
         say(error)
         return
     if document is None:
         return
+    if document.get(_BODY_POLICY) is not None:
+        say(f"sets a resource policy ({_BODY_POLICY}); {_NO_RESOURCE_POLICY}")
     try:
         public = config_strings(args.get_config(), "publicRoutes")
     except ConfigMissing as missing:
@@ -349,7 +360,10 @@ POLICIES = [
     ),
     ResourceValidationPolicy(
         name=AUTHORIZATION,
-        description="Every route but the stack's public ones is AWS_IAM-authorized (SigV4).",
+        description=(
+            "Every route but the stack's public ones is AWS_IAM-authorized (SigV4), and no "
+            "resource policy widens who may call."
+        ),
         validate=_authorization,
         config_schema=PolicyConfigSchema(
             properties={

@@ -284,4 +284,52 @@ SNIPPETS: dict[str, str] = {
     "explicit provider for another region": (
         'aws.Provider("bypass-provider", region="eu-west-1", allowed_account_ids=["444444444444"])\n'
     ),
+    # 6. an API resource policy letting any AWS principal call the signed (moderation) routes
+    "API resource policy (policy)": textwrap.dedent(
+        """
+        aws.apigateway.RestApi(
+            "bypass-api",
+            name="comments-prod-bypass",
+            body=_json.dumps({"openapi": "3.0.1", "info": {"title": "b", "version": "1"}}),
+            policy=_json.dumps(
+                {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {
+                            "Effect": "Allow",
+                            "Principal": {"AWS": "*"},
+                            "Action": "execute-api:Invoke",
+                            "Resource": "*",
+                        }
+                    ],
+                }
+            ),
+        )
+        """
+    ),
+    "API resource policy (x-amazon-apigateway-policy)": textwrap.dedent(
+        """
+        aws.apigateway.RestApi(
+            "bypass-api",
+            name="comments-prod-bypass",
+            body=_json.dumps(
+                {
+                    "openapi": "3.0.1",
+                    "info": {"title": "b", "version": "1"},
+                    "x-amazon-apigateway-policy": {
+                        "Version": "2012-10-17",
+                        "Statement": [
+                            {
+                                "Effect": "Allow",
+                                "Principal": {"AWS": "*"},
+                                "Action": "execute-api:Invoke",
+                                "Resource": "*",
+                            }
+                        ],
+                    },
+                }
+            ),
+        )
+        """
+    ),
 }

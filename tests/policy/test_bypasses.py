@@ -37,6 +37,10 @@ GET_UNSIGNED = (
     "scheme with x-amazon-apigateway-authtype awsSigv4), and only the public routes "
     "(GET /comments, POST /comments, OPTIONS /comments) may be called unsigned",
 )
+RESOURCE_POLICY = (
+    "it could open the routes to other accounts, and only AWS_IAM and publicRoutes may decide "
+    "who calls; remove it"
+)
 
 
 def type_refused(name: str, type_: str, listable: bool = True) -> tuple[str, str]:
@@ -219,6 +223,19 @@ EXPECTED: dict[str, list[tuple[str, str]]] = {
     ],
     "explicit provider for another region": [
         type_refused("bypass-provider", "pulumi:providers:aws"),
+    ],
+    "API resource policy (policy)": [
+        (
+            "apigateway-iam-authorization",
+            f"RestApi 'bypass-api' sets a resource policy (policy); {RESOURCE_POLICY}",
+        ),
+    ],
+    "API resource policy (x-amazon-apigateway-policy)": [
+        (
+            "apigateway-iam-authorization",
+            "RestApi 'bypass-api' sets a resource policy (x-amazon-apigateway-policy); "
+            f"{RESOURCE_POLICY}",
+        ),
     ],
 }
 
