@@ -306,8 +306,10 @@ def _authorization(args: ResourceValidationArgs, report: ReportViolation) -> Non
         route = f"{method.upper()} {path}"
         if route not in public and not iam_authorized(document, operation):
             say(
-                f"{route} is not AWS_IAM-authorized (a security requirement on a scheme with "
-                "x-amazon-apigateway-authtype awsSigv4), and only the public routes "
+                f"{route} is not AWS_IAM-authorized (exactly one security requirement naming one "
+                "scheme that is type apiKey, name Authorization, in header, "
+                "x-amazon-apigateway-authtype awsSigv4 and nothing else, no authorizer), "
+                "and only the public routes "
                 f"({', '.join(public)}) may be called unsigned"
             )
 

@@ -332,4 +332,48 @@ SNIPPETS: dict[str, str] = {
         )
         """
     ),
+    # 7. a Lambda authorizer (another account's) hung on the SigV4 scheme decides instead of IAM
+    "authorizer on the SigV4 scheme": textwrap.dedent(
+        """
+        _lambda = (
+            "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/"
+            "arn:aws:lambda:us-east-1:444444444444:function:allow/invocations"
+        )
+        aws.apigateway.RestApi(
+            "bypass-api",
+            name="comments-prod-bypass",
+            body=_json.dumps(
+                {
+                    "openapi": "3.0.1",
+                    "info": {"title": "b", "version": "1"},
+                    "components": {
+                        "securitySchemes": {
+                            "sigv4": {
+                                "type": "apiKey",
+                                "name": "Authorization",
+                                "in": "header",
+                                "x-amazon-apigateway-authtype": "awsSigv4",
+                                "x-amazon-apigateway-authorizer": {
+                                    "type": "token",
+                                    "authorizerUri": _lambda,
+                                },
+                            }
+                        }
+                    },
+                    "paths": {
+                        "/bypass": {
+                            "get": {
+                                "security": [{"sigv4": []}],
+                                "x-amazon-apigateway-integration": {
+                                    "type": "mock",
+                                    "responses": {"default": {"statusCode": "200"}},
+                                },
+                            }
+                        }
+                    },
+                }
+            ),
+        )
+        """
+    ),
 }

@@ -430,11 +430,46 @@ def test_a_moderation_route_with_authorization_none_is_refused() -> None:
     found = findings(AUTHORIZATION, stack.resources())
     assert [f.message for f in found] == [
         "apigateway-iam-authorization: RestApi 'comments-api' DELETE /comments is not "
-        "AWS_IAM-authorized (a security requirement on a scheme with x-amazon-apigateway-authtype "
-        "awsSigv4), and only the public routes (GET /comments, POST /comments, OPTIONS /comments) "
-        "may be called unsigned"
+        "AWS_IAM-authorized (exactly one security requirement naming one scheme that is type "
+        "apiKey, name Authorization, in header, x-amazon-apigateway-authtype awsSigv4 and nothing "
+        "else, no authorizer), and only the public routes (GET /comments, POST /comments, "
+        "OPTIONS /comments) may be called unsigned"
     ]
     assert found[0].level == "mandatory"
+
+
+def test_an_authorizer_on_the_sigv4_scheme_does_not_count() -> None:
+    """With an authorizer on it, API Gateway imports the scheme as a Lambda authorizer."""
+    stack = Stack()
+    stack.body["components"]["securitySchemes"]["sigv4"]["x-amazon-apigateway-authorizer"] = {
+        "type": "token",
+        "authorizerUri": "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/"
+        "arn:aws:lambda:us-east-1:444444444444:function:allow/invocations",
+    }
+    assert [m.split(" is not ")[0] for m in _authorization_messages(stack)] == [
+        "apigateway-iam-authorization: RestApi 'comments-api' DELETE /comments"
+    ]
+
+
+@pytest.mark.parametrize(
+    "security",
+    [
+        [{"sigv4": []}, {}],  # sigv4 or anonymous
+        [{"sigv4": [], "other": []}],  # sigv4 and another scheme
+        [{"other": []}, {"sigv4": []}],
+    ],
+)
+def test_sigv4_among_other_requirements_does_not_count(security: list[Any]) -> None:
+    stack = Stack()
+    stack.body["components"]["securitySchemes"]["other"] = {
+        "type": "apiKey",
+        "name": "x-api-key",
+        "in": "header",
+    }
+    stack.body["paths"]["/comments"]["delete"]["security"] = security
+    assert [m.split(" is not ")[0] for m in _authorization_messages(stack)] == [
+        "apigateway-iam-authorization: RestApi 'comments-api' DELETE /comments"
+    ]
 
 
 def test_a_security_scheme_that_is_not_sigv4_does_not_count() -> None:

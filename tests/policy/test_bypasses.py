@@ -33,9 +33,10 @@ GET_WRITES = "RestApi 'bypass-api' GET /bypass writes (the integration calls dyn
 # /bypass is not one of prod's publicRoutes, so the route must also be signed.
 GET_UNSIGNED = (
     "apigateway-iam-authorization",
-    "RestApi 'bypass-api' GET /bypass is not AWS_IAM-authorized (a security requirement on a "
-    "scheme with x-amazon-apigateway-authtype awsSigv4), and only the public routes "
-    "(GET /comments, POST /comments, OPTIONS /comments) may be called unsigned",
+    "RestApi 'bypass-api' GET /bypass is not AWS_IAM-authorized (exactly one security "
+    "requirement naming one scheme that is type apiKey, name Authorization, in header, "
+    "x-amazon-apigateway-authtype awsSigv4 and nothing else, no authorizer), and only the public "
+    "routes (GET /comments, POST /comments, OPTIONS /comments) may be called unsigned",
 )
 RESOURCE_POLICY = (
     "it could open the routes to other accounts, and only AWS_IAM and publicRoutes may decide "
@@ -237,6 +238,7 @@ EXPECTED: dict[str, list[tuple[str, str]]] = {
             f"{RESOURCE_POLICY}",
         ),
     ],
+    "authorizer on the SigV4 scheme": [GET_UNSIGNED],
 }
 
 
