@@ -376,4 +376,23 @@ SNIPPETS: dict[str, str] = {
         )
         """
     ),
+    # 8. our table's actions granted to a role outside the stack (an existing admin's role)
+    "RolePolicy on a role outside the stack": textwrap.dedent(
+        """
+        aws.iam.RolePolicy(
+            "bypass-role-policy",
+            role="OrganizationAccountAccessRole",
+            policy=service.table.arn.apply(
+                lambda arn: _json.dumps(
+                    {
+                        "Version": "2012-10-17",
+                        "Statement": [
+                            {"Effect": "Allow", "Action": "dynamodb:DeleteItem", "Resource": arn}
+                        ],
+                    }
+                )
+            ),
+        )
+        """
+    ),
 }

@@ -239,6 +239,13 @@ EXPECTED: dict[str, list[tuple[str, str]]] = {
         ),
     ],
     "authorizer on the SigV4 scheme": [GET_UNSIGNED],
+    "RolePolicy on a role outside the stack": [
+        (
+            "stack-iam-targets-own-table",
+            "RolePolicy 'bypass-role-policy' is attached to role 'OrganizationAccountAccessRole', "
+            "which is not a role in this stack; a stack's policies go on its own roles only",
+        ),
+    ],
 }
 
 
