@@ -51,6 +51,7 @@ WRITE_VALIDATION = "apigateway-write-validation"
 CREDENTIALS = "apigateway-integration-credentials"
 CORS = "apigateway-cors-origin"
 AUTHORIZATION = "apigateway-iam-authorization"
+NO_CACHE = "apigateway-no-cache"
 
 _RATE, _BURST = "maxRateLimit", "maxBurstLimit"
 ALL_METHODS = "*/*"
@@ -144,6 +145,24 @@ def _stage_throttled(args: StackValidationArgs, report: ReportViolation) -> None
                 "throttlingBurstLimit; without them it gets the account's limits",
                 resource.urn,
             )
+
+
+def _no_cache(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    """The service caches nothing: a stage cache is billed by the hour whether used or not (up to
+    237 GB, thousands of dollars a month) and no budget here counts it, and a cached GET would
+    serve comments a moderator has deleted."""
+    say = reporter(report, NO_CACHE, label(args.resource_type, args.name))
+    if args.resource_type == STAGE and args.props.get("cacheClusterEnabled") is True:
+        size = args.props.get("cacheClusterSize")
+        say(
+            f"enables a cache cluster (cacheClusterEnabled{f', {size} GB' if size else ''}); "
+            "the service caches nothing, and the cache is billed hourly outside the budget"
+        )
+    elif (
+        args.resource_type == METHOD_SETTINGS
+        and mapping(args.props.get("settings")).get("cachingEnabled") is True
+    ):
+        say("enables caching (settings.cachingEnabled); the service caches nothing")
 
 
 def _body_schemas(operation: Mapping[str, Any]) -> list[Mapping[str, Any]]:
@@ -344,6 +363,11 @@ POLICIES = [
         name=STAGE_THROTTLED,
         description="Every stage has stage-wide ('*/*') throttling set in MethodSettings.",
         validate=_stage_throttled,
+    ),
+    ResourceValidationPolicy(
+        name=NO_CACHE,
+        description="No stage cache cluster and no method caching: the service caches nothing.",
+        validate=_no_cache,
     ),
     ResourceValidationPolicy(
         name=WRITE_VALIDATION,

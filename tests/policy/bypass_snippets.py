@@ -395,4 +395,30 @@ SNIPPETS: dict[str, str] = {
         )
         """
     ),
+    # 9. a 237 GB stage cache (billed hourly, outside the DynamoDB budget) and method caching
+    "stage cache cluster": textwrap.dedent(
+        """
+        aws.apigateway.Stage(
+            "bypass-stage",
+            rest_api=service.api.id,
+            deployment=service.stage.deployment,
+            stage_name="cache",
+            cache_cluster_enabled=True,
+            cache_cluster_size="237",
+            access_log_settings=aws.apigateway.StageAccessLogSettingsArgs(
+                destination_arn="arn:aws:logs:us-east-1:333333333333:log-group:bypass",
+                format="$context.requestId",
+            ),
+        )
+        aws.apigateway.MethodSettings(
+            "bypass-settings",
+            rest_api=service.api.id,
+            stage_name="cache",
+            method_path="*/*",
+            settings=aws.apigateway.MethodSettingsSettingsArgs(
+                throttling_rate_limit=10, throttling_burst_limit=10, caching_enabled=True
+            ),
+        )
+        """
+    ),
 }

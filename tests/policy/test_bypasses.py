@@ -246,6 +246,18 @@ EXPECTED: dict[str, list[tuple[str, str]]] = {
             "which is not a role in this stack; a stack's policies go on its own roles only",
         ),
     ],
+    "stage cache cluster": [
+        (
+            "apigateway-no-cache",
+            "Stage 'bypass-stage' enables a cache cluster (cacheClusterEnabled, 237 GB); the "
+            "service caches nothing, and the cache is billed hourly outside the budget",
+        ),
+        (
+            "apigateway-no-cache",
+            "MethodSettings 'bypass-settings' enables caching (settings.cachingEnabled); the "
+            "service caches nothing",
+        ),
+    ],
 }
 
 
