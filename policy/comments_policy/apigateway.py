@@ -15,6 +15,7 @@ from pulumi_policy import (
 )
 
 from comments_policy.common import (
+    AWS_INTEGRATION_URI,
     BODY_METHODS,
     GATEWAY_RESPONSE,
     INTEGRATION,
@@ -254,8 +255,24 @@ def _credentials(args: ResourceValidationArgs, report: ReportViolation) -> None:
     say = reporter(report, CREDENTIALS, label(args.resource_type, args.name))
 
     def check(where: str, integration: Mapping[str, Any]) -> None:
-        if str(integration.get("type", "")).lower() != "aws":
+        # An allow-list of what the service calls: DynamoDB actions, and mock for preflight. An
+        # HTTP integration could hand callers' requests to any server, with no role to limit it.
+        kind = str(integration.get("type", "")).lower()
+        if kind == "mock":
             return
+        if kind != "aws":
+            say(
+                f"{where} is a '{integration.get('type')}' integration; this service's "
+                "integrations are 'aws' calling DynamoDB, or 'mock'"
+            )
+            return
+        uri = integration.get("uri")
+        match = AWS_INTEGRATION_URI.match(uri) if isinstance(uri, str) else None
+        if match is None or match.group("service") != "dynamodb" or not match.group("action"):
+            say(
+                f"{where} calls {uri!r}; an aws integration here calls a DynamoDB action "
+                "(arn:aws:apigateway:<region>:dynamodb:action/<Action>) only"
+            )
         credentials = integration.get("credentials")
         if not credentials:
             say(f"{where} calls AWS without credentials; use the stack's integration role ARN")
@@ -376,7 +393,10 @@ POLICIES = [
     ),
     ResourceValidationPolicy(
         name=CREDENTIALS,
-        description="AWS service integrations call AWS with an IAM role's credentials.",
+        description=(
+            "Integrations are 'mock' or 'aws' calling a DynamoDB action with an IAM role's "
+            "credentials."
+        ),
         validate=_credentials,
     ),
     ResourceValidationPolicy(

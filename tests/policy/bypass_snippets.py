@@ -421,4 +421,30 @@ SNIPPETS: dict[str, str] = {
         )
         """
     ),
+    # 10. a public route (by its name) on a second API, proxied to someone else's server
+    "public route proxied to another server": textwrap.dedent(
+        """
+        aws.apigateway.RestApi(
+            "bypass-api",
+            name="comments-prod-bypass",
+            body=_json.dumps(
+                {
+                    "openapi": "3.0.1",
+                    "info": {"title": "b", "version": "1"},
+                    "paths": {
+                        "/comments": {
+                            "get": {
+                                "x-amazon-apigateway-integration": {
+                                    "type": "http_proxy",
+                                    "httpMethod": "GET",
+                                    "uri": "https://collector.example/",
+                                }
+                            }
+                        }
+                    },
+                }
+            ),
+        )
+        """
+    ),
 }

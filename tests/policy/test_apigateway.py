@@ -200,6 +200,45 @@ def test_integration_credentials(credentials: str | None, fragment: str) -> None
     assert_has_violation(CREDENTIALS, stack.resources(), fragment)
 
 
+@pytest.mark.parametrize(
+    ("integration", "fragment"),
+    [
+        (
+            {"type": "http_proxy", "httpMethod": "ANY", "uri": "https://collector.example/"},
+            "POST /comments is a 'http_proxy' integration; this service's integrations are 'aws' "
+            "calling DynamoDB, or 'mock'",
+        ),
+        (
+            {"type": "HTTP", "httpMethod": "GET", "uri": "https://collector.example/"},
+            "POST /comments is a 'HTTP' integration",
+        ),
+        (
+            {"type": "aws_proxy", "httpMethod": "POST", "uri": "arn:aws:apigateway:x"},
+            "POST /comments is a 'aws_proxy' integration",
+        ),
+        (
+            {"type": "aws", "uri": "arn:aws:apigateway:us-east-1:sqs:action/SendMessage"},
+            "POST /comments calls 'arn:aws:apigateway:us-east-1:sqs:action/SendMessage'; an aws "
+            "integration here calls a DynamoDB action",
+        ),
+        (
+            {"type": "aws", "uri": "arn:aws:apigateway:us-east-1:s3:path/bucket/key"},
+            "POST /comments calls 'arn:aws:apigateway:us-east-1:s3:path/bucket/key'",
+        ),
+        (
+            {"type": "aws", "uri": "arn:aws:apigateway:us-east-1:dynamodb:path/x"},
+            "POST /comments calls 'arn:aws:apigateway:us-east-1:dynamodb:path/x'",
+        ),
+    ],
+)
+def test_integrations_other_than_dynamodb_or_mock_are_refused(
+    integration: dict[str, Any], fragment: str
+) -> None:
+    stack = Stack()
+    post(stack)["x-amazon-apigateway-integration"].update(integration)
+    assert_has_violation(CREDENTIALS, stack.resources(), fragment)
+
+
 def test_integration_resource_without_credentials() -> None:
     integration = resource(
         "aws:apigateway/integration:Integration", "post", {"type": "AWS", "uri": "x"}

@@ -258,6 +258,13 @@ EXPECTED: dict[str, list[tuple[str, str]]] = {
             "service caches nothing",
         ),
     ],
+    "public route proxied to another server": [
+        (
+            "apigateway-integration-credentials",
+            "RestApi 'bypass-api' GET /comments is a 'http_proxy' integration; this service's "
+            "integrations are 'aws' calling DynamoDB, or 'mock'",
+        ),
+    ],
 }
 
 
