@@ -192,7 +192,8 @@ class Statement:
 
     @property
     def allows(self) -> bool:
-        return self.body.get("Effect") == "Allow"
+        # Only an exact Deny is skipped: any other Effect ('allow', a typo) is checked as an Allow.
+        return self.body.get("Effect") != "Deny"
 
 
 def statements(document: Mapping[str, Any]) -> Iterator[Statement]:

@@ -447,4 +447,41 @@ SNIPPETS: dict[str, str] = {
         )
         """
     ),
+    # 11. an Effect IAM might read as Allow that a check for "Allow" would skip
+    "lower-case Effect": textwrap.dedent(
+        """
+        aws.iam.RolePolicy(
+            "bypass-role-policy",
+            role=service.role.id,
+            policy=service.table.arn.apply(
+                lambda arn: _json.dumps(
+                    {
+                        "Version": "2012-10-17",
+                        "Statement": [{"Effect": "allow", "Action": "dynamodb:*", "Resource": arn}],
+                    }
+                )
+            ),
+        )
+        """
+    ),
+    # 12. an account-root trust with NotAction: every STS action but one
+    "trust: NotAction": textwrap.dedent(
+        """
+        aws.iam.Role(
+            "bypass-role",
+            assume_role_policy=_json.dumps(
+                {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {
+                            "Effect": "Allow",
+                            "Principal": {"AWS": "arn:aws:iam::333333333333:root"},
+                            "NotAction": "sts:AssumeRoleWithWebIdentity",
+                        }
+                    ],
+                }
+            ),
+        )
+        """
+    ),
 }

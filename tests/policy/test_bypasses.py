@@ -265,6 +265,20 @@ EXPECTED: dict[str, list[tuple[str, str]]] = {
             "integrations are 'aws' calling DynamoDB, or 'mock'",
         ),
     ],
+    "lower-case Effect": [
+        (
+            "iam-least-privilege",
+            "RolePolicy 'bypass-role-policy' policy statement 0 allows the wildcard action "
+            "'dynamodb:*'; list exact actions from allowedActions",
+        ),
+    ],
+    "trust: NotAction": [
+        (
+            TRUST,
+            "Role 'bypass-role' trust policy statement 0 uses NotAction or names no Action; list "
+            "sts:AssumeRole in Action",
+        ),
+    ],
 }
 
 
