@@ -484,4 +484,58 @@ SNIPPETS: dict[str, str] = {
         )
         """
     ),
+    # 13. the alarm topic opened to anyone (sns:* lets anyone rewrite the policy or subscribe)
+    "alarm topic open to anyone": textwrap.dedent(
+        """
+        aws.sns.TopicPolicy(
+            "bypass-topic-policy",
+            arn=service.monitoring.topic_arn,
+            policy=service.monitoring.topic_arn.apply(
+                lambda arn: _json.dumps(
+                    {
+                        "Version": "2012-10-17",
+                        "Statement": [
+                            {"Effect": "Allow", "Principal": "*", "Action": "sns:*", "Resource": arn}
+                        ],
+                    }
+                )
+            ),
+        )
+        """
+    ),
+    "alarm topic: another account's alarms": textwrap.dedent(
+        """
+        aws.sns.TopicPolicy(
+            "bypass-topic-policy",
+            arn=service.monitoring.topic_arn,
+            policy=service.monitoring.topic_arn.apply(
+                lambda arn: _json.dumps(
+                    {
+                        "Version": "2012-10-17",
+                        "Statement": [
+                            {
+                                "Effect": "Allow",
+                                "Principal": {"Service": "cloudwatch.amazonaws.com"},
+                                "Action": "sns:Publish",
+                                "Resource": arn,
+                                "Condition": {
+                                    "StringEquals": {"aws:SourceAccount": "444444444444"}
+                                },
+                            }
+                        ],
+                    }
+                )
+            ),
+        )
+        """
+    ),
+    "topic policy on a topic outside the stack": textwrap.dedent(
+        """
+        aws.sns.TopicPolicy(
+            "bypass-topic-policy",
+            arn="arn:aws:sns:us-east-1:333333333333:someone-elses-topic",
+            policy=_json.dumps({"Version": "2012-10-17", "Statement": []}),
+        )
+        """
+    ),
 }

@@ -38,6 +38,11 @@ GET_UNSIGNED = (
     "x-amazon-apigateway-authtype awsSigv4 and nothing else, no authorizer), and only the public "
     "routes (GET /comments, POST /comments, OPTIONS /comments) may be called unsigned",
 )
+PUBLISHERS = "operations-topic-publishers"
+TOPIC_ACCOUNT = (
+    "has no StringEquals aws:SourceAccount naming only the topic's account (333333333333); "
+    "without it another account's alarms or budgets could publish"
+)
 RESOURCE_POLICY = (
     "it could open the routes to other accounts, and only AWS_IAM and publicRoutes may decide "
     "who calls; remove it"
@@ -277,6 +282,30 @@ EXPECTED: dict[str, list[tuple[str, str]]] = {
             TRUST,
             "Role 'bypass-role' trust policy statement 0 uses NotAction or names no Action; list "
             "sts:AssumeRole in Action",
+        ),
+    ],
+    "alarm topic open to anyone": [
+        (
+            PUBLISHERS,
+            "TopicPolicy 'bypass-topic-policy' statement 0 lets '*' in; only the services "
+            "cloudwatch.amazonaws.com, budgets.amazonaws.com may publish",
+        ),
+        (
+            PUBLISHERS,
+            "TopicPolicy 'bypass-topic-policy' statement 0 allows ['sns:*']; a topic's publishers "
+            "get sns:Publish only",
+        ),
+        (PUBLISHERS, f"TopicPolicy 'bypass-topic-policy' statement 0 {TOPIC_ACCOUNT}"),
+    ],
+    "alarm topic: another account's alarms": [
+        (PUBLISHERS, f"TopicPolicy 'bypass-topic-policy' statement 0 {TOPIC_ACCOUNT}"),
+    ],
+    "topic policy on a topic outside the stack": [
+        (
+            PUBLISHERS,
+            "TopicPolicy 'bypass-topic-policy' is on "
+            "'arn:aws:sns:us-east-1:333333333333:someone-elses-topic', which is not a topic of "
+            "this stack",
         ),
     ],
 }
