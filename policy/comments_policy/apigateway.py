@@ -65,9 +65,18 @@ _NO_RESOURCE_POLICY = (
 
 
 def _access_logging(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    say = reporter(report, ACCESS_LOGGING, label(args.resource_type, args.name))
+    if args.resource_type == METHOD_SETTINGS:
+        # Access logs are the trace; a data trace would copy whole requests and responses
+        # (comment text, names, what the table returns) into execution logs.
+        if mapping(args.props.get("settings")).get("dataTraceEnabled") is True:
+            say(
+                "enables dataTraceEnabled, which logs whole requests and responses (comment text "
+                "and authors) to CloudWatch; the access log format is the trace"
+            )
+        return
     if args.resource_type != STAGE:
         return
-    say = reporter(report, ACCESS_LOGGING, label(args.resource_type, args.name))
     settings = mapping(args.props.get("accessLogSettings"))
     if not settings.get("destinationArn"):
         say("has no access log destination (accessLogSettings.destinationArn)")
@@ -353,7 +362,10 @@ def _authorization(args: ResourceValidationArgs, report: ReportViolation) -> Non
 POLICIES = [
     ResourceValidationPolicy(
         name=ACCESS_LOGGING,
-        description="Stages write access logs (a destination and a format).",
+        description=(
+            "Stages write access logs (a destination and a format); no method logs whole "
+            "requests and responses (dataTraceEnabled)."
+        ),
         validate=_access_logging,
     ),
     ResourceValidationPolicy(

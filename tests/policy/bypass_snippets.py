@@ -538,4 +538,21 @@ SNIPPETS: dict[str, str] = {
         )
         """
     ),
+    # 14. whole requests and responses (comment text, authors) copied into execution logs
+    "MethodSettings data trace": textwrap.dedent(
+        """
+        aws.apigateway.MethodSettings(
+            "bypass-settings",
+            rest_api=service.api.id,
+            stage_name=service.stage.stage_name,
+            method_path="comments/POST",
+            settings=aws.apigateway.MethodSettingsSettingsArgs(
+                throttling_rate_limit=10,
+                throttling_burst_limit=10,
+                data_trace_enabled=True,
+                logging_level="INFO",
+            ),
+        )
+        """
+    ),
 }

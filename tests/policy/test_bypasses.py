@@ -308,6 +308,14 @@ EXPECTED: dict[str, list[tuple[str, str]]] = {
             "this stack",
         ),
     ],
+    "MethodSettings data trace": [
+        (
+            "apigateway-stage-access-logging",
+            "MethodSettings 'bypass-settings' enables dataTraceEnabled, which logs whole requests "
+            "and responses (comment text and authors) to CloudWatch; the access log format is the "
+            "trace",
+        ),
+    ],
 }
 
 
