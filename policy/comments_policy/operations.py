@@ -154,6 +154,20 @@ def _alarms_required(args: StackValidationArgs, report: ReportViolation) -> None
                 None,
             )
 
+    # Alarms tell this stack's topics only: an action elsewhere (another account's topic, an
+    # EC2 or Systems Manager action) is nothing the service needs.
+    for alarm in args.resources:
+        if alarm.resource_type != METRIC_ALARM:
+            continue
+        for key in ("alarmActions", "okActions", "insufficientDataActions"):
+            for action in as_list(alarm.props.get(key)):
+                if not isinstance(action, str) or not topics.owns(action):
+                    report(
+                        f"{ALARMS_REQUIRED}: MetricAlarm '{alarm.name}' {key} names {action!r}, "
+                        "which is not an SNS topic of this stack; alarms notify the stack's topic "
+                        "only",
+                        alarm.urn,
+                    )
     for stage, api, stage_label in _stage_api_names(args.resources):
         for namespace, metric, _ in STAGE_METRICS:
             require(namespace, metric, {"ApiName": api, "Stage": stage}, f"Stage '{stage_label}'")

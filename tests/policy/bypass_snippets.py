@@ -555,4 +555,21 @@ SNIPPETS: dict[str, str] = {
         )
         """
     ),
+    # 15. an alarm whose actions reach outside the stack (another account's topic, EC2)
+    "alarm actions outside the stack": textwrap.dedent(
+        """
+        aws.cloudwatch.MetricAlarm(
+            "bypass-alarm",
+            comparison_operator="GreaterThanThreshold",
+            evaluation_periods=1,
+            metric_name="Count",
+            namespace="AWS/ApiGateway",
+            period=60,
+            statistic="Sum",
+            threshold=1,
+            alarm_actions=["arn:aws:sns:us-east-1:444444444444:collector"],
+            ok_actions=["arn:aws:automate:us-east-1:ec2:terminate"],
+        )
+        """
+    ),
 }
