@@ -572,4 +572,21 @@ SNIPPETS: dict[str, str] = {
         )
         """
     ),
+    # 16. a table class whose throughput costs more than the budget's prices assume
+    "Standard-IA table class": textwrap.dedent(
+        """
+        aws.dynamodb.Table(
+            "bypass-table",
+            billing_mode="PROVISIONED",
+            hash_key="id",
+            attributes=[aws.dynamodb.TableAttributeArgs(name="id", type="S")],
+            read_capacity=1,
+            write_capacity=1,
+            table_class="STANDARD_INFREQUENT_ACCESS",
+            point_in_time_recovery=aws.dynamodb.TablePointInTimeRecoveryArgs(enabled=True),
+            deletion_protection_enabled=True,
+            opts=pulumi.ResourceOptions(protect=True),
+        )
+        """
+    ),
 }

@@ -329,6 +329,13 @@ EXPECTED: dict[str, list[tuple[str, str]]] = {
             "which is not an SNS topic of this stack",
         ),
     ],
+    "Standard-IA table class": [
+        (
+            "dynamodb-provisioned-capacity",
+            "Table 'bypass-table' uses tableClass STANDARD_INFREQUENT_ACCESS; the caps and the "
+            "budget are priced for STANDARD, and STANDARD_INFREQUENT_ACCESS throughput costs more",
+        ),
+    ],
 }
 
 
