@@ -56,6 +56,7 @@ NO_CACHE = "apigateway-no-cache"
 
 _RATE, _BURST = "maxRateLimit", "maxBurstLimit"
 ALL_METHODS = "*/*"
+LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
 _ALLOW_ORIGIN = "header.Access-Control-Allow-Origin"
 _BODY_POLICY = "x-amazon-apigateway-policy"
 _NO_RESOURCE_POLICY = (
@@ -73,6 +74,14 @@ def _access_logging(args: ResourceValidationArgs, report: ReportViolation) -> No
             say(
                 "enables dataTraceEnabled, which logs whole requests and responses (comment text "
                 "and authors) to CloudWatch; the access log format is the trace"
+            )
+        return
+    if args.resource_type == LOG_GROUP:
+        days = number(args.props.get("retentionInDays"))
+        if days is None or days <= 0:
+            say(
+                "keeps its logs forever (retentionInDays unset or 0); set a retention so the "
+                "logs, and what they cost, stop growing"
             )
         return
     if args.resource_type != STAGE:
@@ -363,8 +372,8 @@ POLICIES = [
     ResourceValidationPolicy(
         name=ACCESS_LOGGING,
         description=(
-            "Stages write access logs (a destination and a format); no method logs whole "
-            "requests and responses (dataTraceEnabled)."
+            "Stages write access logs (a destination and a format) to log groups that expire "
+            "them; no method logs whole requests and responses (dataTraceEnabled)."
         ),
         validate=_access_logging,
     ),

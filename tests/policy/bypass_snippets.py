@@ -589,4 +589,11 @@ SNIPPETS: dict[str, str] = {
         )
         """
     ),
+    # 17. logs that never expire (retention 0 or unset)
+    "log group that never expires": textwrap.dedent(
+        """
+        aws.cloudwatch.LogGroup("bypass-logs", retention_in_days=0)
+        aws.cloudwatch.LogGroup("bypass-logs-unset")
+        """
+    ),
 }

@@ -43,6 +43,10 @@ TOPIC_ACCOUNT = (
     "has no StringEquals aws:SourceAccount naming only the topic's account (333333333333); "
     "without it another account's alarms or budgets could publish"
 )
+FOREVER = (
+    "keeps its logs forever (retentionInDays unset or 0); set a retention so the logs, and what "
+    "they cost, stop growing"
+)
 RESOURCE_POLICY = (
     "it could open the routes to other accounts, and only AWS_IAM and publicRoutes may decide "
     "who calls; remove it"
@@ -335,6 +339,10 @@ EXPECTED: dict[str, list[tuple[str, str]]] = {
             "Table 'bypass-table' uses tableClass STANDARD_INFREQUENT_ACCESS; the caps and the "
             "budget are priced for STANDARD, and STANDARD_INFREQUENT_ACCESS throughput costs more",
         ),
+    ],
+    "log group that never expires": [
+        ("apigateway-stage-access-logging", f"LogGroup 'bypass-logs' {FOREVER}"),
+        ("apigateway-stage-access-logging", f"LogGroup 'bypass-logs-unset' {FOREVER}"),
     ],
 }
 
