@@ -15,6 +15,7 @@ from pulumi_policy import (
 )
 
 from comments_policy.common import (
+    AWS_INTEGRATION_URI,
     BODY_METHODS,
     GATEWAY_RESPONSE,
     INTEGRATION,
@@ -51,16 +52,40 @@ WRITE_VALIDATION = "apigateway-write-validation"
 CREDENTIALS = "apigateway-integration-credentials"
 CORS = "apigateway-cors-origin"
 AUTHORIZATION = "apigateway-iam-authorization"
+NO_CACHE = "apigateway-no-cache"
 
 _RATE, _BURST = "maxRateLimit", "maxBurstLimit"
 ALL_METHODS = "*/*"
+LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
 _ALLOW_ORIGIN = "header.Access-Control-Allow-Origin"
+_BODY_POLICY = "x-amazon-apigateway-policy"
+_NO_RESOURCE_POLICY = (
+    "it could open the routes to other accounts, and only AWS_IAM and publicRoutes may decide "
+    "who calls; remove it"
+)
 
 
 def _access_logging(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    say = reporter(report, ACCESS_LOGGING, label(args.resource_type, args.name))
+    if args.resource_type == METHOD_SETTINGS:
+        # Access logs are the trace; a data trace would copy whole requests and responses
+        # (comment text, names, what the table returns) into execution logs.
+        if mapping(args.props.get("settings")).get("dataTraceEnabled") is True:
+            say(
+                "enables dataTraceEnabled, which logs whole requests and responses (comment text "
+                "and authors) to CloudWatch; the access log format is the trace"
+            )
+        return
+    if args.resource_type == LOG_GROUP:
+        days = number(args.props.get("retentionInDays"))
+        if days is None or days <= 0:
+            say(
+                "keeps its logs forever (retentionInDays unset or 0); set a retention so the "
+                "logs, and what they cost, stop growing"
+            )
+        return
     if args.resource_type != STAGE:
         return
-    say = reporter(report, ACCESS_LOGGING, label(args.resource_type, args.name))
     settings = mapping(args.props.get("accessLogSettings"))
     if not settings.get("destinationArn"):
         say("has no access log destination (accessLogSettings.destinationArn)")
@@ -139,6 +164,24 @@ def _stage_throttled(args: StackValidationArgs, report: ReportViolation) -> None
                 "throttlingBurstLimit; without them it gets the account's limits",
                 resource.urn,
             )
+
+
+def _no_cache(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    """The service caches nothing: a stage cache is billed by the hour whether used or not (up to
+    237 GB, thousands of dollars a month) and no budget here counts it, and a cached GET would
+    serve comments a moderator has deleted."""
+    say = reporter(report, NO_CACHE, label(args.resource_type, args.name))
+    if args.resource_type == STAGE and args.props.get("cacheClusterEnabled") is True:
+        size = args.props.get("cacheClusterSize")
+        say(
+            f"enables a cache cluster (cacheClusterEnabled{f', {size} GB' if size else ''}); "
+            "the service caches nothing, and the cache is billed hourly outside the budget"
+        )
+    elif (
+        args.resource_type == METHOD_SETTINGS
+        and mapping(args.props.get("settings")).get("cachingEnabled") is True
+    ):
+        say("enables caching (settings.cachingEnabled); the service caches nothing")
 
 
 def _body_schemas(operation: Mapping[str, Any]) -> list[Mapping[str, Any]]:
@@ -230,8 +273,24 @@ def _credentials(args: ResourceValidationArgs, report: ReportViolation) -> None:
     say = reporter(report, CREDENTIALS, label(args.resource_type, args.name))
 
     def check(where: str, integration: Mapping[str, Any]) -> None:
-        if str(integration.get("type", "")).lower() != "aws":
+        # An allow-list of what the service calls: DynamoDB actions, and mock for preflight. An
+        # HTTP integration could hand callers' requests to any server, with no role to limit it.
+        kind = str(integration.get("type", "")).lower()
+        if kind == "mock":
             return
+        if kind != "aws":
+            say(
+                f"{where} is a '{integration.get('type')}' integration; this service's "
+                "integrations are 'aws' calling DynamoDB, or 'mock'"
+            )
+            return
+        uri = integration.get("uri")
+        match = AWS_INTEGRATION_URI.match(uri) if isinstance(uri, str) else None
+        if match is None or match.group("service") != "dynamodb" or not match.group("action"):
+            say(
+                f"{where} calls {uri!r}; an aws integration here calls a DynamoDB action "
+                "(arn:aws:apigateway:<region>:dynamodb:action/<Action>) only"
+            )
         credentials = integration.get("credentials")
         if not credentials:
             say(f"{where} calls AWS without credentials; use the stack's integration role ARN")
@@ -280,12 +339,18 @@ def _authorization(args: ResourceValidationArgs, report: ReportViolation) -> Non
     if args.resource_type != REST_API:
         return
     say = reporter(report, AUTHORIZATION, label(args.resource_type, args.name))
+    # Who may call is decided by AWS_IAM and publicRoutes alone: a resource policy could let other
+    # accounts' principals call the signed routes, and the service never needs one.
+    if args.props.get("policy"):
+        say(f"sets a resource policy (policy); {_NO_RESOURCE_POLICY}")
     document, error = api_document(args.props)
     if error is not None:
         say(error)
         return
     if document is None:
         return
+    if document.get(_BODY_POLICY) is not None:
+        say(f"sets a resource policy ({_BODY_POLICY}); {_NO_RESOURCE_POLICY}")
     try:
         public = config_strings(args.get_config(), "publicRoutes")
     except ConfigMissing as missing:
@@ -295,8 +360,10 @@ def _authorization(args: ResourceValidationArgs, report: ReportViolation) -> Non
         route = f"{method.upper()} {path}"
         if route not in public and not iam_authorized(document, operation):
             say(
-                f"{route} is not AWS_IAM-authorized (a security requirement on a scheme with "
-                "x-amazon-apigateway-authtype awsSigv4), and only the public routes "
+                f"{route} is not AWS_IAM-authorized (exactly one security requirement naming one "
+                "scheme that is type apiKey, name Authorization, in header, "
+                "x-amazon-apigateway-authtype awsSigv4 and nothing else, no authorizer), "
+                "and only the public routes "
                 f"({', '.join(public)}) may be called unsigned"
             )
 
@@ -304,7 +371,10 @@ def _authorization(args: ResourceValidationArgs, report: ReportViolation) -> Non
 POLICIES = [
     ResourceValidationPolicy(
         name=ACCESS_LOGGING,
-        description="Stages write access logs (a destination and a format).",
+        description=(
+            "Stages write access logs (a destination and a format) to log groups that expire "
+            "them; no method logs whole requests and responses (dataTraceEnabled)."
+        ),
         validate=_access_logging,
     ),
     ResourceValidationPolicy(
@@ -333,13 +403,21 @@ POLICIES = [
         validate=_stage_throttled,
     ),
     ResourceValidationPolicy(
+        name=NO_CACHE,
+        description="No stage cache cluster and no method caching: the service caches nothing.",
+        validate=_no_cache,
+    ),
+    ResourceValidationPolicy(
         name=WRITE_VALIDATION,
         description="Every method that writes has a request validator, and a body model when it takes a body.",
         validate=_write_validation,
     ),
     ResourceValidationPolicy(
         name=CREDENTIALS,
-        description="AWS service integrations call AWS with an IAM role's credentials.",
+        description=(
+            "Integrations are 'mock' or 'aws' calling a DynamoDB action with an IAM role's "
+            "credentials."
+        ),
         validate=_credentials,
     ),
     ResourceValidationPolicy(
@@ -349,7 +427,10 @@ POLICIES = [
     ),
     ResourceValidationPolicy(
         name=AUTHORIZATION,
-        description="Every route but the stack's public ones is AWS_IAM-authorized (SigV4).",
+        description=(
+            "Every route but the stack's public ones is AWS_IAM-authorized (SigV4), and no "
+            "resource policy widens who may call."
+        ),
         validate=_authorization,
         config_schema=PolicyConfigSchema(
             properties={

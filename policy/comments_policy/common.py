@@ -192,7 +192,8 @@ class Statement:
 
     @property
     def allows(self) -> bool:
-        return self.body.get("Effect") == "Allow"
+        # Only an exact Deny is skipped: any other Effect ('allow', a typo) is checked as an Allow.
+        return self.body.get("Effect") != "Deny"
 
 
 def statements(document: Mapping[str, Any]) -> Iterator[Statement]:
@@ -290,16 +291,33 @@ def operations(document: Mapping[str, Any]) -> Iterator[tuple[str, str, Mapping[
 SIGV4_AUTHTYPE = "awssigv4"
 
 
+# The one shape of that scheme: a Lambda or Cognito authorizer added to it would decide instead.
+SIGV4_SCHEME = {
+    "type": "apiKey",
+    "name": "Authorization",
+    "in": "header",
+    "x-amazon-apigateway-authtype": SIGV4_AUTHTYPE,
+}
+
+
 def iam_authorized(document: Mapping[str, Any], operation: Mapping[str, Any]) -> bool:
-    """Whether API Gateway imports the operation with authorizationType AWS_IAM (SigV4)."""
+    """Whether API Gateway imports the operation with authorizationType AWS_IAM (SigV4).
+
+    Allow-listed, not searched: exactly one security requirement naming exactly one scheme, and
+    that scheme exactly SIGV4_SCHEME. A second requirement ({} is "anonymous"), a second scheme
+    or an authorizer on the scheme could let a caller in without a signature.
+    """
     schemes = mapping(mapping(document.get("components")).get("securitySchemes"))
-    requirements = operation.get("security", document.get("security"))
-    for requirement in as_list(requirements):
-        for name in mapping(requirement):
-            authtype = mapping(schemes.get(name)).get("x-amazon-apigateway-authtype")
-            if isinstance(authtype, str) and authtype.lower() == SIGV4_AUTHTYPE:
-                return True
-    return False
+    requirements = as_list(operation.get("security", document.get("security")))
+    if len(requirements) != 1 or len(mapping(requirements[0])) != 1:
+        return False
+    (name,) = mapping(requirements[0])
+    scheme = mapping(schemes.get(name))
+    authtype = scheme.get("x-amazon-apigateway-authtype")
+    return (
+        isinstance(authtype, str)
+        and {**scheme, "x-amazon-apigateway-authtype": authtype.lower()} == SIGV4_SCHEME
+    )
 
 
 def integrations(

@@ -106,6 +106,13 @@ def _capacity(args: ResourceValidationArgs, report: ReportViolation) -> None:
                 "use PROVISIONED within the stack's caps"
             )
             return
+        table_class = props.get("tableClass") or "STANDARD"  # the provider's default
+        if table_class != "STANDARD":
+            # The prices and the budget are Standard's; Standard-IA's throughput costs more.
+            say(
+                f"uses tableClass {table_class}; the caps and the budget are priced for "
+                "STANDARD, and STANDARD_INFREQUENT_ACCESS throughput costs more"
+            )
         copies = 1 + len(as_list(props.get("replicas")))
         within(props.get("readCapacity"), "readCapacity", _READ, copies)
         within(props.get("writeCapacity"), "writeCapacity", _WRITE, copies)

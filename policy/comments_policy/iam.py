@@ -274,6 +274,8 @@ def _trust(args: ResourceValidationArgs, report: ReportViolation) -> None:
                     f"or this stack's account root 'arn:aws:iam::{account}:root' (moderator "
                     "roles) may assume a role"
                 )
+        if "NotAction" in body or not as_list(body.get("Action")):
+            say(f"{where} uses NotAction or names no Action; list sts:AssumeRole in Action")
         for action in as_list(body.get("Action")):
             if not isinstance(action, str) or action.lower() != "sts:assumerole":
                 say(f"{where} allows '{action}'; a role needs sts:AssumeRole only")

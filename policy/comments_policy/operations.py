@@ -19,15 +19,29 @@ from pulumi_policy import (
     StackValidationPolicy,
 )
 
-from comments_policy.common import REST_API, STAGE, TABLE, as_list, mapping
+from comments_policy.common import (
+    REST_API,
+    STAGE,
+    TABLE,
+    as_list,
+    label,
+    mapping,
+    parse_document,
+    statements,
+)
 
 METRIC_ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
 TOPIC = "aws:sns/topic:Topic"
 TOPIC_SUBSCRIPTION = "aws:sns/topicSubscription:TopicSubscription"
+TOPIC_POLICY = "aws:sns/topicPolicy:TopicPolicy"
 BUDGET = "aws:budgets/budget:Budget"
 
 ALARMS_REQUIRED = "operations-alarms-required"
 ALARM_SUBSCRIBERS = "operations-alarm-subscribers"
+TOPIC_PUBLISHERS = "operations-topic-publishers"
+# Who may publish to the stack's topics: its alarms and the account's budgets, nothing else.
+PUBLISHERS = ("cloudwatch.amazonaws.com", "budgets.amazonaws.com")
+_POSITIVE_OPERATORS = frozenset({"stringequals", "stringlike", "arnequals", "arnlike"})
 
 API_NAMESPACE = "AWS/ApiGateway"
 DYNAMODB_NAMESPACE = "AWS/DynamoDB"
@@ -140,9 +154,23 @@ def _alarms_required(args: StackValidationArgs, report: ReportViolation) -> None
                 None,
             )
 
-    for stage, api, label in _stage_api_names(args.resources):
+    # Alarms tell this stack's topics only: an action elsewhere (another account's topic, an
+    # EC2 or Systems Manager action) is nothing the service needs.
+    for alarm in args.resources:
+        if alarm.resource_type != METRIC_ALARM:
+            continue
+        for key in ("alarmActions", "okActions", "insufficientDataActions"):
+            for action in as_list(alarm.props.get(key)):
+                if not isinstance(action, str) or not topics.owns(action):
+                    report(
+                        f"{ALARMS_REQUIRED}: MetricAlarm '{alarm.name}' {key} names {action!r}, "
+                        "which is not an SNS topic of this stack; alarms notify the stack's topic "
+                        "only",
+                        alarm.urn,
+                    )
+    for stage, api, stage_label in _stage_api_names(args.resources):
         for namespace, metric, _ in STAGE_METRICS:
-            require(namespace, metric, {"ApiName": api, "Stage": stage}, f"Stage '{label}'")
+            require(namespace, metric, {"ApiName": api, "Stage": stage}, f"Stage '{stage_label}'")
     for table in args.resources:
         if table.resource_type != TABLE:
             continue
@@ -167,6 +195,8 @@ def _alarms_required(args: StackValidationArgs, report: ReportViolation) -> None
 def _refers_to(reference: str, topic: PolicyResource) -> bool:
     """Whether an ARN names `topic`: its `arn` output, or an SNS ARN ending in its name."""
     match = _SNS_ARN.match(reference)
+    if not reference:
+        return False  # a topic whose ARN is not known yet is named by nothing
     return reference == _text(topic, "arn") or (
         match is not None and match.group(1) == _text(topic, "name")
     )
@@ -188,7 +218,72 @@ def _alarm_subscribers(args: StackValidationArgs, report: ReportViolation) -> No
             )
 
 
+def _publisher_problems(statement: Mapping[str, Any], topic_arn: str) -> Iterator[str]:
+    """What lets a TopicPolicy statement reach beyond this account's alarms and budgets."""
+    for negated in ("NotPrincipal", "NotAction", "NotResource"):
+        if negated in statement:
+            yield f"uses {negated} (everything but a list); name Principal, Action and Resource"
+    principal = statement.get("Principal")
+    services = as_list(mapping(principal).get("Service"))
+    if (
+        not isinstance(principal, Mapping)
+        or set(principal) != {"Service"}
+        or not services
+        or any(s not in PUBLISHERS for s in services)
+    ):
+        yield f"lets {principal!r} in; only the services {', '.join(PUBLISHERS)} may publish"
+    actions = as_list(statement.get("Action"))
+    if not actions or any(not isinstance(a, str) or a.lower() != "sns:publish" for a in actions):
+        yield f"allows {actions!r}; a topic's publishers get sns:Publish only"
+    if as_list(statement.get("Resource")) != [topic_arn]:
+        yield f"names Resource {statement.get('Resource')!r}; name the topic ({topic_arn}) only"
+    account = topic_arn.split(":")[4] if _SNS_ARN.match(topic_arn) else "?"
+    condition = mapping(statement.get("Condition"))
+    for operator in condition:
+        if str(operator).lower() not in _POSITIVE_OPERATORS:
+            yield f"uses the condition operator '{operator}'; only positive operators guard"
+    source_account = {
+        str(key).lower(): as_list(value)
+        for op, tests in condition.items()
+        if str(op).lower() == "stringequals"
+        for key, value in mapping(tests).items()
+    }.get("aws:sourceaccount")
+    if source_account != [account]:
+        yield (
+            f"has no StringEquals aws:SourceAccount naming only the topic's account ({account}); "
+            "without it another account's alarms or budgets could publish"
+        )
+
+
+def _topic_publishers(args: StackValidationArgs, report: ReportViolation) -> None:
+    topics = _Topics(args.resources)
+    for resource in args.resources:
+        if resource.resource_type != TOPIC_POLICY:
+            continue
+        subject = f"{TOPIC_PUBLISHERS}: {label(resource.resource_type, resource.name)}"
+        arn = _text(resource, "arn")
+        if not topics.owns(arn):
+            report(f"{subject} is on '{arn}', which is not a topic of this stack", resource.urn)
+            continue
+        document = parse_document("policy", resource.props.get("policy"))
+        if document.body is None:
+            report(f"{subject} {document.error}", resource.urn)
+            continue
+        for statement in statements(document.body):
+            if statement.allows:
+                for problem in _publisher_problems(statement.body, arn):
+                    report(f"{subject} {statement.name} {problem}", resource.urn)
+
+
 POLICIES = [
+    StackValidationPolicy(
+        name=TOPIC_PUBLISHERS,
+        description=(
+            "A topic policy is on a topic of this stack and lets only CloudWatch and AWS Budgets "
+            "of the topic's account publish (sns:Publish, nothing else)."
+        ),
+        validate=_topic_publishers,
+    ),
     StackValidationPolicy(
         name=ALARMS_REQUIRED,
         description=(

@@ -112,6 +112,12 @@ def _own_table(args: StackValidationArgs, report: ReportViolation) -> None:
     methods = _signed_method_arns(args.resources)
     policies = _arns(args.resources, MANAGED_POLICY)
     known = ", ".join(sorted(tables)) or "none"
+    roles = {
+        value
+        for role in _of_type(args.resources, ROLE)
+        for value in (role.props.get("name"), role.props.get("arn"), role.props.get("id"))
+        if isinstance(value, str)
+    }
     for resource in args.resources:
         subject = label(resource.resource_type, resource.name)
         for document in role_documents(resource.resource_type, resource.props):
@@ -133,6 +139,13 @@ def _own_table(args: StackValidationArgs, report: ReportViolation) -> None:
                             f"'{arn}', which is not the ARN of a table in this stack ({known})",
                             resource.urn,
                         )
+        if resource.resource_type == ROLE_POLICY and _text(resource, "role") not in roles:
+            # A role from outside the stack (another team's, an admin's) would get this table.
+            report(
+                f"{OWN_TABLE}: {subject} is attached to role '{resource.props.get('role')}', "
+                "which is not a role in this stack; a stack's policies go on its own roles only",
+                resource.urn,
+            )
         for where, arn in attached_policy_arns(resource.resource_type, resource.props):
             if isinstance(arn, str) and not _AWS_MANAGED.match(arn) and arn not in policies:
                 report(
@@ -313,7 +326,8 @@ POLICIES = [
         name=OWN_TABLE,
         description=(
             "IAM statements reaching a role name only this stack's table ARNs or its API's "
-            "AWS_IAM methods, and attach only policies this stack defines."
+            "AWS_IAM methods, attach only policies this stack defines, and go on this stack's "
+            "roles only."
         ),
         validate=_own_table,
     ),

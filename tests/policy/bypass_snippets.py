@@ -284,4 +284,316 @@ SNIPPETS: dict[str, str] = {
     "explicit provider for another region": (
         'aws.Provider("bypass-provider", region="eu-west-1", allowed_account_ids=["444444444444"])\n'
     ),
+    # 6. an API resource policy letting any AWS principal call the signed (moderation) routes
+    "API resource policy (policy)": textwrap.dedent(
+        """
+        aws.apigateway.RestApi(
+            "bypass-api",
+            name="comments-prod-bypass",
+            body=_json.dumps({"openapi": "3.0.1", "info": {"title": "b", "version": "1"}}),
+            policy=_json.dumps(
+                {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {
+                            "Effect": "Allow",
+                            "Principal": {"AWS": "*"},
+                            "Action": "execute-api:Invoke",
+                            "Resource": "*",
+                        }
+                    ],
+                }
+            ),
+        )
+        """
+    ),
+    "API resource policy (x-amazon-apigateway-policy)": textwrap.dedent(
+        """
+        aws.apigateway.RestApi(
+            "bypass-api",
+            name="comments-prod-bypass",
+            body=_json.dumps(
+                {
+                    "openapi": "3.0.1",
+                    "info": {"title": "b", "version": "1"},
+                    "x-amazon-apigateway-policy": {
+                        "Version": "2012-10-17",
+                        "Statement": [
+                            {
+                                "Effect": "Allow",
+                                "Principal": {"AWS": "*"},
+                                "Action": "execute-api:Invoke",
+                                "Resource": "*",
+                            }
+                        ],
+                    },
+                }
+            ),
+        )
+        """
+    ),
+    # 7. a Lambda authorizer (another account's) hung on the SigV4 scheme decides instead of IAM
+    "authorizer on the SigV4 scheme": textwrap.dedent(
+        """
+        _lambda = (
+            "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/"
+            "arn:aws:lambda:us-east-1:444444444444:function:allow/invocations"
+        )
+        aws.apigateway.RestApi(
+            "bypass-api",
+            name="comments-prod-bypass",
+            body=_json.dumps(
+                {
+                    "openapi": "3.0.1",
+                    "info": {"title": "b", "version": "1"},
+                    "components": {
+                        "securitySchemes": {
+                            "sigv4": {
+                                "type": "apiKey",
+                                "name": "Authorization",
+                                "in": "header",
+                                "x-amazon-apigateway-authtype": "awsSigv4",
+                                "x-amazon-apigateway-authorizer": {
+                                    "type": "token",
+                                    "authorizerUri": _lambda,
+                                },
+                            }
+                        }
+                    },
+                    "paths": {
+                        "/bypass": {
+                            "get": {
+                                "security": [{"sigv4": []}],
+                                "x-amazon-apigateway-integration": {
+                                    "type": "mock",
+                                    "responses": {"default": {"statusCode": "200"}},
+                                },
+                            }
+                        }
+                    },
+                }
+            ),
+        )
+        """
+    ),
+    # 8. our table's actions granted to a role outside the stack (an existing admin's role)
+    "RolePolicy on a role outside the stack": textwrap.dedent(
+        """
+        aws.iam.RolePolicy(
+            "bypass-role-policy",
+            role="OrganizationAccountAccessRole",
+            policy=service.table.arn.apply(
+                lambda arn: _json.dumps(
+                    {
+                        "Version": "2012-10-17",
+                        "Statement": [
+                            {"Effect": "Allow", "Action": "dynamodb:DeleteItem", "Resource": arn}
+                        ],
+                    }
+                )
+            ),
+        )
+        """
+    ),
+    # 9. a 237 GB stage cache (billed hourly, outside the DynamoDB budget) and method caching
+    "stage cache cluster": textwrap.dedent(
+        """
+        aws.apigateway.Stage(
+            "bypass-stage",
+            rest_api=service.api.id,
+            deployment=service.stage.deployment,
+            stage_name="cache",
+            cache_cluster_enabled=True,
+            cache_cluster_size="237",
+            access_log_settings=aws.apigateway.StageAccessLogSettingsArgs(
+                destination_arn="arn:aws:logs:us-east-1:333333333333:log-group:bypass",
+                format="$context.requestId",
+            ),
+        )
+        aws.apigateway.MethodSettings(
+            "bypass-settings",
+            rest_api=service.api.id,
+            stage_name="cache",
+            method_path="*/*",
+            settings=aws.apigateway.MethodSettingsSettingsArgs(
+                throttling_rate_limit=10, throttling_burst_limit=10, caching_enabled=True
+            ),
+        )
+        """
+    ),
+    # 10. a public route (by its name) on a second API, proxied to someone else's server
+    "public route proxied to another server": textwrap.dedent(
+        """
+        aws.apigateway.RestApi(
+            "bypass-api",
+            name="comments-prod-bypass",
+            body=_json.dumps(
+                {
+                    "openapi": "3.0.1",
+                    "info": {"title": "b", "version": "1"},
+                    "paths": {
+                        "/comments": {
+                            "get": {
+                                "x-amazon-apigateway-integration": {
+                                    "type": "http_proxy",
+                                    "httpMethod": "GET",
+                                    "uri": "https://collector.example/",
+                                }
+                            }
+                        }
+                    },
+                }
+            ),
+        )
+        """
+    ),
+    # 11. an Effect IAM might read as Allow that a check for "Allow" would skip
+    "lower-case Effect": textwrap.dedent(
+        """
+        aws.iam.RolePolicy(
+            "bypass-role-policy",
+            role=service.role.id,
+            policy=service.table.arn.apply(
+                lambda arn: _json.dumps(
+                    {
+                        "Version": "2012-10-17",
+                        "Statement": [{"Effect": "allow", "Action": "dynamodb:*", "Resource": arn}],
+                    }
+                )
+            ),
+        )
+        """
+    ),
+    # 12. an account-root trust with NotAction: every STS action but one
+    "trust: NotAction": textwrap.dedent(
+        """
+        aws.iam.Role(
+            "bypass-role",
+            assume_role_policy=_json.dumps(
+                {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {
+                            "Effect": "Allow",
+                            "Principal": {"AWS": "arn:aws:iam::333333333333:root"},
+                            "NotAction": "sts:AssumeRoleWithWebIdentity",
+                        }
+                    ],
+                }
+            ),
+        )
+        """
+    ),
+    # 13. the alarm topic opened to anyone (sns:* lets anyone rewrite the policy or subscribe)
+    "alarm topic open to anyone": textwrap.dedent(
+        """
+        aws.sns.TopicPolicy(
+            "bypass-topic-policy",
+            arn=service.monitoring.topic_arn,
+            policy=service.monitoring.topic_arn.apply(
+                lambda arn: _json.dumps(
+                    {
+                        "Version": "2012-10-17",
+                        "Statement": [
+                            {"Effect": "Allow", "Principal": "*", "Action": "sns:*", "Resource": arn}
+                        ],
+                    }
+                )
+            ),
+        )
+        """
+    ),
+    "alarm topic: another account's alarms": textwrap.dedent(
+        """
+        aws.sns.TopicPolicy(
+            "bypass-topic-policy",
+            arn=service.monitoring.topic_arn,
+            policy=service.monitoring.topic_arn.apply(
+                lambda arn: _json.dumps(
+                    {
+                        "Version": "2012-10-17",
+                        "Statement": [
+                            {
+                                "Effect": "Allow",
+                                "Principal": {"Service": "cloudwatch.amazonaws.com"},
+                                "Action": "sns:Publish",
+                                "Resource": arn,
+                                "Condition": {
+                                    "StringEquals": {"aws:SourceAccount": "444444444444"}
+                                },
+                            }
+                        ],
+                    }
+                )
+            ),
+        )
+        """
+    ),
+    "topic policy on a topic outside the stack": textwrap.dedent(
+        """
+        aws.sns.TopicPolicy(
+            "bypass-topic-policy",
+            arn="arn:aws:sns:us-east-1:333333333333:someone-elses-topic",
+            policy=_json.dumps({"Version": "2012-10-17", "Statement": []}),
+        )
+        """
+    ),
+    # 14. whole requests and responses (comment text, authors) copied into execution logs
+    "MethodSettings data trace": textwrap.dedent(
+        """
+        aws.apigateway.MethodSettings(
+            "bypass-settings",
+            rest_api=service.api.id,
+            stage_name=service.stage.stage_name,
+            method_path="comments/POST",
+            settings=aws.apigateway.MethodSettingsSettingsArgs(
+                throttling_rate_limit=10,
+                throttling_burst_limit=10,
+                data_trace_enabled=True,
+                logging_level="INFO",
+            ),
+        )
+        """
+    ),
+    # 15. an alarm whose actions reach outside the stack (another account's topic, EC2)
+    "alarm actions outside the stack": textwrap.dedent(
+        """
+        aws.cloudwatch.MetricAlarm(
+            "bypass-alarm",
+            comparison_operator="GreaterThanThreshold",
+            evaluation_periods=1,
+            metric_name="Count",
+            namespace="AWS/ApiGateway",
+            period=60,
+            statistic="Sum",
+            threshold=1,
+            alarm_actions=["arn:aws:sns:us-east-1:444444444444:collector"],
+            ok_actions=["arn:aws:automate:us-east-1:ec2:terminate"],
+        )
+        """
+    ),
+    # 16. a table class whose throughput costs more than the budget's prices assume
+    "Standard-IA table class": textwrap.dedent(
+        """
+        aws.dynamodb.Table(
+            "bypass-table",
+            billing_mode="PROVISIONED",
+            hash_key="id",
+            attributes=[aws.dynamodb.TableAttributeArgs(name="id", type="S")],
+            read_capacity=1,
+            write_capacity=1,
+            table_class="STANDARD_INFREQUENT_ACCESS",
+            point_in_time_recovery=aws.dynamodb.TablePointInTimeRecoveryArgs(enabled=True),
+            deletion_protection_enabled=True,
+            opts=pulumi.ResourceOptions(protect=True),
+        )
+        """
+    ),
+    # 17. logs that never expire (retention 0 or unset)
+    "log group that never expires": textwrap.dedent(
+        """
+        aws.cloudwatch.LogGroup("bypass-logs", retention_in_days=0)
+        aws.cloudwatch.LogGroup("bypass-logs-unset")
+        """
+    ),
 }

@@ -200,6 +200,45 @@ def test_integration_credentials(credentials: str | None, fragment: str) -> None
     assert_has_violation(CREDENTIALS, stack.resources(), fragment)
 
 
+@pytest.mark.parametrize(
+    ("integration", "fragment"),
+    [
+        (
+            {"type": "http_proxy", "httpMethod": "ANY", "uri": "https://collector.example/"},
+            "POST /comments is a 'http_proxy' integration; this service's integrations are 'aws' "
+            "calling DynamoDB, or 'mock'",
+        ),
+        (
+            {"type": "HTTP", "httpMethod": "GET", "uri": "https://collector.example/"},
+            "POST /comments is a 'HTTP' integration",
+        ),
+        (
+            {"type": "aws_proxy", "httpMethod": "POST", "uri": "arn:aws:apigateway:x"},
+            "POST /comments is a 'aws_proxy' integration",
+        ),
+        (
+            {"type": "aws", "uri": "arn:aws:apigateway:us-east-1:sqs:action/SendMessage"},
+            "POST /comments calls 'arn:aws:apigateway:us-east-1:sqs:action/SendMessage'; an aws "
+            "integration here calls a DynamoDB action",
+        ),
+        (
+            {"type": "aws", "uri": "arn:aws:apigateway:us-east-1:s3:path/bucket/key"},
+            "POST /comments calls 'arn:aws:apigateway:us-east-1:s3:path/bucket/key'",
+        ),
+        (
+            {"type": "aws", "uri": "arn:aws:apigateway:us-east-1:dynamodb:path/x"},
+            "POST /comments calls 'arn:aws:apigateway:us-east-1:dynamodb:path/x'",
+        ),
+    ],
+)
+def test_integrations_other_than_dynamodb_or_mock_are_refused(
+    integration: dict[str, Any], fragment: str
+) -> None:
+    stack = Stack()
+    post(stack)["x-amazon-apigateway-integration"].update(integration)
+    assert_has_violation(CREDENTIALS, stack.resources(), fragment)
+
+
 def test_integration_resource_without_credentials() -> None:
     integration = resource(
         "aws:apigateway/integration:Integration", "post", {"type": "AWS", "uri": "x"}
@@ -430,11 +469,46 @@ def test_a_moderation_route_with_authorization_none_is_refused() -> None:
     found = findings(AUTHORIZATION, stack.resources())
     assert [f.message for f in found] == [
         "apigateway-iam-authorization: RestApi 'comments-api' DELETE /comments is not "
-        "AWS_IAM-authorized (a security requirement on a scheme with x-amazon-apigateway-authtype "
-        "awsSigv4), and only the public routes (GET /comments, POST /comments, OPTIONS /comments) "
-        "may be called unsigned"
+        "AWS_IAM-authorized (exactly one security requirement naming one scheme that is type "
+        "apiKey, name Authorization, in header, x-amazon-apigateway-authtype awsSigv4 and nothing "
+        "else, no authorizer), and only the public routes (GET /comments, POST /comments, "
+        "OPTIONS /comments) may be called unsigned"
     ]
     assert found[0].level == "mandatory"
+
+
+def test_an_authorizer_on_the_sigv4_scheme_does_not_count() -> None:
+    """With an authorizer on it, API Gateway imports the scheme as a Lambda authorizer."""
+    stack = Stack()
+    stack.body["components"]["securitySchemes"]["sigv4"]["x-amazon-apigateway-authorizer"] = {
+        "type": "token",
+        "authorizerUri": "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/"
+        "arn:aws:lambda:us-east-1:444444444444:function:allow/invocations",
+    }
+    assert [m.split(" is not ")[0] for m in _authorization_messages(stack)] == [
+        "apigateway-iam-authorization: RestApi 'comments-api' DELETE /comments"
+    ]
+
+
+@pytest.mark.parametrize(
+    "security",
+    [
+        [{"sigv4": []}, {}],  # sigv4 or anonymous
+        [{"sigv4": [], "other": []}],  # sigv4 and another scheme
+        [{"other": []}, {"sigv4": []}],
+    ],
+)
+def test_sigv4_among_other_requirements_does_not_count(security: list[Any]) -> None:
+    stack = Stack()
+    stack.body["components"]["securitySchemes"]["other"] = {
+        "type": "apiKey",
+        "name": "x-api-key",
+        "in": "header",
+    }
+    stack.body["paths"]["/comments"]["delete"]["security"] = security
+    assert [m.split(" is not ")[0] for m in _authorization_messages(stack)] == [
+        "apigateway-iam-authorization: RestApi 'comments-api' DELETE /comments"
+    ]
 
 
 def test_a_security_scheme_that_is_not_sigv4_does_not_count() -> None:
