@@ -27,3 +27,7 @@ pulumi.export(outputs.STAGE_NAME, service.stage.stage_name)
 pulumi.export(outputs.ALARM_TOPIC_ARN, service.monitoring.topic_arn)
 pulumi.export(outputs.DASHBOARD_NAME, service.monitoring.dashboard.dashboard_name)
 pulumi.export(outputs.MODERATOR_ROLE_ARN, service.moderator_role.arn)
+pulumi.export(
+    outputs.MODERATION,
+    outputs.PRE_MODERATION if settings.pre_moderation else outputs.POST_MODERATION,
+)

@@ -1,7 +1,12 @@
 """Smoke-test wiring: where the API is, a slug of this run's own, and a client that retries.
 
 The base URL comes from --base-url, else SMOKE_BASE_URL, else the `url` output of the stack named by
-SMOKE_STACK (default local). Only HTTP is spoken: the same suite runs against AWS.
+SMOKE_STACK (default local). The moderation mode (what POST /comments answers) comes from
+SMOKE_MODERATION, else the stack's `moderation` output, else (a bare URL) `post`. Only HTTP is
+spoken: the same suite runs against AWS.
+
+Moderator credentials: on the local stack, the local moderator `make deploy` writes; elsewhere
+the AWS profile named by SMOKE_MODERATOR_PROFILE (one that assumes the stack's moderator role).
 """
 
 from __future__ import annotations
@@ -16,8 +21,12 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import botocore.session
 import pytest
 import requests
+from botocore.credentials import Credentials
+
+from moderation.client import CommentsApi, region_of
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 # Must match the stack's comments:smokeSlugPrefix: comments under it get a TTL.
@@ -31,8 +40,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption("--base-url", default=None, help="the API's base URL (the stack's url output)")
 
 
-def _stack_url(stack: str) -> str:
-    """The `url` output of a stack: the local environment's record, or the Pulumi CLI's."""
+MODERATION_MODES = ("pre", "post")  # comments:moderation's values, the stack's `moderation` output
+NOT_SIGNED = {"message": "Missing Authentication Token"}
+
+
+def _stack_outputs(stack: str) -> dict[str, Any]:
+    """A stack's outputs: the local environment's record, or the Pulumi CLI's."""
     if stack == "local":
         command = [sys.executable, "-m", "emulator", "outputs", "--stack", "local"]
     else:
@@ -43,8 +56,8 @@ def _stack_url(stack: str) -> str:
         pytest.exit(f"cannot read stack {stack!r} outputs: {command[0]} is not installed", 2)
     if result.returncode != 0:
         pytest.exit(f"cannot read stack {stack!r} outputs: {result.stderr.strip()}", 2)
-    url: str = json.loads(result.stdout)["url"]
-    return url
+    values: dict[str, Any] = json.loads(result.stdout)
+    return values
 
 
 class Api:
@@ -90,10 +103,48 @@ class Api:
             params["before"] = page["next"]
 
 
-@pytest.fixture(scope="session")
-def base_url(request: pytest.FixtureRequest) -> str:
+def _given_url(request: pytest.FixtureRequest) -> str | None:
     url = request.config.getoption("--base-url") or os.environ.get("SMOKE_BASE_URL")
-    return str(url or _stack_url(os.environ.get("SMOKE_STACK", "local")))
+    return str(url) if url else None
+
+
+@pytest.fixture(scope="session")
+def stack_outputs(request: pytest.FixtureRequest) -> dict[str, Any]:
+    """The stack's outputs, or nothing when the suite was given a bare URL."""
+    if _given_url(request):
+        return {}
+    return _stack_outputs(os.environ.get("SMOKE_STACK", "local"))
+
+
+@pytest.fixture(scope="session")
+def base_url(request: pytest.FixtureRequest, stack_outputs: dict[str, Any]) -> str:
+    return _given_url(request) or str(stack_outputs["url"])
+
+
+@pytest.fixture(scope="session")
+def moderation_mode(stack_outputs: dict[str, Any]) -> str:
+    mode = os.environ.get("SMOKE_MODERATION") or stack_outputs.get("moderation", "post")
+    if mode not in MODERATION_MODES:
+        pytest.exit(f"moderation mode {mode!r}: allowed values are pre or post", 2)
+    return str(mode)
+
+
+def _moderator_credentials() -> Credentials | None:
+    profile = os.environ.get("SMOKE_MODERATOR_PROFILE")
+    if profile:
+        return botocore.session.Session(profile=profile).get_credentials()
+    if os.environ.get("SMOKE_STACK", "local") != "local" or os.environ.get("SMOKE_BASE_URL"):
+        return None
+    from emulator import moderator
+    from emulator.environment import Paths
+
+    local = moderator.files(Paths.default().root)
+    if not local.credentials_file.exists():
+        return None
+    session = botocore.session.Session(profile=local.profile)
+    session.set_config_variable("config_file", str(local.config_file))
+    session.set_config_variable("credentials_file", str(local.credentials_file))
+    return session.get_credentials()
 
 
 @pytest.fixture(scope="session")
@@ -101,6 +152,69 @@ def api(base_url: str) -> Iterator[Api]:
     client = Api(base_url)
     yield client
     client.session.close()
+
+
+@pytest.fixture(scope="session")
+def moderator(api: Api) -> CommentsApi | None:
+    """A client signing as the stack's moderator, or None without moderator credentials."""
+    credentials = _moderator_credentials()
+    if credentials is None:
+        return None
+    return CommentsApi(api.base_url, credentials, region_of(api.base_url, "us-east-1"))
+
+
+class Comments:
+    """Posting comments the way the stack's moderation mode answers.
+
+    Post-moderation: 201 and visible at once. Pre-moderation: 202 and invisible to the public GET
+    until a moderator approves it; without moderator credentials the test checks that an unsigned
+    approval is refused and then skips what needs a visible comment.
+    """
+
+    def __init__(self, api: Api, mode: str, moderator: CommentsApi | None) -> None:
+        self.api = api
+        self.pre_moderated = mode == "pre"
+        self.moderator = moderator
+
+    def submit(self, **body: Any) -> dict[str, Any]:
+        """POST a comment; the stored comment as the API answers it."""
+        response = self.api.post_comment(**body)
+        assert response.status_code == (202 if self.pre_moderated else 201), response.text
+        stored: dict[str, Any] = response.json()
+        return stored
+
+    def visible(self, comment: dict[str, Any]) -> bool:
+        listed = self.api.all_comments(comment["slug"])
+        return comment["createdAt"] in [c["createdAt"] for c in listed]
+
+    def approve(self, comment: dict[str, Any]) -> None:
+        """Make a submitted comment public: nothing to do with post-moderation."""
+        if not self.pre_moderated:
+            return
+        assert not self.visible(comment), "a pending comment is in the public GET"
+        if self.moderator is None:
+            key = {"slug": comment["slug"], "createdAt": comment["createdAt"]}
+            refused = self.api.request("POST", "/moderation/approve", json=key)
+            assert refused.status_code == 403, refused.text
+            assert refused.json() == NOT_SIGNED
+            assert not self.visible(comment), "an unsigned approval published a comment"
+            pytest.skip(
+                "pre-moderating stack without moderator credentials (SMOKE_MODERATOR_PROFILE): "
+                "checked 202, invisible, unsigned approval refused"
+            )
+        assert self.moderator.approve(comment["slug"], comment["createdAt"]) == comment
+        assert self.visible(comment), "an approved comment is not in the public GET"
+
+    def publish(self, **body: Any) -> dict[str, Any]:
+        """POST a comment and make it public; the stored comment."""
+        stored = self.submit(**body)
+        self.approve(stored)
+        return stored
+
+
+@pytest.fixture
+def comments(api: Api, moderation_mode: str, moderator: CommentsApi | None) -> Comments:
+    return Comments(api, moderation_mode, moderator)
 
 
 @pytest.fixture

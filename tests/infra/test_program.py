@@ -359,6 +359,13 @@ def test_outputs(plan: Plan) -> None:
     assert set(plan.outputs) == set(outputs.ALL)
     assert plan.outputs[outputs.URL].endswith("/" + plan.config["comments:stageName"])
     assert plan.outputs[outputs.TABLE_NAME] == plan.one(TABLE).state["name"]
+    # No committed stack sets comments:moderation, so all post-moderate (the default).
+    assert plan.outputs[outputs.MODERATION] == "post"
+
+
+def test_the_moderation_output_says_pre_when_the_stack_pre_moderates() -> None:
+    plan = run_stack("local", config_overrides={"comments:moderation": "pre"})
+    assert plan.outputs[outputs.MODERATION] == "pre"
 
 
 def test_pre_moderation_adds_sparse_indexes_signed_routes_and_index_only_queries() -> None:
