@@ -399,6 +399,7 @@ def test_deploy_job_uses_the_environment_and_its_role(called: rules.Workflow) ->
     assert creds["with"]["role-to-assume"] == "${{ vars.AWS_DEPLOY_ROLE_ARN }}"
     (up,) = [s for s in rules.steps(job) if s.get("id") == "up"]
     assert job["outputs"]["url"] == "${{ steps.up.outputs.url }}"
+    assert job["outputs"]["moderation"] == "${{ steps.up.outputs.moderation }}"
     steps = rules.steps(job)
     assert steps.index(creds) < steps.index(up)
 
@@ -479,6 +480,8 @@ def test_smoke_job_tests_the_url_output_without_credentials(called: rules.Workfl
     assert "secrets." not in str(job)
     (smoke,) = [s for s in rules.steps(job) if "make smoke" in str(s.get("run", ""))]
     assert smoke["env"]["SMOKE_BASE_URL"] == "${{ needs.deploy.outputs.url }}"
+    # A bare URL says nothing of the moderation mode: the stack's output does.
+    assert smoke["env"]["SMOKE_MODERATION"] == "${{ needs.deploy.outputs.moderation }}"
     (checkout,) = rules.action_steps(job, "actions/checkout")
     assert checkout["with"]["ref"] == "${{ needs.deploy.outputs.commit }}"
 
