@@ -175,3 +175,29 @@ def test_approve_on_a_post_moderation_stack_says_why(local_env: dict[str, str]) 
         "error: approve refused: HTTP 403: Missing Authentication Token (this stack has no such "
         "route: pending and approve need comments:moderation pre)"
     )
+
+
+def smoke(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "pytest", "smoke_tests", "-q", "-rs", "-p", "no:cacheprovider"],
+        cwd=REPO_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+
+
+def test_the_smoke_tests_pass_on_a_pre_moderating_stack(pre_env: dict[str, str]) -> None:
+    # As the local moderator: every comment is approved, then read back; nothing skipped.
+    signed = smoke({**pre_env, "SMOKE_STACK": "local"})
+    assert signed.returncode == 0, signed.stdout[-3000:] + signed.stderr[-2000:]
+    assert " passed" in signed.stdout and "skipped" not in signed.stdout, signed.stdout[-2000:]
+    # A bare URL has no moderator: 202, invisible, the unsigned approval refused, then skipped.
+    unsigned = smoke({**pre_env, "SMOKE_BASE_URL": url(pre_env), "SMOKE_MODERATION": "pre"})
+    assert unsigned.returncode == 0, unsigned.stdout[-3000:] + unsigned.stderr[-2000:]
+    assert "checked 202, invisible, unsigned approval refused" in unsigned.stdout
+    # Told the wrong mode, they fail: a pre-moderating stack answers 202, not 201.
+    wrong = smoke({**pre_env, "SMOKE_STACK": "local", "SMOKE_MODERATION": "post"})
+    assert wrong.returncode == 1 and "assert 202 == 201" in wrong.stdout, wrong.stdout[-2000:]
