@@ -291,6 +291,14 @@ def _list_comments(inputs: ApiInputs) -> dict[str, Any]:
                 },
             },
         ],
+        **_comment_page(inputs, template, cursor="before"),
+    }
+
+
+def _comment_page(inputs: ApiInputs, template: str, cursor: str) -> dict[str, Any]:
+    """Responses and integration of a route answering one page of comments (a Query), paged
+    back with the query parameter `cursor`."""
+    return {
         "responses": _method_responses(
             ("200", "400", "429", "500"),
             {"200": "CommentPage", "400": "Error", "429": "Error", "500": "Error"},
@@ -300,7 +308,7 @@ def _list_comments(inputs: ApiInputs) -> dict[str, Any]:
             LIST_ACTION,
             template,
             ("200", "list_comments.response.vtl"),
-            f"Invalid query: limit must be a whole number from 1 to {MAX_PAGE_SIZE} and before "
+            f"Invalid query: limit must be a whole number from 1 to {MAX_PAGE_SIZE} and {cursor} "
             "the createdAt of a comment (epoch milliseconds)",
         ),
     }
@@ -362,18 +370,7 @@ def _pending_comments(inputs: ApiInputs) -> dict[str, Any]:
             {"name": "after", "in": "query", "required": False, "schema": {"type": "integer"}},
             {"name": "limit", "in": "query", "required": False, "schema": page_size},
         ],
-        "responses": _method_responses(
-            ("200", "400", "429", "500"),
-            {"200": "CommentPage", "400": "Error", "429": "Error", "500": "Error"},
-        ),
-        "x-amazon-apigateway-integration": _dynamodb_integration(
-            inputs,
-            LIST_ACTION,
-            template,
-            ("200", "list_comments.response.vtl"),
-            f"Invalid query: limit must be a whole number from 1 to {MAX_PAGE_SIZE} and after "
-            "the createdAt of a comment (epoch milliseconds)",
-        ),
+        **_comment_page(inputs, template, cursor="after"),
     }
 
 
