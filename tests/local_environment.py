@@ -24,8 +24,13 @@ def isolated_env(state_dir: Path) -> dict[str, str]:
 
 def run_emulator(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
     """`python -m emulator <args>` as a user runs it; the caller checks the outcome."""
+    return run_module("emulator", env, *args)
+
+
+def run_module(module: str, env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    """`python -m <module> <args>` from the repository root; the caller checks the outcome."""
     return subprocess.run(
-        [sys.executable, "-m", "emulator", *args],
+        [sys.executable, "-m", module, *args],
         cwd=REPO_ROOT,
         env=env,
         capture_output=True,

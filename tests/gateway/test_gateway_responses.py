@@ -53,7 +53,9 @@ def test_throttled_stage_answers_429_then_recovers_after_refill(
     definition["x-amazon-apigateway-gateway-responses"] = {
         "THROTTLED": {"responseParameters": CORS}
     }
-    api_id = deployer.deploy(definition, throttle={"rateLimit": 5, "burstLimit": 2})
+    # One token a second: four requests would have to take a second apiece to escape throttling,
+    # so a slow machine cannot turn the 429s this test expects into 200s.
+    api_id = deployer.deploy(definition, throttle={"rateLimit": 1, "burstLimit": 2})
     statuses = [invoke(gateway.url, api_id, "/echo").status_code for _ in range(4)]
     assert statuses[:2] == [200, 200]
     assert 429 in statuses[2:]
@@ -62,5 +64,5 @@ def test_throttled_stage_answers_429_then_recovers_after_refill(
     assert throttled.json() == {"message": "Too Many Requests"}
     assert throttled.headers["x-amzn-ErrorType"] == "TooManyRequestsException"
     assert throttled.headers["Access-Control-Allow-Origin"] == "*"
-    time.sleep(0.5)
+    time.sleep(1.1)  # a token refilled
     assert invoke(gateway.url, api_id, "/echo").status_code == 200

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.local_environment import isolated_env, run_emulator
+from tests.local_environment import isolated_env, run_emulator, run_module
 from tooling.offline_runner import REPO_ROOT
 
 pytestmark = pytest.mark.e2e
@@ -23,7 +23,6 @@ def local_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, st
     state = tmp_path_factory.mktemp("moderation-environment")
     # No AWS settings of the machine running the tests: locally the CLI signs as the local moderator.
     env = {k: v for k, v in isolated_env(state).items() if not k.startswith("AWS_")}
-    env["COMMENTS_DEMO_PORT"] = "0"
     deployed = run_emulator(env, "deploy")
     assert deployed.returncode == 0, deployed.stdout + deployed.stderr
     assert "moderator: AWS_CONFIG_FILE=" in deployed.stdout
@@ -32,15 +31,7 @@ def local_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, st
 
 
 def moderate(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "moderation", *args],
-        cwd=REPO_ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    return run_module("moderation", env, *args)
 
 
 def url(env: dict[str, str]) -> str:
