@@ -28,7 +28,6 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import boto3
 import requests
@@ -38,6 +37,8 @@ CPU_TARGET = 1.5
 SCALE_TARGET = 2.0
 MEMORY_TARGET = 2.0
 CLIENTS = (1, 4, 16)
+ROUNDS = 4  # the two ways of a CPU case alternate in this many slices
+FLUSH_WAIT_SECONDS = 1.2  # the data plane ships its access log lines every second
 PAGES, PAGE_SIZE = 500, 100  # the large table: 50,000 comments over 500 pages
 TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
 COMMENT = {"author": "bench", "comment": "A typical comment of a few words, about 80 characters."}
@@ -139,15 +140,39 @@ class Bench:
 
     # -- measurements --------------------------------------------------------------------------
 
-    def server_cpu_ms(self, pids: list[int], clients: int, total: int, call: Any) -> float:
-        """Server CPU (ms) per request of `total` calls from `clients` threads."""
-        # Warm-up (connections, caches), with numbers of its own so no write collides.
-        _concurrently(clients, min(total, 20 * clients), lambda c, n: call(c, total + n))
-        before = sum(cpu_seconds(pid) for pid in pids)
-        _concurrently(clients, total, call)
-        # The data plane ships access logs to moto in the background: let that work land too.
-        time.sleep(1.0)
-        return (sum(cpu_seconds(pid) for pid in pids) - before) * 1000 / total
+    def server_cpu_ms(
+        self,
+        processes: dict[str, list[int]],
+        clients: int,
+        total: int,
+        calls: dict[str, Callable[[int, int], None]],
+    ) -> dict[str, float]:
+        """Server CPU (ms) per request of `total` calls of each way, from `clients` threads.
+
+        The ways take turns in ROUNDS slices, so work that comes in periods (moto's snapshot
+        every few seconds, IAM re-reads, log shipping, the garbage collector) falls on each in
+        proportion to its share of the run rather than on whichever happened to run then."""
+        spent = dict.fromkeys(calls, 0.0)
+
+        def shifted(call: Callable[[int, int], None], by: int) -> Callable[[int, int], None]:
+            return lambda client, n: call(client, by + n)
+
+        offset = total
+        for call in calls.values():
+            # Warm-up (connections, caches), with numbers of its own so no write collides.
+            warm_up = min(total, 20 * clients)
+            _concurrently(clients, warm_up, shifted(call, offset))
+            offset += warm_up
+        for round_index in range(ROUNDS):
+            start, stop = total * round_index // ROUNDS, total * (round_index + 1) // ROUNDS
+            for way, call in calls.items():
+                before = sum(cpu_seconds(pid) for pid in processes[way])
+                _concurrently(clients, stop - start, shifted(call, start))
+                # The data plane ships access logs to moto in the background: let that work
+                # land too (and give the direct way the same pause).
+                time.sleep(FLUSH_WAIT_SECONDS)
+                spent[way] += sum(cpu_seconds(pid) for pid in processes[way]) - before
+        return {way: seconds * 1000 / total for way, seconds in spent.items()}
 
     def cpu_figures(self, total: int) -> list[Figure]:
         moto, gateway = int(self.moto["pid"]), int(self.gateway["pid"])
@@ -182,8 +207,13 @@ class Bench:
                 ("POST", post_gateway, post_direct),
                 ("GET", get_gateway, get_direct),
             ):
-                via = self.server_cpu_ms([gateway, moto], clients, total, through)
-                straight = self.server_cpu_ms([moto], clients, total, direct)
+                per_request = self.server_cpu_ms(
+                    {"via": [gateway, moto], "direct": [moto]},
+                    clients,
+                    total,
+                    {"via": through, "direct": direct},
+                )
+                via, straight = per_request["via"], per_request["direct"]
                 ratio = via / straight
                 figures.append(
                     Figure(

@@ -45,6 +45,7 @@ class AwsBackend:
         self._clients: dict[str, Any] = {}
         self._lock = threading.Lock()
         self._cache: dict[str, tuple[float, int, Any]] = {}
+        self._loading: dict[str, threading.Lock] = {}  # one per cache key
         parts = urlsplit(self.endpoint)
         self._host = parts.hostname or "127.0.0.1"
         self._port = parts.port or 80
@@ -52,20 +53,42 @@ class AwsBackend:
         # Connections the backend kept open, for the next call (moto's server closes each one
         # today; a backend that keeps them saves a TCP handshake per call).
         self._idle: list[socket.socket] = []
+        self._addresses: list[tuple[Any, ...]] = []  # the endpoint's, resolved on first use
+
+    def _connect(self, timeout: float) -> socket.socket:
+        """A new connection to the endpoint, resolving its name only once (a lookup on every
+        call costs as much as the rest of the connection)."""
+        if not self._addresses:
+            self._addresses = socket.getaddrinfo(self._host, self._port, type=socket.SOCK_STREAM)
+        error: OSError | None = None
+        for family, kind, proto, _, address in self._addresses:
+            sock = socket.socket(family, kind, proto)
+            try:
+                sock.settimeout(timeout)
+                sock.connect(address)
+                return sock
+            except OSError as exc:
+                sock.close()
+                error = exc
+        raise error or OSError(f"{self._host} has no address")
 
     def cached(self, key: str, load: Callable[[], T], generation: int) -> T:
         """`load()`'s result, reused within one state `generation` for CACHE_SECONDS (errors
-        are not cached)."""
-        now = time.monotonic()
+        are not cached). One caller loads a key at a time: the others wait for its result
+        rather than all reading IAM at once when the copy expires under load."""
         with self._lock:
-            hit = self._cache.get(key)
-        if hit and hit[1] == generation and now - hit[0] < CACHE_SECONDS:
-            value: T = hit[2]
+            key_lock = self._loading.setdefault(key, threading.Lock())
+        with key_lock:
+            now = time.monotonic()
+            with self._lock:
+                hit = self._cache.get(key)
+            if hit and hit[1] == generation and now - hit[0] < CACHE_SECONDS:
+                value: T = hit[2]
+                return value
+            value = load()
+            with self._lock:
+                self._cache[key] = (now, generation, value)
             return value
-        value = load()
-        with self._lock:
-            self._cache[key] = (now, generation, value)
-        return value
 
     def client(self, service: str) -> Any:
         """A shared boto3 client for ``service`` (clients are thread-safe; sessions are not)."""
@@ -123,7 +146,7 @@ class AwsBackend:
         while True:
             reused = sock is not None
             if sock is None:
-                sock = socket.create_connection((self._host, self._port), timeout=timeout)
+                sock = self._connect(timeout)
             try:
                 sock.settimeout(timeout)
                 sock.sendall(message)

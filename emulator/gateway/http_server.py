@@ -277,16 +277,21 @@ class _Connection:
             if len(first_line) == 1 or len(first_line[0].rstrip(b"\r")) > limit:
                 raise _Refused(http_error(414, "Request-URI Too Long"))
             raise _Refused(http_error(431, "Request Header Fields Too Large"))
-        partial = _partial_request(head, self.client_ip)
         lines = [line.rstrip("\r") for line in head.decode("latin-1").split("\n")][:-2]
         if len(lines[0]) > limit:
-            raise _Refused(http_error(414, "Request-URI Too Long"), request=partial)
+            raise _Refused(
+                http_error(414, "Request-URI Too Long"),
+                request=_partial_request(head, self.client_ip),
+            )
         if sum(len(line) for line in lines) > limit:
-            raise _Refused(http_error(431, "Request Header Fields Too Large"), request=partial)
+            raise _Refused(
+                http_error(431, "Request Header Fields Too Large"),
+                request=_partial_request(head, self.client_ip),
+            )
         try:
             request = _request_line(lines[0], self.client_ip)
         except _Refused as refused:
-            refused.request = partial
+            refused.request = _partial_request(head, self.client_ip)
             raise
         for line in lines[1:]:
             name, colon, value = line.partition(":")

@@ -9,6 +9,7 @@ methods a template can call on each kind of value, with Java's results and excep
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections.abc import Callable, Mapping
@@ -58,6 +59,7 @@ def from_utf16_units(units: str) -> str:
     return units.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "surrogatepass")
 
 
+@functools.lru_cache(maxsize=256)  # templates use a few fixed patterns, on every request
 def java_regex(pattern: str) -> re.Pattern[str]:
     """Compile a java.util.regex pattern with Python's re, translating Java-only syntax.
 

@@ -198,13 +198,45 @@ def _validator(definition: dict[str, Any], route: Route, mime: str, root: Any) -
         hit = _validators.get(key)
         if hit is not None and hit[0] is definition:
             return hit[1]
-    validator = Draft4Validator(root)
+    schema = _inline_refs(root, root, ())
+    if isinstance(schema, dict) and isinstance(root, dict) and "components" in root:
+        # References left in place (recursive models) still resolve against the document.
+        schema = {**schema, "components": root["components"]}
+    validator = Draft4Validator(schema)
     with _validators_lock:
         if len(_validators) > 256:
             _validators.clear()
         # The document is kept with its validator, so its id cannot be reused while cached.
         _validators[key] = (definition, validator)
     return validator
+
+
+# Keywords whose values are instance data, never schemas: a "$ref" inside them is not a reference.
+_DATA_KEYWORDS = frozenset({"enum", "default", "example", "examples", "const"})
+
+
+def _inline_refs(node: Any, root: Any, following: tuple[str, ...]) -> Any:
+    """The schema with each local ``$ref`` replaced by what it points to, so validating a body
+    does not resolve references again on every request. Draft 4 ignores a ``$ref``'s sibling
+    keywords, so the replacement is exact; a reference already being followed (a recursive
+    model) or one that does not resolve stays for the validator to handle."""
+    if isinstance(node, list):
+        return [_inline_refs(item, root, following) for item in node]
+    if not isinstance(node, dict):
+        return node
+    ref = node.get("$ref")
+    if isinstance(ref, str):
+        if ref in following or not ref.startswith("#/"):
+            return node
+        try:
+            target = resolve_ref(root, {"$ref": ref})
+        except UnsupportedFeatureError:
+            return node
+        return _inline_refs(target, root, (*following, ref))
+    return {
+        key: value if key in _DATA_KEYWORDS else _inline_refs(value, root, following)
+        for key, value in node.items()
+    }
 
 
 def check_body(definition: dict[str, Any], route: Route, request: MethodRequest) -> None:

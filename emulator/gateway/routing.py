@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from dataclasses import dataclass
 from typing import Any
@@ -26,7 +27,12 @@ class Route:
     @property
     def resource_id(self) -> str:
         """A stable stand-in for API Gateway's 10-character resource id."""
-        return hashlib.sha1(self.resource_path.encode(), usedforsecurity=False).hexdigest()[:10]
+        return _resource_id(self.resource_path)
+
+
+@functools.lru_cache(maxsize=1024)  # a route is matched, and its id read, on every request
+def _resource_id(resource_path: str) -> str:
+    return hashlib.sha1(resource_path.encode(), usedforsecurity=False).hexdigest()[:10]
 
 
 def path_segments(raw_path: str) -> list[str]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import re
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -58,24 +59,28 @@ class MethodRequestParams(TypedDict):
     header: dict[str, str]
 
 
+# What escapeJavaScript rewrites: controls, non-ASCII, and the four characters it backslashes
+# (DEL, 0x7F, passes through). Everything else is copied as it is.
+_JS_ESCAPED = re.compile(r"[^\x20-\x7f]|['\"\\/]")
+_JS_SHORT_ESCAPES = {0x08: "\\b", 0x09: "\\t", 0x0A: "\\n", 0x0C: "\\f", 0x0D: "\\r"}
+
+
+def _escape_javascript_char(match: re.Match[str]) -> str:
+    ch = match.group()
+    cp = ord(ch)
+    if cp > 0xFFFF:  # Java escapes each UTF-16 unit of a supplementary character
+        cp -= 0x10000
+        return f"\\u{0xD800 + (cp >> 10):04X}\\u{0xDC00 + (cp & 0x3FF):04X}"
+    if cp > 0x7F:
+        return f"\\u{cp:04X}"
+    if cp < 0x20:
+        return _JS_SHORT_ESCAPES.get(cp) or f"\\u{cp:04X}"
+    return "\\" + ch
+
+
 def escape_javascript(text: str) -> str:
     """$util.escapeJavaScript: commons-lang 2 StringEscapeUtils.escapeJavaScript."""
-    out: list[str] = []
-    for ch in text:
-        cp = ord(ch)
-        if cp > 0xFFFF:
-            cp -= 0x10000
-            out.append(f"\\u{0xD800 + (cp >> 10):04X}\\u{0xDC00 + (cp & 0x3FF):04X}")
-        elif cp > 0x7F:
-            out.append(f"\\u{cp:04X}")
-        elif cp < 0x20:
-            short = {0x08: "\\b", 0x09: "\\t", 0x0A: "\\n", 0x0C: "\\f", 0x0D: "\\r"}.get(cp)
-            out.append(short if short else f"\\u{cp:04X}")
-        elif ch in "'\"\\/":
-            out.append("\\" + ch)
-        else:
-            out.append(ch)
-    return "".join(out)
+    return _JS_ESCAPED.sub(_escape_javascript_char, text)
 
 
 def java_utf8(text: str) -> bytes:

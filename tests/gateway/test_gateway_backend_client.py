@@ -7,6 +7,7 @@ from __future__ import annotations
 import socket
 import socketserver
 import threading
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -123,3 +124,32 @@ def test_a_backend_that_cannot_be_reached_is_an_os_error() -> None:
         client.call_json_service(
             service="dynamodb", region="us-east-1", target="T", body="{}", timeout=5
         )
+
+
+def test_one_caller_loads_an_expired_entry_while_the_others_wait_for_it() -> None:
+    """Under load, the role's cached copy expiring must cost one read of IAM, not one per
+    request in flight."""
+    client = AwsBackend("http://127.0.0.1:9", "us-east-1")
+    callers = 8
+    loads: list[int] = []
+    start = threading.Barrier(callers)
+
+    def load() -> str:
+        loads.append(1)
+        # Long enough for every other caller to arrive while this load is still running.
+        time.sleep(0.3)
+        return "role"
+
+    def call() -> None:
+        start.wait()
+        assert client.cached("role:x", load, generation=1) == "role"
+
+    threads = [threading.Thread(target=call) for _ in range(callers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(loads) == 1
+    # A new state generation (a deploy) reads it again.
+    assert client.cached("role:x", load, generation=2) == "role"
+    assert len(loads) == 2

@@ -194,3 +194,50 @@ def test_document_level_validator_applies_to_methods_without_their_own(
     definition["x-amazon-apigateway-request-validator"] = "params-only"
     response = invoke(gateway.url, deployer.deploy(definition), "/comments", method_name="POST")
     assert response.json() == {"message": "Missing required request parameters: [slug]"}
+
+
+def test_models_that_refer_to_models_and_to_themselves_are_validated(
+    gateway: GatewayServer, deployer: Deployer
+) -> None:
+    """A model built from other models, and one that contains itself (a thread of replies),
+    is checked all the way down: a bad value three levels deep is refused like one at the top."""
+    thread = {
+        "type": "object",
+        "required": ["comment"],
+        "properties": {
+            "comment": {"$ref": "#/components/schemas/Comment"},
+            "replies": {"type": "array", "items": {"$ref": "#/components/schemas/Thread"}},
+            # A property named like a keyword, and data that looks like a reference.
+            "default": {"$ref": "#/components/schemas/Comment"},
+            "kind": {"enum": [{"$ref": "#/components/schemas/Comment"}, "thread"]},
+        },
+    }
+    operation: dict[str, Any] = {
+        "x-amazon-apigateway-request-validator": "all",
+        "requestBody": {
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Thread"}}}
+        },
+    }
+    api_id = deployer.deploy(
+        api(
+            {"/threads": {"post": method(mock({"default": {"statusCode": "200"}}), **operation)}},
+            components={"schemas": {"Comment": COMMENT_SCHEMA, "Thread": thread}},
+        )
+    )
+
+    def post(body: Any) -> int:
+        return invoke(
+            gateway.url, api_id, "/threads", method_name="POST", body=body, headers=HEADERS
+        ).status_code
+
+    reply = {"comment": GOOD, "replies": [{"comment": GOOD}]}
+    assert post({"comment": GOOD, "replies": [reply], "default": GOOD, "kind": "thread"}) == 200
+    too_long = {**GOOD, "comment": "x" * 21}
+    assert (
+        post({"comment": GOOD, "replies": [{"comment": GOOD, "replies": [{"comment": too_long}]}]})
+        == 400
+    )
+    assert post({"comment": GOOD, "default": too_long}) == 400
+    # The enum's member is data: only that exact object matches, not any Comment.
+    assert post({"comment": GOOD, "kind": {"$ref": "#/components/schemas/Comment"}}) == 200
+    assert post({"comment": GOOD, "kind": GOOD}) == 400
