@@ -381,6 +381,7 @@ def _approve_comment(inputs: ApiInputs) -> dict[str, Any]:
             "TABLE_NAME": inputs.table_name,
             "PENDING_ATTRIBUTE": PENDING_ATTRIBUTE,
             "PUBLISHED_ATTRIBUTE": PUBLISHED_ATTRIBUTE,
+            "CREATED_AT_PATTERN": CREATED_AT_PATTERN,
         },
     )
     return {

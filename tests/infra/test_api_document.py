@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 from jsonschema import Draft4Validator
 
 from comments_infra import api_definition
+from emulator.gateway import vtl
 from tests.infra.conftest import api_document, operations
 from tooling.offline_runner import Plan
 
@@ -42,3 +44,34 @@ def test_no_character_the_emulator_calls_blank_makes_a_slug() -> None:
     pattern = re.compile(api_definition.NON_BLANK_PATTERN)
     blank = [chr(c) for c in range(0x110000) if chr(c).isspace() or c <= 0x20]
     assert [c for c in blank if pattern.search(c)] == []
+
+
+def test_approve_builds_no_key_from_a_created_at_that_is_not_an_integer() -> None:
+    """The approve template checks createdAt itself, so a value the request validator would
+    have refused (were the validator ever off) cannot reach the Key: the Key lacks the range
+    key, which DynamoDB refuses without changing anything."""
+    inputs = api_definition.ApiInputs(
+        "comments", "us-east-1", "comments-table", "arn:aws:iam::1:role/r", ("*",), "/smoke/", 60,
+        pre_moderation=True,
+    )  # fmt: skip
+    template = api_definition._approve_comment(inputs)["x-amazon-apigateway-integration"][
+        "requestTemplates"
+    ]["application/json"]
+
+    def key(created_at: str) -> dict[str, object]:
+        body = '{"slug": "/blog/post", "createdAt": ' + created_at + "}"
+        namespace = vtl.template_namespace(
+            body=body,
+            params={"path": {}, "querystring": {}, "header": {}},
+            context={},
+            stage_variables={},
+        )
+        rendered: dict[str, dict[str, object]] = json.loads(vtl.render(template, namespace))
+        return rendered["Key"]
+
+    assert key("1795601162737") == {
+        "slug": {"S": "/blog/post"},
+        "createdAt": {"N": "1795601162737"},
+    }
+    for odd in ('"1795601162737"', '"1\\"}, \\"x\\": {\\"S\\": \\"y"', "-1", "1.5", "null", "[1]"):
+        assert key(odd) == {"slug": {"S": "/blog/post"}}, odd
