@@ -28,6 +28,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import boto3
 import requests
@@ -38,7 +39,8 @@ SCALE_TARGET = 2.0
 MEMORY_TARGET = 2.0
 CLIENTS = (1, 4, 16)
 ROUNDS = 4  # the two ways of a CPU case alternate in this many slices
-FLUSH_WAIT_SECONDS = 1.2  # the data plane ships its access log lines every second
+FLUSH_WAIT_SECONDS = 1.2
+THROTTLED_PAUSE_SECONDS = 0.05  # the data plane ships its access log lines every second
 PAGES, PAGE_SIZE = 500, 100  # the large table: 50,000 comments over 500 pages
 TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
 COMMENT = {"author": "bench", "comment": "A typical comment of a few words, about 80 characters."}
@@ -92,6 +94,31 @@ def _concurrently(clients: int, total: int, call: Callable[[int, int], None]) ->
         raise errors[0]
 
 
+class ApiClient:
+    """Requests to the comments API as a client makes them: a 429 is waited out and retried (a
+    machine with more cores than this bench was measured on can exceed the stage's limit; the
+    429's own cost stays in the data plane's CPU figure, which only makes that figure worse)."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.throttled = 0  # answers 429, each retried
+        self._lock = threading.Lock()
+
+    def request(
+        self, session: requests.Session, method: str, expected: tuple[int, ...], **kwargs: Any
+    ) -> None:
+        """One request to /comments; RuntimeError unless it ends with an `expected` status."""
+        while True:
+            response = session.request(method, f"{self.url}/comments", timeout=30, **kwargs)
+            if response.status_code != 429:
+                break
+            with self._lock:
+                self.throttled += 1
+            time.sleep(THROTTLED_PAUSE_SECONDS)
+        if response.status_code not in expected:
+            raise RuntimeError(f"{method} answered {response.status_code}: {response.text}")
+
+
 class Bench:
     def __init__(self, env: dict[str, str], state: Path) -> None:
         outputs = json.loads(_emulator(env, "outputs").stdout)
@@ -106,13 +133,12 @@ class Bench:
             aws_secret_access_key="test",  # noqa: S106 - moto accepts any
         )
         self.sessions = [requests.Session() for _ in range(max(CLIENTS))]
+        self.api = ApiClient(self.url)
 
     # -- the two ways to make each request ---------------------------------------------------
 
     def gateway_get(self, slug: str, session: requests.Session) -> None:
-        response = session.get(f"{self.url}/comments", params={"slug": slug}, timeout=30)
-        if response.status_code != 200:
-            raise RuntimeError(f"GET answered {response.status_code}: {response.text}")
+        self.api.request(session, "GET", (200,), params={"slug": slug})
 
     def direct_post(self, slug: str, created_at: int) -> None:
         self.dynamodb.update_item(
@@ -186,13 +212,12 @@ class Bench:
         for clients in CLIENTS:
 
             def post_gateway(c: int, n: int, clients: int = clients) -> None:
-                response = sessions[c].post(
-                    f"{self.url}/comments",
+                self.api.request(
+                    sessions[c],
+                    "POST",
+                    (201, 409),
                     json={"slug": f"/bench/{run}/post-{clients}-{c}", **COMMENT},
-                    timeout=30,
                 )
-                if response.status_code not in (201, 409):
-                    raise RuntimeError(f"POST answered {response.status_code}: {response.text}")
 
             def post_direct(c: int, n: int, clients: int = clients) -> None:
                 self.direct_post(f"/bench/{run}/direct-{clients}", base + 1_000_000 + n)
@@ -292,15 +317,9 @@ class Bench:
         def request(c: int, n: int) -> None:
             slug = f"/bench/{run}/memory-{n % 50}"
             if n % 5 == 0:
-                response = sessions[c].post(
-                    f"{self.url}/comments", json={"slug": slug, **COMMENT}, timeout=30
-                )
+                self.api.request(sessions[c], "POST", (201, 409), json={"slug": slug, **COMMENT})
             else:
-                response = sessions[c].get(
-                    f"{self.url}/comments", params={"slug": slug}, timeout=30
-                )
-            if response.status_code not in (200, 201, 409):
-                raise RuntimeError(f"answered {response.status_code}: {response.text}")
+                self.gateway_get(slug, sessions[c])
 
         _concurrently(4, 1000, request)
         after_1k = rss_mb(moto)
@@ -353,6 +372,14 @@ def run(requests_per_case: int, p50_requests: int, memory_requests: int) -> list
             if memory_requests:
                 figures.append(bench.memory_figure(memory_requests))
             figures.append(bench.scale_figure(small, p50_requests))
+            figures.append(
+                Figure(
+                    "answers 429 (each retried, in the CPU figures)",
+                    f"{bench.api.throttled}",
+                    "-",
+                    None,
+                )
+            )
             return figures
         finally:
             _emulator(env, "down")
@@ -377,7 +404,11 @@ def main() -> int:
     if not Path("/proc/self/stat").exists():
         print("error: make bench reads server CPU and memory from /proc (Linux)", file=sys.stderr)
         return 2
-    figures = run(args.requests, args.p50_requests, args.memory)
+    return report(run(args.requests, args.p50_requests, args.memory))
+
+
+def report(figures: list[Figure]) -> int:
+    """Print each figure beside its target; 1 (naming them) when any missed, else 0."""
     width = max(len(f.name) for f in figures)
     print(f"{'figure':{width}}  {'measured':42}  {'target':7}  verdict")
     for figure in figures:
