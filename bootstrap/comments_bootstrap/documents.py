@@ -207,13 +207,29 @@ def _statement(sid: str, actions: list[str], resources: list[str], **extra: Any)
     return {"Sid": sid, "Effect": "Allow", "Action": actions, "Resource": resources, **extra}
 
 
+def no_more_colons_than(subject: str) -> str:
+    """A StringNotLike pattern matching every string with more ':' than `subject` has.
+
+    StringLike's `*` matches ':' too, and a job may name any GitHub environment: one named
+    `preview-dev:job_workflow_ref:<repo>/.github/workflows/pr.yml@refs/pull/1` would put the
+    whole pattern before its own `:job_workflow_ref:<other workflow>@<ref>`, which `*/merge`
+    then swallows. Every claim adds a ':', so a subject with more than the pattern's is forged.
+    """
+    return ":".join(["*"] * (subject.count(":") + 2))
+
+
 def _github_statement(provider_arn: str, subject: str) -> Document:
-    # A subject with `*` (only a pull request's number) needs StringLike; all else is exact.
-    operator = "StringLike" if "*" in subject else "StringEquals"
+    # A subject with `*` (only a pull request's number) needs StringLike, and no more claims
+    # than it names; all else is exact.
+    sub = f"{GITHUB_OIDC_HOST}:sub"
     condition: dict[str, dict[str, str]] = {
         "StringEquals": {f"{GITHUB_OIDC_HOST}:aud": OIDC_AUDIENCE}
     }
-    condition.setdefault(operator, {})[f"{GITHUB_OIDC_HOST}:sub"] = subject
+    if "*" in subject:
+        condition["StringLike"] = {sub: subject}
+        condition["StringNotLike"] = {sub: no_more_colons_than(subject)}
+    else:
+        condition["StringEquals"][sub] = subject
     return {
         "Effect": "Allow",
         "Principal": {"Federated": provider_arn},

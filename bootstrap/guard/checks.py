@@ -121,12 +121,15 @@ def trust_findings(document: dict[str, Any] | str) -> list[str]:
         if statement.get("Effect") != "Allow" or GITHUB_OIDC_HOST not in federated:
             continue
         condition = statement.get("Condition", {})
-        if set(condition) - {"StringEquals", "StringLike"}:
+        if set(condition) - {"StringEquals", "StringLike", "StringNotLike"}:
             found.append(
-                f"GitHub trust uses operators {sorted(condition)} (only StringEquals/Like)"
+                f"GitHub trust uses operators {sorted(condition)} (only StringEquals/Like/NotLike)"
             )
         equals = condition.get("StringEquals", {})
         like = condition.get("StringLike", {})
+        not_like = condition.get("StringNotLike", {})
+        if set(not_like) - {f"{GITHUB_OIDC_HOST}:sub"}:
+            found.append(f"GitHub trust matches {sorted(not_like)} with StringNotLike")
         if equals.get(f"{GITHUB_OIDC_HOST}:aud") != "sts.amazonaws.com":
             found.append("GitHub trust does not pin the audience to sts.amazonaws.com")
         if set(like) - {f"{GITHUB_OIDC_HOST}:sub"}:
@@ -156,7 +159,21 @@ def trust_findings(document: dict[str, Any] | str) -> list[str]:
             found.append(f"GitHub trust `sub` '{subject}': a pull request in a deploy environment")
         if wildcard != (f"{GITHUB_OIDC_HOST}:sub" in like):
             found.append(f"GitHub trust `sub` '{subject}': StringLike exactly when it has '*'")
+        if not_like.get(f"{GITHUB_OIDC_HOST}:sub") != (
+            no_more_colons_than(subject) if wildcard else None
+        ):
+            found.append(
+                f"GitHub trust `sub` '{subject}': a StringLike subject needs exactly the "
+                f"StringNotLike '{no_more_colons_than(subject)}' (a forged environment name "
+                "adds claims the `*` would match), an exact one none"
+            )
     return found
+
+
+def no_more_colons_than(subject: str) -> str:
+    """A StringNotLike pattern matching every string with more ':' than `subject` has (the
+    program's comments_bootstrap.documents builds the trust with the same; a test pins them)."""
+    return ":".join(["*"] * (subject.count(":") + 2))
 
 
 def role_write_findings(document: dict[str, Any] | str) -> list[str]:

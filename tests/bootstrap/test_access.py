@@ -82,8 +82,10 @@ def trusted_subjects(role: PlannedResource) -> list[str]:
         assert condition["StringEquals"]["token.actions.githubusercontent.com:aud"] == (
             "sts.amazonaws.com"
         )
-        (operator,) = [op for op in condition if SUB in condition[op]]
+        (operator,) = [op for op in ("StringEquals", "StringLike") if SUB in condition.get(op, {})]
         subjects.append(condition[operator][SUB])
+        if operator == "StringLike":  # no more claims than the subject names (documents.py)
+            assert condition["StringNotLike"] == {SUB: "*:*:*:*:*:*:*"}
     return subjects
 
 

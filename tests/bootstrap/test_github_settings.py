@@ -185,10 +185,12 @@ def _subject_keys(settings: Plan) -> list[str]:
 def _trusted(plan: Plan, role_name: str) -> list[str]:
     (role,) = [r for r in plan.of_type("aws:iam/role:Role") if r.name == role_name]
     statements = json.loads(role.inputs["assumeRolePolicy"])["Statement"]
+    # The subjects a statement admits (StringNotLike only narrows a StringLike one).
     return [
         value
         for s in statements
-        for operator in s["Condition"].values()
+        for name, operator in s["Condition"].items()
+        if name in ("StringEquals", "StringLike")
         for key, value in operator.items()
         if key == SUB
     ]

@@ -57,6 +57,27 @@ def test_the_guard_and_the_program_agree_on_the_names_they_both_define() -> None
     assert {a.lower() for a in documents.BOUNDARY_ACTIONS} == checks.BOUNDARY_ACTIONS
 
 
+def test_the_guard_and_the_program_bound_a_pull_requests_subject_alike() -> None:
+    for subject in (PR_SUB, DEPLOY_SUB, "a:b"):
+        assert checks.no_more_colons_than(subject) == documents.no_more_colons_than(subject)
+
+
+@pytest.mark.parametrize(
+    ("statement", "mutate"),
+    [
+        pytest.param(0, lambda c: c.pop("StringNotLike"), id="pull request without the bound"),
+        pytest.param(0, lambda c: c["StringNotLike"].update({SUB: "*:*:*"}), id="a wrong bound"),
+        pytest.param(1, lambda c: c.update({"StringNotLike": {SUB: "*"}}), id="on an exact sub"),
+    ],
+)
+def test_trust_rule_catches_a_pull_request_subject_without_its_colon_bound(
+    statement: int, mutate: Any
+) -> None:
+    doc = documents.github_trust_policy(PROVIDER, documents.preview_subjects(REPOSITORY, "dev"))
+    mutate(doc["Statement"][statement]["Condition"])
+    assert any("needs exactly the StringNotLike" in f for f in trust_findings(doc))
+
+
 def _condition(doc: dict[str, Any]) -> dict[str, Any]:
     condition: dict[str, Any] = doc["Statement"][0]["Condition"]
     return condition
@@ -110,7 +131,7 @@ def _condition(doc: dict[str, Any]) -> dict[str, Any]:
         ),
         (
             lambda d: _condition(d).update({"StringNotEquals": {SUB: "repo:x/y"}}),
-            "only StringEquals/Like",
+            "only StringEquals/Like/NotLike",
         ),
     ],
 )
