@@ -138,11 +138,18 @@ def test_deploy_policy_is_scoped_to_the_stacks_names(plan: Plan) -> None:
     assert statement(policy, "PassIntegrationRoleToApiGatewayOnly")["Condition"] == {
         "StringEquals": {"iam:PassedToService": "apigateway.amazonaws.com"}
     }
-    assert statement(policy, "RestApisHaveGeneratedIdsNoNamePrefix")["Resource"] == [
-        f"arn:aws:apigateway:{region}::/restapis",
-        f"arn:aws:apigateway:{region}::/restapis/*",
+    apis = f"arn:aws:apigateway:{region}::/restapis"
+    assert statement(policy, "NewRestApisTaggedForThisStack")["Resource"] == [apis]
+    assert statement(policy, "NewRestApisTaggedForThisStack")["Condition"] == {
+        "StringEquals": {"aws:RequestTag/stack": "dev"}
+    }
+    assert statement(policy, "RestApisTaggedForThisStack")["Resource"] == [
+        f"{apis}/*",
         f"arn:aws:apigateway:{region}::/tags/*",
     ]
+    assert statement(policy, "RestApisTaggedForThisStack")["Condition"] == {
+        "StringEquals": {"aws:ResourceTag/stack": "dev"}
+    }
 
 
 def resourceless(statement: dict[str, Any]) -> bool:

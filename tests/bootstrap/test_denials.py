@@ -127,7 +127,9 @@ def test_tags_only_under_the_projects_keys(
     plan: Plan, action: str, resource: str, keys: list[str], expected: str
 ) -> None:
     deploy = inline(plan, "comments-deploy-prod")
-    assert decide([deploy], Request(action, resource, {"aws:TagKeys": keys})) == expected
+    # Each resource is prod's own (REST APIs are tied to their stack by this tag).
+    context = {"aws:TagKeys": keys, "aws:ResourceTag/stack": "prod"}
+    assert decide([deploy], Request(action, resource, context)) == expected
 
 
 def test_creating_a_role_needs_the_boundary_and_the_projects_tag_keys(plan: Plan) -> None:

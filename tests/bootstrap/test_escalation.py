@@ -344,3 +344,67 @@ def test_a_deploy_role_refuses(
 @pytest.mark.parametrize("case", ATTACKS, ids=[c[0] for c in ATTACKS])
 def test_a_preview_role_refuses(plan: Plan, case: tuple[str, str, str, Context]) -> None:
     assert attack(plan, "comments-preview-dev", "dev", "prod", case) != "Allow"
+
+
+# -- REST APIs: their ids are generated, so their ARNs name no stack; their `stack` tag does, and
+# API Gateway's child resources (resources, methods, integrations, deployments, stages) are
+# authorised with the tags of their REST API.
+
+API = f"{APIGATEWAY}/restapis/a1b2c3d4e5"
+API_WRITES = [
+    ("apigateway:PUT", API),  # the OpenAPI document
+    ("apigateway:PATCH", f"{API}/resources/r1/methods/GET/integration"),
+    ("apigateway:POST", f"{API}/deployments"),
+    ("apigateway:PATCH", f"{API}/stages/v1"),
+    ("apigateway:DELETE", API),
+]
+
+
+def tagged(stack: str) -> Context:
+    return {"aws:ResourceTag/stack": stack}
+
+
+def creating(stack: str) -> Context:
+    return {"aws:RequestTag/stack": stack, **PROJECT_TAGS}
+
+
+@pytest.mark.parametrize(("env", "other"), [("dev", "prod"), ("staging", "prod"), ("prod", "dev")])
+def test_a_deploy_role_changes_its_own_stacks_rest_api_and_no_other(
+    plan: Plan, env: str, other: str
+) -> None:
+    deploy = policy(plan, f"comments-deploy-{env}")
+    for action, resource in API_WRITES:
+        assert decide([deploy], Request(action, resource, tagged(env))) == "Allow", resource
+        # The other stack's API (in a shared account), and one made by hand without the tag.
+        assert decide([deploy], Request(action, resource, tagged(other))) != "Allow", resource
+        assert decide([deploy], Request(action, resource)) != "Allow", resource
+    assert decide([deploy], Request("apigateway:GET", API, tagged(other))) == "Allow"
+
+
+@pytest.mark.parametrize(("env", "other"), [("dev", "prod"), ("prod", "dev")])
+def test_a_deploy_role_creates_rest_apis_for_its_own_stack_only(
+    plan: Plan, env: str, other: str
+) -> None:
+    deploy = policy(plan, f"comments-deploy-{env}")
+    create = f"{APIGATEWAY}/restapis"
+    assert decide([deploy], Request("apigateway:POST", create, creating(env))) == "Allow"
+    assert decide([deploy], Request("apigateway:POST", create, creating(other))) != "Allow"
+    assert decide([deploy], Request("apigateway:POST", create)) != "Allow"
+
+
+@pytest.mark.parametrize(("env", "other"), [("dev", "prod"), ("prod", "dev")])
+def test_a_deploy_role_cannot_tag_a_rest_api_into_or_out_of_its_stack(
+    plan: Plan, env: str, other: str
+) -> None:
+    deploy = policy(plan, f"comments-deploy-{env}")
+    tags = f"{APIGATEWAY}/tags/arn%3Aaws%3Aapigateway%3A{REGION}%3A%3A%2Frestapis%2Fa1b2c3d4e5"
+    own = Request("apigateway:PUT", tags, {**tagged(env), **creating(env)})
+    assert decide([deploy], own) == "Allow"
+    for context in (
+        {**tagged(other), **creating(env)},  # take the other stack's API
+        creating(env),  # claim one made by hand
+        {**tagged(env), **creating(other)},  # hand its own to the other stack
+    ):
+        assert decide([deploy], Request("apigateway:PUT", tags, context)) != "Allow", context
+    untag = Request("apigateway:DELETE", tags, {**tagged(other), "aws:TagKeys": ["stack"]})
+    assert decide([deploy], untag) != "Allow"
