@@ -451,6 +451,16 @@ def deploy_policy(scope: Scope) -> Document:
             "Resource": [any_role],
             "Condition": {"StringNotEquals": {"iam:PermissionsBoundary": scope.boundary_arn}},
         },
+        # `role/<prefix><env>-*` also matches a role at the path `/<prefix><env>-x/` with any
+        # name, and role names are unique per account whatever their path: such a role could
+        # take a name another environment or the bootstrap will need. The stacks' roles have
+        # no path.
+        {
+            "Sid": "RolesOnlyAtTheRootPath",
+            "Effect": "Deny",
+            "Action": ["iam:CreateRole"],
+            "Resource": [scope.arn("iam", "role/*/*", region=False)],
+        },
         {
             "Sid": "NoTrustRewrites",
             "Effect": "Deny",

@@ -92,6 +92,12 @@ ATTACKS: list[tuple[str, str, str, Context]] = [
         f"{IAM}:role/comments-{{other}}-x",
         bounded("{env}", **PROJECT_TAGS),
     ),
+    (  # IAM paths are part of a role's ARN, but names are unique per account whatever the path
+        "a role named outside its names, under a path in them",
+        "iam:CreateRole",
+        f"{IAM}:role/comments-{{env}}-x/comments-{{other}}-integration-role-1",
+        bounded("{env}", **PROJECT_TAGS),
+    ),
     (
         "its own deploy role's policy",
         "iam:PutRolePolicy",
