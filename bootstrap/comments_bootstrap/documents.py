@@ -41,6 +41,8 @@ TABLE_PROTECTION_ACTIONS = [
     "dynamodb:DeleteTable",
     "dynamodb:UpdateTable",
     "dynamodb:UpdateContinuousBackups",
+    # TTL set on another attribute deletes every item whose value there is a past epoch second.
+    "dynamodb:UpdateTimeToLive",
     "dynamodb:DeleteBackup",
     "dynamodb:PutResourcePolicy",
     "dynamodb:DeleteResourcePolicy",
