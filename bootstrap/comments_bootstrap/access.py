@@ -93,8 +93,13 @@ class PipelineAccessArgs:
             )
 
 
+# The AWS managed key that encrypts the stacks' tables; DescribeKey of this alias reports (and,
+# in an account that never used it, creates) it.
+DYNAMODB_KEY_ALIAS = "alias/aws/dynamodb"
+
+
 def _scope(args: PipelineAccessArgs, environment: str, values: list[Any]) -> documents.Scope:
-    partition, account_id, region, state_bucket, secrets_key_arn = values
+    partition, account_id, region, state_bucket, secrets_key_arn, dynamodb_key_arn = values
     return documents.Scope(
         partition=partition,
         account_id=account_id,
@@ -106,6 +111,7 @@ def _scope(args: PipelineAccessArgs, environment: str, values: list[Any]) -> doc
         secrets_key_arn=secrets_key_arn or None,
         data_protected=environment in args.data_protected_environments,
         allowed_tag_keys=tuple(args.allowed_tag_keys),
+        dynamodb_key_arn=dynamodb_key_arn,
     )
 
 
@@ -122,6 +128,7 @@ class PipelineAccess(pulumi.ComponentResource):
         caller = aws.get_caller_identity_output()
         region = aws.get_region_output()
         partition = aws.get_partition_output()
+        dynamodb_key = aws.kms.get_key_output(key_id=DYNAMODB_KEY_ALIAS)
 
         if args.oidc_provider_arn:
             self.oidc_provider_arn: pulumi.Output[str] = pulumi.Output.from_input(
@@ -163,6 +170,7 @@ class PipelineAccess(pulumi.ComponentResource):
                 region.region,
                 self.state_bucket if self.state_bucket is not None else "",
                 key_arn,
+                dynamodb_key.arn,
             ).apply(partial(_scope, args, env))
             scopes[env] = scope
             boundary_name = documents.boundary_name(args.resource_prefix, env)

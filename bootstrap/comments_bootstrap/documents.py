@@ -138,6 +138,9 @@ class Scope:
     """The KMS key of the awskms secrets provider (S3 backend only)."""
     data_protected: bool = False
     allowed_tag_keys: tuple[str, ...] = ("project", "stack")
+    dynamodb_key_arn: str = ""
+    """The account's AWS managed key aws/dynamodb (its id differs per account), which encrypts
+    the tables; the deploy policy names it and no other key."""
 
     def arn(self, service: str, resource: str, *, region: bool = True) -> str:
         where = self.region if region else ""
@@ -365,6 +368,12 @@ def boundary_policy(scope: Scope) -> Document:
 def deploy_policy(scope: Scope) -> Document:
     """What `pulumi up` of one comments stack needs: its table, role, API, log group, alarms,
     dashboard, alarm topic, budget, table auto scaling, state."""
+    key = scope.dynamodb_key_arn
+    if not key.startswith(scope.arn("kms", "key/")) or any(c in key for c in "*?"):
+        raise ValueError(
+            f"dynamodb_key_arn={scope.dynamodb_key_arn!r}: the ARN of aws/dynamodb in "
+            f"{scope.account_id}/{scope.region}"
+        )
     prefix = scope.name_prefix
     table = scope.arn("dynamodb", f"table/{prefix}*")
     role = scope.arn("iam", f"role/{prefix}*", region=False)
@@ -527,12 +536,13 @@ def deploy_policy(scope: Scope) -> Document:
         *_rest_api_statements(scope),
         *_monitoring_statements(scope),
         *_scaling_statements(scope),
-        # Table encryption uses the AWS managed key aws/dynamodb, whose id differs per account:
-        # any key, but only when DynamoDB in this region asks on the deploy's behalf.
+        # Table encryption uses the AWS managed key aws/dynamodb (the bootstrap resolved its
+        # ARN), only when DynamoDB in this region asks on the deploy's behalf: `key/*` would
+        # let a table be encrypted under another environment's secrets key.
         _statement(
             "ManagedKeyOnlyViaDynamoDb",
             ["kms:DescribeKey", "kms:CreateGrant"],
-            [scope.arn("kms", "key/*")],
+            [scope.dynamodb_key_arn],
             Condition={
                 "StringEquals": {"kms:ViaService": f"dynamodb.{scope.region}.amazonaws.com"}
             },

@@ -368,8 +368,25 @@ def test_invalid_settings_fail_early(kwargs: dict[str, Any], message: str) -> No
         PipelineAccessArgs(**settings)
 
 
+def test_a_deploy_policy_needs_the_accounts_dynamodb_key() -> None:
+    """Without the ARN of aws/dynamodb the policy would need `key/*`: refused, not widened."""
+    for key in (
+        "",
+        f"arn:aws:kms:eu-west-1:{ACCOUNT}:key/*",
+        "arn:aws:kms:eu-west-1:444455556666:key/1",
+    ):
+        scope = documents.Scope(
+            "aws", ACCOUNT, "eu-west-1", "dev", "comments-", "comments", "b", dynamodb_key_arn=key
+        )
+        with pytest.raises(ValueError, match="the ARN of aws/dynamodb"):
+            documents.deploy_policy(scope)
+
+
 def test_documents_scope_state_keys_to_the_stack() -> None:
-    scope = documents.Scope("aws", ACCOUNT, "eu-west-1", "dev", "comments-", "comments", "b")
+    key = f"arn:aws:kms:eu-west-1:{ACCOUNT}:key/1"
+    scope = documents.Scope(
+        "aws", ACCOUNT, "eu-west-1", "dev", "comments-", "comments", "b", dynamodb_key_arn=key
+    )
     keys = statement(documents.deploy_policy(scope), "StateOfThisStack")["Resource"]
     assert "arn:aws:s3:::b/.pulumi/locks/organization/comments/dev/*" in keys
 

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from tests.bootstrap.conftest import ACCOUNT, plan_bootstrap
+from tests.bootstrap.conftest import ACCOUNT, DYNAMODB_KEY_ID, plan_bootstrap
 from tests.bootstrap.iam_eval import Context, Request, decide
 from tooling.offline_runner import Plan
 
@@ -19,6 +19,7 @@ IAM = f"arn:aws:iam::{ACCOUNT}"
 BUCKET = f"arn:aws:s3:::comments-pulumi-state-{ACCOUNT}-{REGION}"
 APIGATEWAY = f"arn:aws:apigateway:{REGION}::"
 PROJECT_TAGS = {"aws:TagKeys": ["project", "stack"]}
+DYNAMODB_KEY = f"arn:aws:kms:{REGION}:{ACCOUNT}:key/{DYNAMODB_KEY_ID}"
 
 
 @pytest.fixture(scope="module")
@@ -254,6 +255,18 @@ ATTACKS: list[tuple[str, str, str, Context]] = [
     ("an expiry of every state", "s3:PutLifecycleConfiguration", BUCKET, {}),
     ("the other secrets", "kms:Decrypt", "{other_key}", {}),
     ("a grant on its own secrets key", "kms:CreateGrant", "{env_key}", {}),
+    (  # a table encrypted with it: DynamoDB asks for the grant on the deploy's behalf
+        "a DynamoDB grant on the other secrets key",
+        "kms:CreateGrant",
+        "{other_key}",
+        {"kms:ViaService": f"dynamodb.{REGION}.amazonaws.com"},
+    ),
+    (
+        "a DynamoDB grant on another key of the account",
+        "kms:DescribeKey",
+        f"arn:aws:kms:{REGION}:{ACCOUNT}:key/0a1b2c3d-audit-logs",
+        {"kms:ViaService": f"dynamodb.{REGION}.amazonaws.com"},
+    ),
     ("its secrets key's policy", "kms:PutKeyPolicy", "{env_key}", {}),
     # The audit trail and alarms.
     ("the trail", "cloudtrail:StopLogging", f"arn:aws:cloudtrail:{REGION}:{ACCOUNT}:trail/x", {}),
@@ -414,3 +427,13 @@ def test_a_deploy_role_cannot_tag_a_rest_api_into_or_out_of_its_stack(
         assert decide([deploy], Request("apigateway:PUT", tags, context)) != "Allow", context
     untag = Request("apigateway:DELETE", tags, {**tagged(other), "aws:TagKeys": ["stack"]})
     assert decide([deploy], untag) != "Allow"
+
+
+def test_table_encryption_uses_the_accounts_dynamodb_key_only_via_dynamodb(plan: Plan) -> None:
+    """The AWS managed key aws/dynamodb, by the ARN the bootstrap resolved, not `key/*`."""
+    deploy = policy(plan, "comments-deploy-dev")
+    via = {"kms:ViaService": f"dynamodb.{REGION}.amazonaws.com"}
+    for action in ("kms:CreateGrant", "kms:DescribeKey"):
+        assert decide([deploy], Request(action, DYNAMODB_KEY, via)) == "Allow", action
+        assert decide([deploy], Request(action, DYNAMODB_KEY)) == "ImplicitDeny", action
+    assert decide([deploy], Request("kms:Decrypt", DYNAMODB_KEY, via)) == "ImplicitDeny"

@@ -12,7 +12,14 @@ from checks import boundary_findings, permission_findings, role_write_findings, 
 
 PROVIDER = "arn:aws:iam::111122223333:oidc-provider/token.actions.githubusercontent.com"
 SCOPE = documents.Scope(
-    "aws", "111122223333", "eu-west-1", "dev", "comments-", "comments", "state-bucket"
+    "aws",
+    "111122223333",
+    "eu-west-1",
+    "dev",
+    "comments-",
+    "comments",
+    "state-bucket",
+    dynamodb_key_arn="arn:aws:kms:eu-west-1:111122223333:key/1f2e3d4c-aws-dynamodb",
 )
 
 
