@@ -92,6 +92,8 @@ SCALING_DESCRIBE_ACTIONS = [
     "application-autoscaling:DescribeScalingPolicies",
     "application-autoscaling:DescribeScalingActivities",
 ]
+# The actions an alarm takes on any state change (ALARM, OK, INSUFFICIENT_DATA), per request.
+ALARM_ACTIONS = "cloudwatch:AlarmActions"
 SCALING_TARGET_WRITES = [
     "application-autoscaling:RegisterScalableTarget",
     "application-autoscaling:DeregisterScalableTarget",
@@ -196,6 +198,12 @@ class Scope:
     def budgets(self) -> str:
         """The stack's monthly budget; Budgets ARNs carry no region."""
         return self.arn("budgets", f"budget/{self.name_prefix}*", region=False)
+
+    @property
+    def table_scaling_policies(self) -> str:
+        """Application Auto Scaling policies of this environment's tables (alarm actions)."""
+        table = f"resource/dynamodb/table/{self.name_prefix}*"
+        return self.arn("autoscaling", f"scalingPolicy:*:{table}")
 
     @property
     def scalable_targets(self) -> str:
@@ -610,10 +618,17 @@ def _rest_api_statements(scope: Scope) -> list[Document]:
 def _monitoring_statements(scope: Scope) -> list[Document]:
     """The stack's alarms, dashboard, alarm topic with its policy and subscriptions, budget."""
     return [
+        # An alarm acts as CloudWatch when its state changes (SNS, Systems Manager, Lambda,
+        # scaling policies, EC2): the stack's alarms notify the stack's topic and nothing else.
+        _statement(
+            "StackAlarmsNotifyOnlyTheStacksTopic",
+            ["cloudwatch:PutMetricAlarm"],
+            [scope.alarms],
+            Condition={"ForAllValues:StringLike": {ALARM_ACTIONS: [scope.topics]}},
+        ),
         _statement(
             "StackAlarms",
             [
-                "cloudwatch:PutMetricAlarm",
                 "cloudwatch:DeleteAlarms",
                 "cloudwatch:DescribeAlarms",
                 "cloudwatch:TagResource",
@@ -711,10 +726,17 @@ def _scaling_statements(scope: Scope) -> list[Document]:
             },
         },
         _statement("ScalingReadsHaveNoResourceLevelPermissions", SCALING_DESCRIBE_ACTIONS, ["*"]),
-        # Target tracking's alarms are named after the table: TargetTracking-table/<table>-...
+        # Target tracking's alarms are named after the table, TargetTracking-table/<table>-...,
+        # and act on the table's own scaling policy only.
         _statement(
             "TargetTrackingAlarmsOfThisEnvironmentsTables",
-            ["cloudwatch:PutMetricAlarm", "cloudwatch:DeleteAlarms", "cloudwatch:DescribeAlarms"],
+            ["cloudwatch:PutMetricAlarm"],
+            [scope.scaling_alarms],
+            Condition={"ForAllValues:StringLike": {ALARM_ACTIONS: [scope.table_scaling_policies]}},
+        ),
+        _statement(
+            "TargetTrackingAlarmsOfThisEnvironmentsTablesReadAndDelete",
+            ["cloudwatch:DeleteAlarms", "cloudwatch:DescribeAlarms"],
             [scope.scaling_alarms],
         ),
         # Created once per account, on the first DynamoDB registration; only this service's.

@@ -43,6 +43,8 @@ def _condition_holds(operator: str, key: str, expected: Any, context: Context) -
             return any(v not in wanted for v in values)
         case "ForAllValues:StringEquals":
             return all(v in wanted for v in values)
+        case "ForAllValues:StringLike":  # a missing key or no value: nothing to refuse
+            return all(_matches(wanted, v) for v in values)
     raise AssertionError(f"iam_eval does not know the operator {operator}")
 
 

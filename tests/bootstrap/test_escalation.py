@@ -437,3 +437,46 @@ def test_table_encryption_uses_the_accounts_dynamodb_key_only_via_dynamodb(plan:
         assert decide([deploy], Request(action, DYNAMODB_KEY, via)) == "Allow", action
         assert decide([deploy], Request(action, DYNAMODB_KEY)) == "ImplicitDeny", action
     assert decide([deploy], Request("kms:Decrypt", DYNAMODB_KEY, via)) == "ImplicitDeny"
+
+
+# -- Alarm actions: an alarm acts when it changes state, as CloudWatch, not as whoever made it.
+
+SNS = f"arn:aws:sns:{REGION}:{ACCOUNT}"
+POLICY = f"arn:aws:autoscaling:{REGION}:{ACCOUNT}:scalingPolicy:6d8972f3"
+
+
+def alarm(name: str) -> str:
+    return f"arn:aws:cloudwatch:{REGION}:{ACCOUNT}:alarm:{name}"
+
+
+def scaling_policy(env: str) -> str:
+    return f"{POLICY}:resource/dynamodb/table/comments-{env}-table-1a2b3c4:policyName/read"
+
+
+@pytest.mark.parametrize(("env", "other"), [("dev", "prod"), ("staging", "prod"), ("prod", "dev")])
+def test_a_deploy_roles_alarms_act_only_on_its_own_stack(plan: Plan, env: str, other: str) -> None:
+    deploy = policy(plan, f"comments-deploy-{env}")
+    put = "cloudwatch:PutMetricAlarm"
+    own_alarm = alarm(f"comments-{env}-api-5xx-rate")
+    tracking = alarm(f"TargetTracking-table/comments-{env}-table-1a2b3c4-AlarmHigh-1")
+    allowed = [
+        (own_alarm, [f"{SNS}:comments-{env}-alarms"]),
+        (own_alarm, []),
+        (tracking, [scaling_policy(env)]),
+    ]
+    for resource, actions in allowed:
+        context = {"cloudwatch:AlarmActions": actions, **PROJECT_TAGS}
+        assert decide([deploy], Request(put, resource, context)) == "Allow", actions
+    refused = [
+        (own_alarm, [f"{SNS}:comments-{other}-alarms"]),
+        (own_alarm, [f"{SNS}:comments-{env}-alarms", f"arn:aws:ssm:{REGION}:{ACCOUNT}:opsitem:1"]),
+        (own_alarm, [f"arn:aws:automate:{REGION}:ec2:terminate"]),
+        (own_alarm, [f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:anything"]),
+        (own_alarm, [scaling_policy(other)]),
+        (tracking, [scaling_policy(other)]),
+        (tracking, [f"{SNS}:comments-{other}-alarms"]),
+        (tracking, [f"arn:aws:ssm-incidents::{ACCOUNT}:response-plan/page-everyone"]),
+    ]
+    for resource, actions in refused:
+        context = {"cloudwatch:AlarmActions": actions, **PROJECT_TAGS}
+        assert decide([deploy], Request(put, resource, context)) != "Allow", (resource, actions)

@@ -41,6 +41,21 @@ def test_string_not_like(context: dict[str, str], holds: bool) -> None:
     assert decide([document], Request("s3:GetObject", "x", context)) == expected
 
 
+@pytest.mark.parametrize(
+    ("context", "holds"),
+    [
+        ({}, True),  # ForAllValues over no values holds
+        ({"k": []}, True),
+        ({"k": ["a:1", "a:2"]}, True),
+        ({"k": ["a:1", "b:2"]}, False),
+    ],
+)
+def test_for_all_values_string_like(context: dict[str, list[str]], holds: bool) -> None:
+    document = allow(Resource="*", Condition={"ForAllValues:StringLike": {"k": "a:*"}})
+    expected = "Allow" if holds else "ImplicitDeny"
+    assert decide([document], Request("s3:GetObject", "x", context)) == expected
+
+
 def test_a_trust_statement_names_the_principal_not_the_resource() -> None:
     trust = {
         "Statement": [
