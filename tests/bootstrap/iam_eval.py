@@ -25,17 +25,21 @@ def _matches(patterns: Any, value: str, *, case: bool = True) -> bool:
 
 
 def _condition_holds(operator: str, key: str, expected: Any, context: Context) -> bool:
-    present = key in context
-    values = [str(v) for v in _as_list(context.get(key, []))]
+    # Condition key names are case-insensitive (aws:ResourceTag/Stack is aws:resourcetag/stack);
+    # their values are compared as each operator says.
+    found = [v for k, v in context.items() if k.lower() == key.lower()]
+    present = bool(found)
+    values = [str(v) for v in _as_list(found[0])] if found else []
     wanted = [str(v) for v in _as_list(expected)]
     match operator:
-        case "StringEquals" | "ArnEquals" | "Bool":
+        case "StringEquals" | "Bool":
             return present and all(v in wanted for v in values)
-        case "StringNotEquals" | "ArnNotEquals":
+        case "StringNotEquals":
             return not present or all(v not in wanted for v in values)
-        case "StringLike" | "ArnLike":
+        # ArnEquals takes the same wildcards as ArnLike.
+        case "StringLike" | "ArnLike" | "ArnEquals":
             return present and all(_matches(wanted, v) for v in values)
-        case "StringNotLike" | "ArnNotLike":
+        case "StringNotLike" | "ArnNotLike" | "ArnNotEquals":
             return not present or all(not _matches(wanted, v) for v in values)
         case "Null":
             return (not present) == (wanted == ["true"])

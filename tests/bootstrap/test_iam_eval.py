@@ -56,6 +56,26 @@ def test_for_all_values_string_like(context: dict[str, list[str]], holds: bool) 
     assert decide([document], Request("s3:GetObject", "x", context)) == expected
 
 
+def test_condition_key_names_match_whatever_their_case() -> None:
+    document = allow(Resource="*", Condition={"StringEquals": {"aws:ResourceTag/stack": "dev"}})
+    request = Request("s3:GetObject", "x", {"aws:resourcetag/STACK": "dev"})
+    assert decide([document], request) == "Allow"
+    request = Request("s3:GetObject", "x", {"aws:ResourceTag/stack": "Dev"})
+    assert decide([document], request) == "ImplicitDeny"  # values stay case-sensitive
+
+
+@pytest.mark.parametrize("operator", ["ArnEquals", "ArnLike"])
+def test_arn_equals_takes_wildcards_like_arn_like(operator: str) -> None:
+    document = allow(Resource="*", Condition={operator: {"aws:PrincipalArn": f"{ROLE[:-4]}*"}})
+    assert decide([document], Request("s3:GetObject", "x", {"aws:PrincipalArn": ROLE})) == "Allow"
+    negated = allow(
+        Resource="*", Condition={f"{operator[:3]}Not{operator[3:]}": {"aws:PrincipalArn": ROLE}}
+    )
+    assert decide([negated], Request("s3:GetObject", "x", {"aws:PrincipalArn": ROLE})) == (
+        "ImplicitDeny"
+    )
+
+
 def test_a_trust_statement_names_the_principal_not_the_resource() -> None:
     trust = {
         "Statement": [
