@@ -153,7 +153,7 @@ class PipelineAccess(pulumi.ComponentResource):
             )
 
         if args.manage_apigateway_account:
-            self._apigateway_logging(name, args, caller)
+            self._apigateway_logging(name, args, caller, region, partition)
 
         self.boundary_arns: dict[str, pulumi.Output[str]] = {}
         self.deploy_role_arns: dict[str, pulumi.Output[str]] = {}
@@ -391,6 +391,8 @@ class PipelineAccess(pulumi.ComponentResource):
         name: str,
         args: PipelineAccessArgs,
         caller: pulumi.Output[aws.GetCallerIdentityResult],
+        region: pulumi.Output[aws.GetRegionResult],
+        partition: pulumi.Output[aws.GetPartitionResult],
     ) -> None:
         """Stage access logging needs this account-wide setting; no stack should own it."""
         role = aws.iam.Role(
@@ -404,12 +406,12 @@ class PipelineAccess(pulumi.ComponentResource):
             tags=args.tags,
             opts=pulumi.ResourceOptions(parent=self),
         )
-        attachment = aws.iam.RolePolicyAttachment(
-            f"{name}-apigateway-logging",
-            role=role.name,
-            policy_arn=aws.get_partition_output().partition.apply(
-                lambda p: (
-                    f"arn:{p}:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs"
+        access = aws.iam.RolePolicy(
+            f"{name}-apigateway-logging-access",
+            role=role.id,
+            policy=pulumi.Output.all(partition.partition, caller.account_id, region.region).apply(
+                lambda v: json.dumps(
+                    documents.apigateway_logging_policy(v[0], v[1], v[2], args.resource_prefix)
                 )
             ),
             opts=pulumi.ResourceOptions(parent=role),
@@ -417,5 +419,5 @@ class PipelineAccess(pulumi.ComponentResource):
         aws.apigateway.Account(
             f"{name}-apigateway-account",
             cloudwatch_role_arn=role.arn,
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[attachment]),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[access]),
         )

@@ -858,6 +858,31 @@ def apigateway_logging_trust_policy(account_id: str) -> Document:
     }
 
 
+def apigateway_logging_policy(
+    partition: str, account_id: str, region: str, resource_prefix: str
+) -> Document:
+    """What API Gateway writes with the account's CloudWatch role: the comments stacks' access
+    logs (`<resourcePrefix>*` log groups, which the stacks create), nothing else. The stacks turn
+    execution logging off, so no `API-Gateway-Execution-Logs_*` group is needed, and no log is
+    read. The AWS managed policy meant for this role writes and reads every log group of the
+    account, so a stage whose access-log destination named another group (the trail's) would
+    write into it."""
+    groups = f"arn:{partition}:logs:{region}:{account_id}:log-group:"
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            _statement(
+                "AccessLogsOfTheCommentsStacksOnly",
+                ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
+                [f"{groups}{resource_prefix}*", f"{groups}{resource_prefix}*:*"],
+            ),
+            _statement(
+                "ListLogGroupsNeedsAllGroupsArn", ["logs:DescribeLogGroups"], [f"{groups}*"]
+            ),
+        ],
+    }
+
+
 def state_bucket_policy(partition: str, bucket: str) -> Document:
     """The state bucket refuses plain-HTTP requests."""
     arn = f"arn:{partition}:s3:::{bucket}"

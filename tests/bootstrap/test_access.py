@@ -16,6 +16,7 @@ from pack import PACK_NAME, POLICIES
 from pulumi_policy import EnforcementLevel
 
 from tests.bootstrap.conftest import ACCOUNT, REPOSITORY, plan_bootstrap
+from tests.bootstrap.iam_eval import Request, decide
 from tooling.offline_runner import Plan, PlannedResource
 from tooling.policy_check import Pack, PolicySettings, analyze
 
@@ -318,6 +319,23 @@ def test_api_gateway_logging_role_is_set_account_wide(plan: Plan) -> None:
         role.urn
     )
     assert account.inputs["cloudwatchRoleArn"] == role.state["arn"]
+
+
+def test_api_gateway_writes_only_the_stacks_access_logs(plan: Plan) -> None:
+    """The account-wide role API Gateway writes access logs with reaches the comments stacks'
+    log groups only: a stage whose destination names another group gets nothing written."""
+    assert plan.of_type("aws:iam/rolePolicyAttachment:RolePolicyAttachment") == []
+    policy = inline_policy(plan, "comments-pipeline-apigateway-logging")
+    assert permission_findings(policy) == []
+    groups = f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:"
+    access_logs = f"{groups}comments-prod-access-logs-1a2b3c4:log-stream:x"
+    assert decide([policy], Request("logs:PutLogEvents", access_logs)) == "Allow"
+    assert decide([policy], Request("logs:CreateLogStream", access_logs)) == "Allow"
+    for group in (f"aws-cloudtrail-logs-{ACCOUNT}", "/aws/lambda/billing", "other-app"):
+        stream = f"{groups}{group}:log-stream:x"
+        assert decide([policy], Request("logs:PutLogEvents", stream)) == "ImplicitDeny", group
+    for read in ("logs:GetLogEvents", "logs:FilterLogEvents"):
+        assert decide([policy], Request(read, access_logs)) == "ImplicitDeny", read
 
 
 def test_pulumi_cloud_setup_has_no_bucket_and_no_state_grants(tmp_path: Path) -> None:
