@@ -602,17 +602,31 @@ def _rest_api_statements(scope: Scope) -> list[Document]:
             [f"{apis}/*", f"{scope.apigateway}/tags/*"],
             Condition={"StringEquals": {f"aws:ResourceTag/{STACK_TAG_KEY}": scope.environment}},
         ),
-        {
-            "Sid": "NoRestApiMovesToAnotherStack",
-            "Effect": "Deny",
-            "Action": writes,
-            "Resource": [apis, f"{apis}/*", f"{scope.apigateway}/tags/*"],
-            "Condition": {
-                "Null": {stack_tag: "false"},
-                "StringNotEquals": {stack_tag: scope.environment},
-            },
-        },
+        _no_move_to_another_stack(
+            "NoRestApiMovesToAnotherStack",
+            writes,
+            [apis, f"{apis}/*", f"{scope.apigateway}/tags/*"],
+            scope,
+        ),
     ]
+
+
+def _no_move_to_another_stack(
+    sid: str, actions: list[str], resources: list[str], scope: Scope
+) -> Document:
+    """Refuses a request that tags a resource with another stack's name: the `stack` tag is
+    what ties resources with generated ids (REST APIs, scalable targets) to their stack."""
+    stack_tag = f"aws:RequestTag/{STACK_TAG_KEY}"
+    return {
+        "Sid": sid,
+        "Effect": "Deny",
+        "Action": actions,
+        "Resource": resources,
+        "Condition": {
+            "Null": {stack_tag: "false"},
+            "StringNotEquals": {stack_tag: scope.environment},
+        },
+    }
 
 
 def _monitoring_statements(scope: Scope) -> list[Document]:
@@ -713,6 +727,15 @@ def _scaling_statements(scope: Scope) -> list[Document]:
             ],
             [scope.scalable_targets],
             Condition=new_target,
+        ),
+        _no_move_to_another_stack(
+            "NoScalableTargetMovesToAnotherStack",
+            [
+                "application-autoscaling:RegisterScalableTarget",
+                "application-autoscaling:TagResource",
+            ],
+            [scope.scalable_targets],
+            scope,
         ),
         {
             "Sid": "ScalingOnlyTableCapacity",

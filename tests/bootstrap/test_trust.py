@@ -144,3 +144,13 @@ def test_break_glass_is_refused_to_the_pipelines_sessions(plan: Plan) -> None:
         {"AWS": f"arn:aws:iam::{ACCOUNT}:role/Administrator"},
     )
     assert decide([trust(plan, "comments-pipeline-break-glass")], with_mfa) == "Allow"
+
+
+@pytest.mark.parametrize("action", ["sts:TagSession", "sts:SetSourceIdentity", "sts:AssumeRole"])
+def test_a_token_sets_no_session_tags_and_no_other_assume(plan: Plan, action: str) -> None:
+    """Session tags would put attacker-chosen aws:PrincipalTag values into every request."""
+    provider = plan.outputs["oidcProviderArn"]
+    context = {f"{ISSUER}:sub": subject("dev", DEPLOY, MAIN), f"{ISSUER}:aud": "sts.amazonaws.com"}
+    arn = f"arn:aws:iam::{ACCOUNT}:role/github-pipeline/comments-deploy-dev"
+    request = Request(action, arn, context, {"Federated": provider})
+    assert decide([trust(plan, "comments-deploy-dev")], request) == "ImplicitDeny"
