@@ -25,9 +25,11 @@ BOUNDARY_ACTIONS = ["dynamodb:DeleteItem", "dynamodb:Query", "dynamodb:UpdateIte
 MODERATOR_BOUNDARY_ACTIONS = ["execute-api:Invoke"]
 
 # The repository's OIDC subject template (bootstrap/github sets it): every token's `sub` names
-# the repository, the job's context (here always `environment:<name>`) and the workflow file and
-# ref the job's definition came from, so a role can trust one workflow on one ref.
-SUBJECT_CLAIM_KEYS = ("repo", "context", "job_workflow_ref")
+# the repository, the job's context (here always `environment:<name>`), the ref the run was
+# triggered for, and the workflow file and ref the job's definition came from, so a role can
+# trust one workflow on one ref. Both refs: a workflow on any branch may call another at
+# `@main` (`uses: <repo>/.github/workflows/<file>@main`), and then only `ref` tells them apart.
+SUBJECT_CLAIM_KEYS = ("repo", "context", "ref", "job_workflow_ref")
 DEPLOY_WORKFLOW = ".github/workflows/deploy-environment.yml"
 PREVIEW_WORKFLOW = ".github/workflows/pr.yml"
 DRIFT_WORKFLOW = ".github/workflows/drift.yml"
@@ -108,9 +110,10 @@ def preview_environment(environment: str) -> str:
 
 
 def github_subject(repository: str, github_environment: str, workflow: str, ref: str) -> str:
-    """The `sub` GitHub issues under SUBJECT_CLAIM_KEYS to a job with an environment."""
+    """The `sub` GitHub issues under SUBJECT_CLAIM_KEYS to a job with an environment, when the
+    run's ref and the workflow file's ref are both `ref`."""
     return (
-        f"repo:{repository}:environment:{github_environment}"
+        f"repo:{repository}:environment:{github_environment}:ref:{ref}"
         f":job_workflow_ref:{repository}/{workflow}@{ref}"
     )
 

@@ -100,10 +100,11 @@ def permission_findings(document: dict[str, Any] | str) -> list[str]:
     return found
 
 
-# A subject under the repository's template: repository, a GitHub environment, and the workflow
-# file and ref the job came from. The one wildcard allowed is a pull request's number.
+# A subject under the repository's template: repository, a GitHub environment, the run's ref,
+# and the workflow file and ref the job came from (the same ref). The one wildcard allowed is a
+# pull request's number.
 _SUBJECT = re.compile(
-    r"^repo:[^:*?]+/[^:*?]+:environment:(?P<environment>[^:*?]+)"
+    r"^repo:[^:*?]+/[^:*?]+:environment:(?P<environment>[^:*?]+):ref:(?P<run_ref>[^:?]+)"
     r":job_workflow_ref:[^:*?@]+@(?P<ref>[^:?]+)$"
 )
 PULL_REQUEST_REF = "refs/pull/*/merge"
@@ -147,10 +148,15 @@ def trust_findings(document: dict[str, Any] | str) -> list[str]:
         if match is None:
             found.append(
                 f"GitHub trust `sub` '{subject}' does not name the repository, a GitHub "
-                "environment and the workflow (job_workflow_ref), without wildcards"
+                "environment, the run's ref and the workflow (job_workflow_ref), without wildcards"
             )
             continue
         ref = match.group("ref")
+        if match.group("run_ref") != ref:
+            found.append(
+                f"GitHub trust `sub` '{subject}': the run's ref and the workflow's ref differ "
+                "(a run on another ref could call the workflow at this one)"
+            )
         wildcard = any(c in ref for c in "*?")
         if wildcard and ref != PULL_REQUEST_REF:
             found.append(f"GitHub trust `sub` '{subject}' has a wildcard beyond a PR number")

@@ -86,7 +86,7 @@ def trusted_subjects(role: PlannedResource) -> list[str]:
         (operator,) = [op for op in ("StringEquals", "StringLike") if SUB in condition.get(op, {})]
         subjects.append(condition[operator][SUB])
         if operator == "StringLike":  # no more claims than the subject names (documents.py)
-            assert condition["StringNotLike"] == {SUB: "*:*:*:*:*:*:*"}
+            assert condition["StringNotLike"] == {SUB: "*:*:*:*:*:*:*:*:*"}
     return subjects
 
 
@@ -96,7 +96,7 @@ def test_deploy_role_trusts_only_the_deploy_workflow_on_main_in_its_environment(
 ) -> None:
     role = roles(plan)[f"comments-deploy-{env}"]
     assert trusted_subjects(role) == [
-        f"repo:{REPOSITORY}:environment:{env}:job_workflow_ref:"
+        f"repo:{REPOSITORY}:environment:{env}:ref:refs/heads/main:job_workflow_ref:"
         f"{REPOSITORY}/.github/workflows/deploy-environment.yml@refs/heads/main"
     ]
 
@@ -108,9 +108,9 @@ def test_preview_role_trusts_pr_previews_and_drift_checks_in_its_preview_environ
     role = roles(plan)[f"comments-preview-{env}"]
     workflows = f"{REPOSITORY}/.github/workflows"
     assert trusted_subjects(role) == [
-        f"repo:{REPOSITORY}:environment:preview-{env}:job_workflow_ref:"
+        f"repo:{REPOSITORY}:environment:preview-{env}:ref:refs/pull/*/merge:job_workflow_ref:"
         f"{workflows}/pr.yml@refs/pull/*/merge",
-        f"repo:{REPOSITORY}:environment:preview-{env}:job_workflow_ref:"
+        f"repo:{REPOSITORY}:environment:preview-{env}:ref:refs/heads/main:job_workflow_ref:"
         f"{workflows}/drift.yml@refs/heads/main",
     ]
 

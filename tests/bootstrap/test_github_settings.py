@@ -178,7 +178,7 @@ def _subject_keys(settings: Plan) -> list[str]:
     ).inputs
     assert template["useDefault"] is False
     keys: list[str] = template["includeClaimKeys"]
-    assert "job_workflow_ref" in keys
+    assert "job_workflow_ref" in keys and "ref" in keys
     return keys
 
 
@@ -216,10 +216,11 @@ def test_the_subject_the_template_yields_is_what_the_roles_trust(
     assert rules.triggers(deploy)["push"] == {"branches": ["main"]}
     workflows = f"{REPOSITORY}/.github/workflows"
 
-    def subject(workflow: str, job: str, ref: str, stack: str) -> str:
-        claims = {
+    def subject(workflow: str, job: str, ref: str, stack: str, run_ref: str = "") -> str:
+        claims = {  # deploy.yml calls deploy-environment.yml at the caller's own commit
             "repo": REPOSITORY,
             "context": f"environment:{_job_environment(workflow, job, stack)}",
+            "ref": run_ref or ref,
             "job_workflow_ref": f"{workflows}/{workflow}@{ref}",
         }
         return github_settings.render_subject(keys, claims)
@@ -237,7 +238,13 @@ def test_the_subject_the_template_yields_is_what_the_roles_trust(
             f"preview-{stack}", stack
         )
         branch_deploy = subject("deploy-environment.yml", "deploy", "refs/heads/feature", stack)
-        for other in (pr_in_deploy_env, branch_deploy, drift_sub, pr_sub):
+        # A workflow on a branch calling `<repo>/.github/workflows/deploy-environment.yml@main`:
+        # only the run's `ref` claim tells its token from main's.
+        branch_calls_main = subject(
+            "deploy-environment.yml", "deploy", "refs/heads/main", stack, "refs/heads/feature"
+        )
+        assert branch_calls_main != deploy_sub
+        for other in (pr_in_deploy_env, branch_deploy, branch_calls_main, drift_sub, pr_sub):
             assert other not in _trusted(aws, f"comments-deploy-{stack}")
 
 

@@ -26,11 +26,11 @@ SCOPE = documents.Scope(
 REPOSITORY = "example-org/comments"
 SUB = "token.actions.githubusercontent.com:sub"
 DEPLOY_SUB = (
-    f"repo:{REPOSITORY}:environment:dev:job_workflow_ref:"
+    f"repo:{REPOSITORY}:environment:dev:ref:refs/heads/main:job_workflow_ref:"
     f"{REPOSITORY}/.github/workflows/deploy-environment.yml@refs/heads/main"
 )
 PR_SUB = (
-    f"repo:{REPOSITORY}:environment:preview-dev:job_workflow_ref:"
+    f"repo:{REPOSITORY}:environment:preview-dev:ref:refs/pull/*/merge:job_workflow_ref:"
     f"{REPOSITORY}/.github/workflows/pr.yml@refs/pull/*/merge"
 )
 
@@ -103,7 +103,13 @@ def _condition(doc: dict[str, Any]) -> dict[str, Any]:
         ),
         (
             lambda d: _condition(d)["StringEquals"].update({SUB: "repo:example-org/*"}),
-            "does not name the repository, a GitHub environment and the workflow",
+            "does not name the repository, a GitHub environment, the run's ref and the workflow",
+        ),
+        (  # a run on a branch that calls the workflow at main
+            lambda d: _condition(d)["StringEquals"].update(
+                {SUB: DEPLOY_SUB.replace("ref:refs/heads/main", "ref:refs/heads/x")}
+            ),
+            "the run's ref and the workflow's ref differ",
         ),
         (
             lambda d: _condition(d).update({"StringLike": {SUB: "repo:x/y:*"}}),

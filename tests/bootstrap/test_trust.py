@@ -29,10 +29,18 @@ def trust(plan: Plan, role: str) -> dict[str, Any]:
     return document
 
 
-def subject(environment: str, workflow: str, ref: str, repository: str = REPOSITORY) -> str:
-    """The `sub` GitHub issues under the repository's template (bootstrap/github)."""
+def subject(
+    environment: str,
+    workflow: str,
+    ref: str,
+    repository: str = REPOSITORY,
+    run_ref: str | None = None,
+) -> str:
+    """The `sub` GitHub issues under the repository's template (bootstrap/github): `run_ref` is
+    the ref the run was triggered for, `ref` the one the job's workflow file was read at (they
+    differ when a workflow calls another at a fixed ref)."""
     return (
-        f"repo:{repository}:environment:{environment}:job_workflow_ref:"
+        f"repo:{repository}:environment:{environment}:ref:{run_ref or ref}:job_workflow_ref:"
         f"{repository}/.github/workflows/{workflow}@{ref}"
     )
 
@@ -65,8 +73,17 @@ def test_the_deploy_workflow_on_main_in_its_environment_gets_the_deploy_role(
         pytest.param(subject("preview-dev", DEPLOY, MAIN), id="the preview environment"),
         pytest.param(subject("staging", DEPLOY, MAIN), id="another environment"),
         pytest.param(  # a fork's (or any other repository's) run of our workflow file
-            f"repo:attacker/comments:environment:dev:job_workflow_ref:{WORKFLOWS}/{DEPLOY}@{MAIN}",
+            f"repo:attacker/comments:environment:dev:ref:{MAIN}:"
+            f"job_workflow_ref:{WORKFLOWS}/{DEPLOY}@{MAIN}",
             id="another repository calling our workflow",
+        ),
+        pytest.param(  # `uses: <repo>/.github/workflows/deploy-environment.yml@main` from a branch
+            subject("dev", DEPLOY, MAIN, run_ref="refs/heads/feature"),
+            id="another branch calling the workflow at main",
+        ),
+        pytest.param(
+            subject("dev", DEPLOY, MAIN, run_ref="refs/pull/7/merge"),
+            id="a pull request calling the workflow at main",
         ),
         pytest.param(f"repo:{REPOSITORY}:environment:dev", id="the default subject template"),
         pytest.param(subject("dev", DEPLOY, MAIN) + ":x", id="a longer subject"),
@@ -96,7 +113,9 @@ def test_previews_of_pull_requests_and_drift_checks_get_the_preview_role(
 # preview role's whole pattern before its own workflow and ref, and the StringLike `*` for the
 # pull request's number swallows the rest: another workflow, on a push to any branch whose
 # name ends in `/merge`, would match `...pr.yml@refs/pull/*/merge`.
-FORGED_ENVIRONMENT = f"preview-dev:job_workflow_ref:{WORKFLOWS}/pr.yml@refs/pull/1"
+FORGED_ENVIRONMENT = (
+    f"preview-dev:ref:refs/pull/1/merge:job_workflow_ref:{WORKFLOWS}/pr.yml@refs/pull/1"
+)
 
 
 @pytest.mark.parametrize(
@@ -107,6 +126,10 @@ FORGED_ENVIRONMENT = f"preview-dev:job_workflow_ref:{WORKFLOWS}/pr.yml@refs/pull
         pytest.param(subject("preview-dev", "pr.yml", "refs/pull/12/head"), id="the PR head"),
         pytest.param(subject("preview-dev", "drift.yml", "refs/heads/x"), id="drift off main"),
         pytest.param(subject("preview-dev", "pr.yml", MAIN), id="pull_request_target"),
+        pytest.param(
+            subject("preview-dev", "drift.yml", MAIN, run_ref="refs/heads/x"),
+            id="a branch calling drift at main",
+        ),
         pytest.param(subject("preview-prod", "pr.yml", "refs/pull/12/merge"), id="prod's env"),
         pytest.param(subject("dev", "pr.yml", "refs/pull/12/merge"), id="the deploy env"),
         pytest.param(
