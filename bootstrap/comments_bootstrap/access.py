@@ -29,6 +29,8 @@ class PipelineAccessArgs:
 
     github_repository: str
     """owner/name of the repository whose workflows assume the roles."""
+    github_repository_id: str
+    """GitHub's id of that repository (a repository created under its old name has another)."""
     environments: list[str]
     resource_prefix: str
     stack_project: str
@@ -48,6 +50,11 @@ class PipelineAccessArgs:
         if not owner or not name or "/" in name or any(c in self.github_repository for c in "*?:"):
             raise ValueError(
                 f"githubRepository={self.github_repository!r}: expected owner/name, no wildcards"
+            )
+        if not self.github_repository_id.isdigit():
+            raise ValueError(
+                f"githubRepositoryId={self.github_repository_id!r}: GitHub's numeric id of "
+                f"{self.github_repository} (gh api repos/{self.github_repository} --jq .id)"
             )
         if not self.environments or len(set(self.environments)) != len(self.environments):
             raise ValueError(f"environments={self.environments!r}: list each environment once")
@@ -187,14 +194,14 @@ class PipelineAccess(pulumi.ComponentResource):
             self.deploy_role_arns[env] = self._role(
                 f"{args.stack_project}-deploy-{env}",
                 f"GitHub Actions deploys of the {env} comments stack",
-                documents.deploy_subjects(args.github_repository, env),
+                documents.deploy_subjects(args.github_repository, args.github_repository_id, env),
                 scope.apply(lambda s: json.dumps(documents.deploy_policy(s))),
                 args,
             )
             self.preview_role_arns[env] = self._role(
                 f"{args.stack_project}-preview-{env}",
                 f"Read-only pull-request previews of the {env} comments stack",
-                documents.preview_subjects(args.github_repository, env),
+                documents.preview_subjects(args.github_repository, args.github_repository_id, env),
                 scope.apply(lambda s: json.dumps(documents.preview_policy(s))),
                 args,
             )

@@ -25,11 +25,12 @@ BOUNDARY_ACTIONS = ["dynamodb:DeleteItem", "dynamodb:Query", "dynamodb:UpdateIte
 MODERATOR_BOUNDARY_ACTIONS = ["execute-api:Invoke"]
 
 # The repository's OIDC subject template (bootstrap/github sets it): every token's `sub` names
-# the repository, the job's context (here always `environment:<name>`), the ref the run was
-# triggered for, and the workflow file and ref the job's definition came from, so a role can
-# trust one workflow on one ref. Both refs: a workflow on any branch may call another at
+# the repository by name and by id (a repository created under an old name after a rename or
+# transfer gets another id), the job's context (here always `environment:<name>`), the ref the
+# run was triggered for, and the workflow file and ref the job's definition came from, so a role
+# can trust one workflow on one ref. Both refs: a workflow on any branch may call another at
 # `@main` (`uses: <repo>/.github/workflows/<file>@main`), and then only `ref` tells them apart.
-SUBJECT_CLAIM_KEYS = ("repo", "context", "ref", "job_workflow_ref")
+SUBJECT_CLAIM_KEYS = ("repo", "repository_id", "context", "ref", "job_workflow_ref")
 DEPLOY_WORKFLOW = ".github/workflows/deploy-environment.yml"
 PREVIEW_WORKFLOW = ".github/workflows/pr.yml"
 DRIFT_WORKFLOW = ".github/workflows/drift.yml"
@@ -109,11 +110,14 @@ def preview_environment(environment: str) -> str:
     return f"preview-{environment}"
 
 
-def github_subject(repository: str, github_environment: str, workflow: str, ref: str) -> str:
+def github_subject(
+    repository: str, repository_id: str, github_environment: str, workflow: str, ref: str
+) -> str:
     """The `sub` GitHub issues under SUBJECT_CLAIM_KEYS to a job with an environment, when the
     run's ref and the workflow file's ref are both `ref`."""
     return (
-        f"repo:{repository}:environment:{github_environment}:ref:{ref}"
+        f"repo:{repository}:repository_id:{repository_id}"
+        f":environment:{github_environment}:ref:{ref}"
         f":job_workflow_ref:{repository}/{workflow}@{ref}"
     )
 
@@ -262,19 +266,21 @@ def github_trust_policy(provider_arn: str, subjects: list[str]) -> Document:
     }
 
 
-def deploy_subjects(repository: str, environment: str) -> list[str]:
+def deploy_subjects(repository: str, repository_id: str, environment: str) -> list[str]:
     """The deploy job of deploy-environment.yml on main, in the environment's GitHub environment
     (which only main may use): not a pull request that declares `environment: <env>`."""
-    return [github_subject(repository, environment, DEPLOY_WORKFLOW, MAIN_REF)]
+    return [github_subject(repository, repository_id, environment, DEPLOY_WORKFLOW, MAIN_REF)]
 
 
-def preview_subjects(repository: str, environment: str) -> list[str]:
+def preview_subjects(repository: str, repository_id: str, environment: str) -> list[str]:
     """pr.yml's previews of any pull request (GitHub gives forks no token) and drift.yml on main,
     both in the environment's preview GitHub environment."""
     github_environment = preview_environment(environment)
     return [
-        github_subject(repository, github_environment, PREVIEW_WORKFLOW, PULL_REQUEST_REF),
-        github_subject(repository, github_environment, DRIFT_WORKFLOW, MAIN_REF),
+        github_subject(
+            repository, repository_id, github_environment, PREVIEW_WORKFLOW, PULL_REQUEST_REF
+        ),
+        github_subject(repository, repository_id, github_environment, DRIFT_WORKFLOW, MAIN_REF),
     ]
 
 

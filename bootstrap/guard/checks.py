@@ -100,11 +100,12 @@ def permission_findings(document: dict[str, Any] | str) -> list[str]:
     return found
 
 
-# A subject under the repository's template: repository, a GitHub environment, the run's ref,
-# and the workflow file and ref the job came from (the same ref). The one wildcard allowed is a
-# pull request's number.
+# A subject under the repository's template: repository (name and id), a GitHub environment, the
+# run's ref, and the workflow file and ref the job came from (the same ref). The one wildcard
+# allowed is a pull request's number.
 _SUBJECT = re.compile(
-    r"^repo:[^:*?]+/[^:*?]+:environment:(?P<environment>[^:*?]+):ref:(?P<run_ref>[^:?]+)"
+    r"^repo:[^:*?]+/[^:*?]+:repository_id:[0-9]+"
+    r":environment:(?P<environment>[^:*?]+):ref:(?P<run_ref>[^:?]+)"
     r":job_workflow_ref:[^:*?@]+@(?P<ref>[^:?]+)$"
 )
 PULL_REQUEST_REF = "refs/pull/*/merge"
@@ -147,8 +148,9 @@ def trust_findings(document: dict[str, Any] | str) -> list[str]:
         match = _SUBJECT.match(subject)
         if match is None:
             found.append(
-                f"GitHub trust `sub` '{subject}' does not name the repository, a GitHub "
-                "environment, the run's ref and the workflow (job_workflow_ref), without wildcards"
+                f"GitHub trust `sub` '{subject}' does not name the repository with its id, a "
+                "GitHub environment, the run's ref and the workflow (job_workflow_ref), without "
+                "wildcards"
             )
             continue
         ref = match.group("ref")

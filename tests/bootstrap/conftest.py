@@ -15,6 +15,9 @@ from tooling.offline_runner import DefaultMocks, Plan, run_stack
 BOOTSTRAP = Path(__file__).resolve().parents[2] / "bootstrap"
 ACCOUNT = "111122223333"
 REPOSITORY = "example-org/comments"
+# GitHub's id of that repository: it survives renames and transfers, and a new repository under
+# an old name gets another.
+REPOSITORY_ID = "123456789"
 # The id of the account's AWS managed key aws/dynamodb, as DescribeKey reports it.
 DYNAMODB_KEY_ID = "1f2e3d4c-aws-dynamodb"
 
@@ -71,7 +74,12 @@ def plan_bootstrap(
     for key, value in (defaults or {}).items():
         project["config"][key]["default"] = value
     (tmp_path / "Pulumi.yaml").write_text(yaml.safe_dump(project))
-    stack_config = {"aws:region": "eu-west-1", "githubRepository": REPOSITORY, **config}
+    stack_config = {
+        "aws:region": "eu-west-1",
+        "githubRepository": REPOSITORY,
+        "githubRepositoryId": REPOSITORY_ID,
+        **config,
+    }
     (tmp_path / "Pulumi.account.yaml").write_text(yaml.safe_dump({"config": stack_config}))
     return run_stack(
         "account",

@@ -15,7 +15,7 @@ from comments_bootstrap.access import PipelineAccessArgs
 from pack import PACK_NAME, POLICIES
 from pulumi_policy import EnforcementLevel
 
-from tests.bootstrap.conftest import ACCOUNT, REPOSITORY, plan_bootstrap
+from tests.bootstrap.conftest import ACCOUNT, REPOSITORY, REPOSITORY_ID, plan_bootstrap
 from tests.bootstrap.iam_eval import Request, decide
 from tooling.offline_runner import Plan, PlannedResource
 from tooling.policy_check import Pack, PolicySettings, analyze
@@ -86,7 +86,7 @@ def trusted_subjects(role: PlannedResource) -> list[str]:
         (operator,) = [op for op in ("StringEquals", "StringLike") if SUB in condition.get(op, {})]
         subjects.append(condition[operator][SUB])
         if operator == "StringLike":  # no more claims than the subject names (documents.py)
-            assert condition["StringNotLike"] == {SUB: "*:*:*:*:*:*:*:*:*"}
+            assert condition["StringNotLike"] == {SUB: "*:*:*:*:*:*:*:*:*:*:*"}
     return subjects
 
 
@@ -96,7 +96,8 @@ def test_deploy_role_trusts_only_the_deploy_workflow_on_main_in_its_environment(
 ) -> None:
     role = roles(plan)[f"comments-deploy-{env}"]
     assert trusted_subjects(role) == [
-        f"repo:{REPOSITORY}:environment:{env}:ref:refs/heads/main:job_workflow_ref:"
+        f"repo:{REPOSITORY}:repository_id:{REPOSITORY_ID}:environment:{env}:ref:refs/heads/main"
+        ":job_workflow_ref:"
         f"{REPOSITORY}/.github/workflows/deploy-environment.yml@refs/heads/main"
     ]
 
@@ -108,10 +109,10 @@ def test_preview_role_trusts_pr_previews_and_drift_checks_in_its_preview_environ
     role = roles(plan)[f"comments-preview-{env}"]
     workflows = f"{REPOSITORY}/.github/workflows"
     assert trusted_subjects(role) == [
-        f"repo:{REPOSITORY}:environment:preview-{env}:ref:refs/pull/*/merge:job_workflow_ref:"
-        f"{workflows}/pr.yml@refs/pull/*/merge",
-        f"repo:{REPOSITORY}:environment:preview-{env}:ref:refs/heads/main:job_workflow_ref:"
-        f"{workflows}/drift.yml@refs/heads/main",
+        f"repo:{REPOSITORY}:repository_id:{REPOSITORY_ID}:environment:preview-{env}"
+        f":ref:refs/pull/*/merge:job_workflow_ref:{workflows}/pr.yml@refs/pull/*/merge",
+        f"repo:{REPOSITORY}:repository_id:{REPOSITORY_ID}:environment:preview-{env}"
+        f":ref:refs/heads/main:job_workflow_ref:{workflows}/drift.yml@refs/heads/main",
     ]
 
 
@@ -360,6 +361,8 @@ def test_existing_oidc_provider_is_reused(tmp_path: Path) -> None:
     [
         ({"github_repository": "comments"}, "githubRepository='comments'"),
         ({"github_repository": "org/*"}, "githubRepository='org/*'"),
+        ({"github_repository_id": "example-org/comments"}, "githubRepositoryId='example-org/"),
+        ({"github_repository_id": ""}, "githubRepositoryId='': GitHub's numeric id"),
         ({"environments": []}, "environments=[]"),
         ({"environments": ["dev", "dev"]}, "environments=['dev', 'dev']"),
         ({"environments": ["dev*"]}, "environment 'dev*': a stack name"),
@@ -374,6 +377,7 @@ def test_existing_oidc_provider_is_reused(tmp_path: Path) -> None:
 def test_invalid_settings_fail_early(kwargs: dict[str, Any], message: str) -> None:
     settings: dict[str, Any] = {
         "github_repository": REPOSITORY,
+        "github_repository_id": REPOSITORY_ID,
         "environments": ["dev"],
         "resource_prefix": "comments-",
         "stack_project": "comments",

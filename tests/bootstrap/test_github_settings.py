@@ -14,7 +14,7 @@ import pytest
 import yaml
 from comments_bootstrap import github_settings
 
-from tests.bootstrap.conftest import BOOTSTRAP, REPOSITORY, plan_bootstrap
+from tests.bootstrap.conftest import BOOTSTRAP, REPOSITORY, REPOSITORY_ID, plan_bootstrap
 from tests.workflows import pipeline_rules as rules
 from tooling.offline_runner import DefaultMocks, Plan, PlannedResource, run_stack
 
@@ -178,7 +178,7 @@ def _subject_keys(settings: Plan) -> list[str]:
     ).inputs
     assert template["useDefault"] is False
     keys: list[str] = template["includeClaimKeys"]
-    assert "job_workflow_ref" in keys and "ref" in keys
+    assert {"repository_id", "ref", "job_workflow_ref"} <= set(keys)
     return keys
 
 
@@ -219,6 +219,7 @@ def test_the_subject_the_template_yields_is_what_the_roles_trust(
     def subject(workflow: str, job: str, ref: str, stack: str, run_ref: str = "") -> str:
         claims = {  # deploy.yml calls deploy-environment.yml at the caller's own commit
             "repo": REPOSITORY,
+            "repository_id": REPOSITORY_ID,
             "context": f"environment:{_job_environment(workflow, job, stack)}",
             "ref": run_ref or ref,
             "job_workflow_ref": f"{workflows}/{workflow}@{ref}",

@@ -24,24 +24,31 @@ SCOPE = documents.Scope(
 
 
 REPOSITORY = "example-org/comments"
+REPOSITORY_ID = "123456789"
 SUB = "token.actions.githubusercontent.com:sub"
 DEPLOY_SUB = (
-    f"repo:{REPOSITORY}:environment:dev:ref:refs/heads/main:job_workflow_ref:"
+    f"repo:{REPOSITORY}:repository_id:{REPOSITORY_ID}:environment:dev:ref:refs/heads/main:"
+    "job_workflow_ref:"
     f"{REPOSITORY}/.github/workflows/deploy-environment.yml@refs/heads/main"
 )
 PR_SUB = (
-    f"repo:{REPOSITORY}:environment:preview-dev:ref:refs/pull/*/merge:job_workflow_ref:"
+    f"repo:{REPOSITORY}:repository_id:{REPOSITORY_ID}:environment:preview-dev:"
+    "ref:refs/pull/*/merge:job_workflow_ref:"
     f"{REPOSITORY}/.github/workflows/pr.yml@refs/pull/*/merge"
 )
 
 
 def good_trust() -> dict[str, Any]:
-    return documents.github_trust_policy(PROVIDER, documents.deploy_subjects(REPOSITORY, "dev"))
+    return documents.github_trust_policy(
+        PROVIDER, documents.deploy_subjects(REPOSITORY, REPOSITORY_ID, "dev")
+    )
 
 
 def test_happy_path_has_no_findings() -> None:
     assert trust_findings(good_trust()) == []
-    preview = documents.github_trust_policy(PROVIDER, documents.preview_subjects(REPOSITORY, "dev"))
+    preview = documents.github_trust_policy(
+        PROVIDER, documents.preview_subjects(REPOSITORY, REPOSITORY_ID, "dev")
+    )
     assert trust_findings(preview) == []
     assert [s["Condition"].get("StringLike", {}).get(SUB) for s in preview["Statement"]] == [
         PR_SUB,
@@ -80,7 +87,9 @@ def test_the_guard_and_the_program_bound_a_pull_requests_subject_alike() -> None
 def test_trust_rule_catches_a_pull_request_subject_without_its_colon_bound(
     statement: int, mutate: Any
 ) -> None:
-    doc = documents.github_trust_policy(PROVIDER, documents.preview_subjects(REPOSITORY, "dev"))
+    doc = documents.github_trust_policy(
+        PROVIDER, documents.preview_subjects(REPOSITORY, REPOSITORY_ID, "dev")
+    )
     mutate(doc["Statement"][statement]["Condition"])
     assert any("needs exactly the StringNotLike" in f for f in trust_findings(doc))
 
@@ -103,7 +112,13 @@ def _condition(doc: dict[str, Any]) -> dict[str, Any]:
         ),
         (
             lambda d: _condition(d)["StringEquals"].update({SUB: "repo:example-org/*"}),
-            "does not name the repository, a GitHub environment, the run's ref and the workflow",
+            "does not name the repository with its id, a GitHub environment, the run's ref",
+        ),
+        (  # the name alone: a repository created under it later gets the same subject
+            lambda d: _condition(d)["StringEquals"].update(
+                {SUB: DEPLOY_SUB.replace(f":repository_id:{REPOSITORY_ID}", "")}
+            ),
+            "does not name the repository with its id",
         ),
         (  # a run on a branch that calls the workflow at main
             lambda d: _condition(d)["StringEquals"].update(

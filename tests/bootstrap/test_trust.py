@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from tests.bootstrap.conftest import ACCOUNT, REPOSITORY, plan_bootstrap
+from tests.bootstrap.conftest import ACCOUNT, REPOSITORY, REPOSITORY_ID, plan_bootstrap
 from tests.bootstrap.iam_eval import Request, decide
 from tooling.offline_runner import Plan
 
@@ -35,13 +35,14 @@ def subject(
     ref: str,
     repository: str = REPOSITORY,
     run_ref: str | None = None,
+    repository_id: str = REPOSITORY_ID,
 ) -> str:
     """The `sub` GitHub issues under the repository's template (bootstrap/github): `run_ref` is
     the ref the run was triggered for, `ref` the one the job's workflow file was read at (they
     differ when a workflow calls another at a fixed ref)."""
     return (
-        f"repo:{repository}:environment:{environment}:ref:{run_ref or ref}:job_workflow_ref:"
-        f"{repository}/.github/workflows/{workflow}@{ref}"
+        f"repo:{repository}:repository_id:{repository_id}:environment:{environment}"
+        f":ref:{run_ref or ref}:job_workflow_ref:{repository}/.github/workflows/{workflow}@{ref}"
     )
 
 
@@ -73,9 +74,13 @@ def test_the_deploy_workflow_on_main_in_its_environment_gets_the_deploy_role(
         pytest.param(subject("preview-dev", DEPLOY, MAIN), id="the preview environment"),
         pytest.param(subject("staging", DEPLOY, MAIN), id="another environment"),
         pytest.param(  # a fork's (or any other repository's) run of our workflow file
-            f"repo:attacker/comments:environment:dev:ref:{MAIN}:"
+            f"repo:attacker/comments:repository_id:{REPOSITORY_ID}:environment:dev:ref:{MAIN}:"
             f"job_workflow_ref:{WORKFLOWS}/{DEPLOY}@{MAIN}",
             id="another repository calling our workflow",
+        ),
+        pytest.param(  # after a rename or transfer, someone creates a repository by the old name
+            subject("dev", DEPLOY, MAIN, repository_id="987654321"),
+            id="a new repository under the same name",
         ),
         pytest.param(  # `uses: <repo>/.github/workflows/deploy-environment.yml@main` from a branch
             subject("dev", DEPLOY, MAIN, run_ref="refs/heads/feature"),
