@@ -9,6 +9,7 @@ access = PipelineAccess(
     "comments-pipeline",
     PipelineAccessArgs(
         github_repository=config.require("githubRepository"),
+        github_repository_id=config.require("githubRepositoryId"),
         environments=config.require_object("environments"),
         resource_prefix=config.require("resourcePrefix"),
         stack_project=config.require("stackProject"),

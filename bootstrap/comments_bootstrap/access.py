@@ -29,6 +29,8 @@ class PipelineAccessArgs:
 
     github_repository: str
     """owner/name of the repository whose workflows assume the roles."""
+    github_repository_id: str
+    """GitHub's id of that repository (a repository created under its old name has another)."""
     environments: list[str]
     resource_prefix: str
     stack_project: str
@@ -48,6 +50,11 @@ class PipelineAccessArgs:
         if not owner or not name or "/" in name or any(c in self.github_repository for c in "*?:"):
             raise ValueError(
                 f"githubRepository={self.github_repository!r}: expected owner/name, no wildcards"
+            )
+        if not self.github_repository_id.isdigit():
+            raise ValueError(
+                f"githubRepositoryId={self.github_repository_id!r}: GitHub's numeric id of "
+                f"{self.github_repository} (gh api repos/{self.github_repository} --jq .id)"
             )
         if not self.environments or len(set(self.environments)) != len(self.environments):
             raise ValueError(f"environments={self.environments!r}: list each environment once")
@@ -93,8 +100,13 @@ class PipelineAccessArgs:
             )
 
 
+# The AWS managed key that encrypts the stacks' tables; DescribeKey of this alias reports (and,
+# in an account that never used it, creates) it.
+DYNAMODB_KEY_ALIAS = "alias/aws/dynamodb"
+
+
 def _scope(args: PipelineAccessArgs, environment: str, values: list[Any]) -> documents.Scope:
-    partition, account_id, region, state_bucket, secrets_key_arn = values
+    partition, account_id, region, state_bucket, secrets_key_arn, dynamodb_key_arn = values
     return documents.Scope(
         partition=partition,
         account_id=account_id,
@@ -106,6 +118,7 @@ def _scope(args: PipelineAccessArgs, environment: str, values: list[Any]) -> doc
         secrets_key_arn=secrets_key_arn or None,
         data_protected=environment in args.data_protected_environments,
         allowed_tag_keys=tuple(args.allowed_tag_keys),
+        dynamodb_key_arn=dynamodb_key_arn,
     )
 
 
@@ -122,6 +135,7 @@ class PipelineAccess(pulumi.ComponentResource):
         caller = aws.get_caller_identity_output()
         region = aws.get_region_output()
         partition = aws.get_partition_output()
+        dynamodb_key = aws.kms.get_key_output(key_id=DYNAMODB_KEY_ALIAS)
 
         if args.oidc_provider_arn:
             self.oidc_provider_arn: pulumi.Output[str] = pulumi.Output.from_input(
@@ -146,7 +160,7 @@ class PipelineAccess(pulumi.ComponentResource):
             )
 
         if args.manage_apigateway_account:
-            self._apigateway_logging(name, args, caller)
+            self._apigateway_logging(name, args, caller, region, partition)
 
         self.boundary_arns: dict[str, pulumi.Output[str]] = {}
         self.deploy_role_arns: dict[str, pulumi.Output[str]] = {}
@@ -163,6 +177,7 @@ class PipelineAccess(pulumi.ComponentResource):
                 region.region,
                 self.state_bucket if self.state_bucket is not None else "",
                 key_arn,
+                dynamodb_key.arn,
             ).apply(partial(_scope, args, env))
             scopes[env] = scope
             boundary_name = documents.boundary_name(args.resource_prefix, env)
@@ -179,14 +194,14 @@ class PipelineAccess(pulumi.ComponentResource):
             self.deploy_role_arns[env] = self._role(
                 f"{args.stack_project}-deploy-{env}",
                 f"GitHub Actions deploys of the {env} comments stack",
-                documents.deploy_subjects(args.github_repository, env),
+                documents.deploy_subjects(args.github_repository, args.github_repository_id, env),
                 scope.apply(lambda s: json.dumps(documents.deploy_policy(s))),
                 args,
             )
             self.preview_role_arns[env] = self._role(
                 f"{args.stack_project}-preview-{env}",
                 f"Read-only pull-request previews of the {env} comments stack",
-                documents.preview_subjects(args.github_repository, env),
+                documents.preview_subjects(args.github_repository, args.github_repository_id, env),
                 scope.apply(lambda s: json.dumps(documents.preview_policy(s))),
                 args,
             )
@@ -383,6 +398,8 @@ class PipelineAccess(pulumi.ComponentResource):
         name: str,
         args: PipelineAccessArgs,
         caller: pulumi.Output[aws.GetCallerIdentityResult],
+        region: pulumi.Output[aws.GetRegionResult],
+        partition: pulumi.Output[aws.GetPartitionResult],
     ) -> None:
         """Stage access logging needs this account-wide setting; no stack should own it."""
         role = aws.iam.Role(
@@ -396,12 +413,12 @@ class PipelineAccess(pulumi.ComponentResource):
             tags=args.tags,
             opts=pulumi.ResourceOptions(parent=self),
         )
-        attachment = aws.iam.RolePolicyAttachment(
-            f"{name}-apigateway-logging",
-            role=role.name,
-            policy_arn=aws.get_partition_output().partition.apply(
-                lambda p: (
-                    f"arn:{p}:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs"
+        access = aws.iam.RolePolicy(
+            f"{name}-apigateway-logging-access",
+            role=role.id,
+            policy=pulumi.Output.all(partition.partition, caller.account_id, region.region).apply(
+                lambda v: json.dumps(
+                    documents.apigateway_logging_policy(v[0], v[1], v[2], args.resource_prefix)
                 )
             ),
             opts=pulumi.ResourceOptions(parent=role),
@@ -409,5 +426,5 @@ class PipelineAccess(pulumi.ComponentResource):
         aws.apigateway.Account(
             f"{name}-apigateway-account",
             cloudwatch_role_arn=role.arn,
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[attachment]),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[access]),
         )

@@ -25,9 +25,12 @@ BOUNDARY_ACTIONS = ["dynamodb:DeleteItem", "dynamodb:Query", "dynamodb:UpdateIte
 MODERATOR_BOUNDARY_ACTIONS = ["execute-api:Invoke"]
 
 # The repository's OIDC subject template (bootstrap/github sets it): every token's `sub` names
-# the repository, the job's context (here always `environment:<name>`) and the workflow file and
-# ref the job's definition came from, so a role can trust one workflow on one ref.
-SUBJECT_CLAIM_KEYS = ("repo", "context", "job_workflow_ref")
+# the repository by name and by id (a repository created under an old name after a rename or
+# transfer gets another id), the job's context (here always `environment:<name>`), the ref the
+# run was triggered for, and the workflow file and ref the job's definition came from, so a role
+# can trust one workflow on one ref. Both refs: a workflow on any branch may call another at
+# `@main` (`uses: <repo>/.github/workflows/<file>@main`), and then only `ref` tells them apart.
+SUBJECT_CLAIM_KEYS = ("repo", "repository_id", "context", "ref", "job_workflow_ref")
 DEPLOY_WORKFLOW = ".github/workflows/deploy-environment.yml"
 PREVIEW_WORKFLOW = ".github/workflows/pr.yml"
 DRIFT_WORKFLOW = ".github/workflows/drift.yml"
@@ -41,6 +44,8 @@ TABLE_PROTECTION_ACTIONS = [
     "dynamodb:DeleteTable",
     "dynamodb:UpdateTable",
     "dynamodb:UpdateContinuousBackups",
+    # TTL set on another attribute deletes every item whose value there is a past epoch second.
+    "dynamodb:UpdateTimeToLive",
     "dynamodb:DeleteBackup",
     "dynamodb:PutResourcePolicy",
     "dynamodb:DeleteResourcePolicy",
@@ -90,6 +95,8 @@ SCALING_DESCRIBE_ACTIONS = [
     "application-autoscaling:DescribeScalingPolicies",
     "application-autoscaling:DescribeScalingActivities",
 ]
+# The actions an alarm takes on any state change (ALARM, OK, INSUFFICIENT_DATA), per request.
+ALARM_ACTIONS = "cloudwatch:AlarmActions"
 SCALING_TARGET_WRITES = [
     "application-autoscaling:RegisterScalableTarget",
     "application-autoscaling:DeregisterScalableTarget",
@@ -103,10 +110,14 @@ def preview_environment(environment: str) -> str:
     return f"preview-{environment}"
 
 
-def github_subject(repository: str, github_environment: str, workflow: str, ref: str) -> str:
-    """The `sub` GitHub issues under SUBJECT_CLAIM_KEYS to a job with an environment."""
+def github_subject(
+    repository: str, repository_id: str, github_environment: str, workflow: str, ref: str
+) -> str:
+    """The `sub` GitHub issues under SUBJECT_CLAIM_KEYS to a job with an environment, when the
+    run's ref and the workflow file's ref are both `ref`."""
     return (
-        f"repo:{repository}:environment:{github_environment}"
+        f"repo:{repository}:repository_id:{repository_id}"
+        f":environment:{github_environment}:ref:{ref}"
         f":job_workflow_ref:{repository}/{workflow}@{ref}"
     )
 
@@ -136,6 +147,9 @@ class Scope:
     """The KMS key of the awskms secrets provider (S3 backend only)."""
     data_protected: bool = False
     allowed_tag_keys: tuple[str, ...] = ("project", "stack")
+    dynamodb_key_arn: str = ""
+    """The account's AWS managed key aws/dynamodb (its id differs per account), which encrypts
+    the tables; the deploy policy names it and no other key."""
 
     def arn(self, service: str, resource: str, *, region: bool = True) -> str:
         where = self.region if region else ""
@@ -193,6 +207,12 @@ class Scope:
         return self.arn("budgets", f"budget/{self.name_prefix}*", region=False)
 
     @property
+    def table_scaling_policies(self) -> str:
+        """Application Auto Scaling policies of this environment's tables (alarm actions)."""
+        table = f"resource/dynamodb/table/{self.name_prefix}*"
+        return self.arn("autoscaling", f"scalingPolicy:*:{table}")
+
+    @property
     def scalable_targets(self) -> str:
         """Every scalable target of the account's region: their ids are generated, no name."""
         return self.arn("application-autoscaling", "scalable-target/*")
@@ -207,13 +227,29 @@ def _statement(sid: str, actions: list[str], resources: list[str], **extra: Any)
     return {"Sid": sid, "Effect": "Allow", "Action": actions, "Resource": resources, **extra}
 
 
+def no_more_colons_than(subject: str) -> str:
+    """A StringNotLike pattern matching every string with more ':' than `subject` has.
+
+    StringLike's `*` matches ':' too, and a job may name any GitHub environment: one named
+    `preview-dev:job_workflow_ref:<repo>/.github/workflows/pr.yml@refs/pull/1` would put the
+    whole pattern before its own `:job_workflow_ref:<other workflow>@<ref>`, which `*/merge`
+    then swallows. Every claim adds a ':', so a subject with more than the pattern's is forged.
+    """
+    return ":".join(["*"] * (subject.count(":") + 2))
+
+
 def _github_statement(provider_arn: str, subject: str) -> Document:
-    # A subject with `*` (only a pull request's number) needs StringLike; all else is exact.
-    operator = "StringLike" if "*" in subject else "StringEquals"
+    # A subject with `*` (only a pull request's number) needs StringLike, and no more claims
+    # than it names; all else is exact.
+    sub = f"{GITHUB_OIDC_HOST}:sub"
     condition: dict[str, dict[str, str]] = {
         "StringEquals": {f"{GITHUB_OIDC_HOST}:aud": OIDC_AUDIENCE}
     }
-    condition.setdefault(operator, {})[f"{GITHUB_OIDC_HOST}:sub"] = subject
+    if "*" in subject:
+        condition["StringLike"] = {sub: subject}
+        condition["StringNotLike"] = {sub: no_more_colons_than(subject)}
+    else:
+        condition["StringEquals"][sub] = subject
     return {
         "Effect": "Allow",
         "Principal": {"Federated": provider_arn},
@@ -230,19 +266,21 @@ def github_trust_policy(provider_arn: str, subjects: list[str]) -> Document:
     }
 
 
-def deploy_subjects(repository: str, environment: str) -> list[str]:
+def deploy_subjects(repository: str, repository_id: str, environment: str) -> list[str]:
     """The deploy job of deploy-environment.yml on main, in the environment's GitHub environment
     (which only main may use): not a pull request that declares `environment: <env>`."""
-    return [github_subject(repository, environment, DEPLOY_WORKFLOW, MAIN_REF)]
+    return [github_subject(repository, repository_id, environment, DEPLOY_WORKFLOW, MAIN_REF)]
 
 
-def preview_subjects(repository: str, environment: str) -> list[str]:
+def preview_subjects(repository: str, repository_id: str, environment: str) -> list[str]:
     """pr.yml's previews of any pull request (GitHub gives forks no token) and drift.yml on main,
     both in the environment's preview GitHub environment."""
     github_environment = preview_environment(environment)
     return [
-        github_subject(repository, github_environment, PREVIEW_WORKFLOW, PULL_REQUEST_REF),
-        github_subject(repository, github_environment, DRIFT_WORKFLOW, MAIN_REF),
+        github_subject(
+            repository, repository_id, github_environment, PREVIEW_WORKFLOW, PULL_REQUEST_REF
+        ),
+        github_subject(repository, repository_id, github_environment, DRIFT_WORKFLOW, MAIN_REF),
     ]
 
 
@@ -347,6 +385,12 @@ def boundary_policy(scope: Scope) -> Document:
 def deploy_policy(scope: Scope) -> Document:
     """What `pulumi up` of one comments stack needs: its table, role, API, log group, alarms,
     dashboard, alarm topic, budget, table auto scaling, state."""
+    key = scope.dynamodb_key_arn
+    if not key.startswith(scope.arn("kms", "key/")) or any(c in key for c in "*?"):
+        raise ValueError(
+            f"dynamodb_key_arn={scope.dynamodb_key_arn!r}: the ARN of aws/dynamodb in "
+            f"{scope.account_id}/{scope.region}"
+        )
     prefix = scope.name_prefix
     table = scope.arn("dynamodb", f"table/{prefix}*")
     role = scope.arn("iam", f"role/{prefix}*", region=False)
@@ -435,6 +479,16 @@ def deploy_policy(scope: Scope) -> Document:
             "Resource": [any_role],
             "Condition": {"StringNotEquals": {"iam:PermissionsBoundary": scope.boundary_arn}},
         },
+        # `role/<prefix><env>-*` also matches a role at the path `/<prefix><env>-x/` with any
+        # name, and role names are unique per account whatever their path: such a role could
+        # take a name another environment or the bootstrap will need. The stacks' roles have
+        # no path.
+        {
+            "Sid": "RolesOnlyAtTheRootPath",
+            "Effect": "Deny",
+            "Action": ["iam:CreateRole"],
+            "Resource": [scope.arn("iam", "role/*/*", region=False)],
+        },
         {
             "Sid": "NoTrustRewrites",
             "Effect": "Deny",
@@ -496,31 +550,16 @@ def deploy_policy(scope: Scope) -> Document:
             ["logs:DescribeLogGroups"],
             [scope.arn("logs", "log-group:*")],
         ),
-        # REST API ids are generated by AWS, so their ARNs cannot carry a name prefix: the
-        # narrowest form is every REST API (and its tags) in this account's region.
-        _statement(
-            "RestApisHaveGeneratedIdsNoNamePrefix",
-            [
-                "apigateway:GET",
-                "apigateway:POST",
-                "apigateway:PUT",
-                "apigateway:PATCH",
-                "apigateway:DELETE",
-            ],
-            [
-                f"{scope.apigateway}/restapis",
-                f"{scope.apigateway}/restapis/*",
-                f"{scope.apigateway}/tags/*",
-            ],
-        ),
+        *_rest_api_statements(scope),
         *_monitoring_statements(scope),
         *_scaling_statements(scope),
-        # Table encryption uses the AWS managed key aws/dynamodb, whose id differs per account:
-        # any key, but only when DynamoDB in this region asks on the deploy's behalf.
+        # Table encryption uses the AWS managed key aws/dynamodb (the bootstrap resolved its
+        # ARN), only when DynamoDB in this region asks on the deploy's behalf: `key/*` would
+        # let a table be encrypted under another environment's secrets key.
         _statement(
             "ManagedKeyOnlyViaDynamoDb",
             ["kms:DescribeKey", "kms:CreateGrant"],
-            [scope.arn("kms", "key/*")],
+            [scope.dynamodb_key_arn],
             Condition={
                 "StringEquals": {"kms:ViaService": f"dynamodb.{scope.region}.amazonaws.com"}
             },
@@ -544,13 +583,75 @@ def deploy_policy(scope: Scope) -> Document:
     return {"Version": "2012-10-17", "Statement": statements}
 
 
+def _rest_api_statements(scope: Scope) -> list[Document]:
+    """The stack's REST API, tied to it by its `stack` tag.
+
+    REST API ids are generated by AWS, so their ARNs cannot carry a name prefix: the ARNs are
+    every REST API of the region, and the `stack` tag says whose one is. API Gateway authorises
+    a REST API's child resources (resources, methods, integrations, deployments, stages, its
+    policy) with the tags of the REST API ("API Gateway resources that can be tagged", tag
+    inheritance), so an existing one only with `stack=<env>` (aws:ResourceTag), a new one only
+    when the request tags it so (aws:RequestTag), and no request moves an API to another stack.
+    Reads stay on every REST API: a refresh reads its own, and API definitions hold no secret.
+    """
+    apis = f"{scope.apigateway}/restapis"
+    writes = ["apigateway:POST", "apigateway:PUT", "apigateway:PATCH", "apigateway:DELETE"]
+    stack_tag = f"aws:RequestTag/{STACK_TAG_KEY}"
+    return [
+        _statement("ReadRestApisAnyIdIsGenerated", ["apigateway:GET"], [apis, f"{apis}/*"]),
+        _statement(
+            "NewRestApisTaggedForThisStack",
+            ["apigateway:POST"],
+            [apis],
+            Condition={"StringEquals": {stack_tag: scope.environment}},
+        ),
+        _statement(
+            "RestApisTaggedForThisStack",
+            writes,
+            [f"{apis}/*", f"{scope.apigateway}/tags/*"],
+            Condition={"StringEquals": {f"aws:ResourceTag/{STACK_TAG_KEY}": scope.environment}},
+        ),
+        _no_move_to_another_stack(
+            "NoRestApiMovesToAnotherStack",
+            writes,
+            [apis, f"{apis}/*", f"{scope.apigateway}/tags/*"],
+            scope,
+        ),
+    ]
+
+
+def _no_move_to_another_stack(
+    sid: str, actions: list[str], resources: list[str], scope: Scope
+) -> Document:
+    """Refuses a request that tags a resource with another stack's name: the `stack` tag is
+    what ties resources with generated ids (REST APIs, scalable targets) to their stack."""
+    stack_tag = f"aws:RequestTag/{STACK_TAG_KEY}"
+    return {
+        "Sid": sid,
+        "Effect": "Deny",
+        "Action": actions,
+        "Resource": resources,
+        "Condition": {
+            "Null": {stack_tag: "false"},
+            "StringNotEquals": {stack_tag: scope.environment},
+        },
+    }
+
+
 def _monitoring_statements(scope: Scope) -> list[Document]:
     """The stack's alarms, dashboard, alarm topic with its policy and subscriptions, budget."""
     return [
+        # An alarm acts as CloudWatch when its state changes (SNS, Systems Manager, Lambda,
+        # scaling policies, EC2): the stack's alarms notify the stack's topic and nothing else.
+        _statement(
+            "StackAlarmsNotifyOnlyTheStacksTopic",
+            ["cloudwatch:PutMetricAlarm"],
+            [scope.alarms],
+            Condition={"ForAllValues:StringLike": {ALARM_ACTIONS: [scope.topics]}},
+        ),
         _statement(
             "StackAlarms",
             [
-                "cloudwatch:PutMetricAlarm",
                 "cloudwatch:DeleteAlarms",
                 "cloudwatch:DescribeAlarms",
                 "cloudwatch:TagResource",
@@ -636,6 +737,15 @@ def _scaling_statements(scope: Scope) -> list[Document]:
             [scope.scalable_targets],
             Condition=new_target,
         ),
+        _no_move_to_another_stack(
+            "NoScalableTargetMovesToAnotherStack",
+            [
+                "application-autoscaling:RegisterScalableTarget",
+                "application-autoscaling:TagResource",
+            ],
+            [scope.scalable_targets],
+            scope,
+        ),
         {
             "Sid": "ScalingOnlyTableCapacity",
             "Effect": "Deny",
@@ -648,10 +758,17 @@ def _scaling_statements(scope: Scope) -> list[Document]:
             },
         },
         _statement("ScalingReadsHaveNoResourceLevelPermissions", SCALING_DESCRIBE_ACTIONS, ["*"]),
-        # Target tracking's alarms are named after the table: TargetTracking-table/<table>-...
+        # Target tracking's alarms are named after the table, TargetTracking-table/<table>-...,
+        # and act on the table's own scaling policy only.
         _statement(
             "TargetTrackingAlarmsOfThisEnvironmentsTables",
-            ["cloudwatch:PutMetricAlarm", "cloudwatch:DeleteAlarms", "cloudwatch:DescribeAlarms"],
+            ["cloudwatch:PutMetricAlarm"],
+            [scope.scaling_alarms],
+            Condition={"ForAllValues:StringLike": {ALARM_ACTIONS: [scope.table_scaling_policies]}},
+        ),
+        _statement(
+            "TargetTrackingAlarmsOfThisEnvironmentsTablesReadAndDelete",
+            ["cloudwatch:DeleteAlarms", "cloudwatch:DescribeAlarms"],
             [scope.scaling_alarms],
         ),
         # Created once per account, on the first DynamoDB registration; only this service's.
@@ -719,7 +836,7 @@ def preview_policy(scope: Scope) -> Document:
             [scope.arn("logs", "log-group:*")],
         ),
         _statement(
-            "RestApisHaveGeneratedIdsNoNamePrefix",
+            "ReadRestApisAnyIdIsGenerated",
             ["apigateway:GET"],
             [f"{scope.apigateway}/restapis", f"{scope.apigateway}/restapis/*"],
         ),
@@ -769,6 +886,31 @@ def apigateway_logging_trust_policy(account_id: str) -> Document:
                 "Action": "sts:AssumeRole",
                 "Condition": {"StringEquals": {"aws:SourceAccount": account_id}},
             }
+        ],
+    }
+
+
+def apigateway_logging_policy(
+    partition: str, account_id: str, region: str, resource_prefix: str
+) -> Document:
+    """What API Gateway writes with the account's CloudWatch role: the comments stacks' access
+    logs (`<resourcePrefix>*` log groups, which the stacks create), nothing else. The stacks turn
+    execution logging off, so no `API-Gateway-Execution-Logs_*` group is needed, and no log is
+    read. The AWS managed policy meant for this role writes and reads every log group of the
+    account, so a stage whose access-log destination named another group (the trail's) would
+    write into it."""
+    groups = f"arn:{partition}:logs:{region}:{account_id}:log-group:"
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            _statement(
+                "AccessLogsOfTheCommentsStacksOnly",
+                ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
+                [f"{groups}{resource_prefix}*", f"{groups}{resource_prefix}*:*"],
+            ),
+            _statement(
+                "ListLogGroupsNeedsAllGroupsArn", ["logs:DescribeLogGroups"], [f"{groups}*"]
+            ),
         ],
     }
 

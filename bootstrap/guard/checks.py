@@ -100,10 +100,12 @@ def permission_findings(document: dict[str, Any] | str) -> list[str]:
     return found
 
 
-# A subject under the repository's template: repository, a GitHub environment, and the workflow
-# file and ref the job came from. The one wildcard allowed is a pull request's number.
+# A subject under the repository's template: repository (name and id), a GitHub environment, the
+# run's ref, and the workflow file and ref the job came from (the same ref). The one wildcard
+# allowed is a pull request's number.
 _SUBJECT = re.compile(
-    r"^repo:[^:*?]+/[^:*?]+:environment:(?P<environment>[^:*?]+)"
+    r"^repo:[^:*?]+/[^:*?]+:repository_id:[0-9]+"
+    r":environment:(?P<environment>[^:*?]+):ref:(?P<run_ref>[^:?]+)"
     r":job_workflow_ref:[^:*?@]+@(?P<ref>[^:?]+)$"
 )
 PULL_REQUEST_REF = "refs/pull/*/merge"
@@ -121,12 +123,15 @@ def trust_findings(document: dict[str, Any] | str) -> list[str]:
         if statement.get("Effect") != "Allow" or GITHUB_OIDC_HOST not in federated:
             continue
         condition = statement.get("Condition", {})
-        if set(condition) - {"StringEquals", "StringLike"}:
+        if set(condition) - {"StringEquals", "StringLike", "StringNotLike"}:
             found.append(
-                f"GitHub trust uses operators {sorted(condition)} (only StringEquals/Like)"
+                f"GitHub trust uses operators {sorted(condition)} (only StringEquals/Like/NotLike)"
             )
         equals = condition.get("StringEquals", {})
         like = condition.get("StringLike", {})
+        not_like = condition.get("StringNotLike", {})
+        if set(not_like) - {f"{GITHUB_OIDC_HOST}:sub"}:
+            found.append(f"GitHub trust matches {sorted(not_like)} with StringNotLike")
         if equals.get(f"{GITHUB_OIDC_HOST}:aud") != "sts.amazonaws.com":
             found.append("GitHub trust does not pin the audience to sts.amazonaws.com")
         if set(like) - {f"{GITHUB_OIDC_HOST}:sub"}:
@@ -143,11 +148,17 @@ def trust_findings(document: dict[str, Any] | str) -> list[str]:
         match = _SUBJECT.match(subject)
         if match is None:
             found.append(
-                f"GitHub trust `sub` '{subject}' does not name the repository, a GitHub "
-                "environment and the workflow (job_workflow_ref), without wildcards"
+                f"GitHub trust `sub` '{subject}' does not name the repository with its id, a "
+                "GitHub environment, the run's ref and the workflow (job_workflow_ref), without "
+                "wildcards"
             )
             continue
         ref = match.group("ref")
+        if match.group("run_ref") != ref:
+            found.append(
+                f"GitHub trust `sub` '{subject}': the run's ref and the workflow's ref differ "
+                "(a run on another ref could call the workflow at this one)"
+            )
         wildcard = any(c in ref for c in "*?")
         if wildcard and ref != PULL_REQUEST_REF:
             found.append(f"GitHub trust `sub` '{subject}' has a wildcard beyond a PR number")
@@ -156,7 +167,21 @@ def trust_findings(document: dict[str, Any] | str) -> list[str]:
             found.append(f"GitHub trust `sub` '{subject}': a pull request in a deploy environment")
         if wildcard != (f"{GITHUB_OIDC_HOST}:sub" in like):
             found.append(f"GitHub trust `sub` '{subject}': StringLike exactly when it has '*'")
+        if not_like.get(f"{GITHUB_OIDC_HOST}:sub") != (
+            no_more_colons_than(subject) if wildcard else None
+        ):
+            found.append(
+                f"GitHub trust `sub` '{subject}': a StringLike subject needs exactly the "
+                f"StringNotLike '{no_more_colons_than(subject)}' (a forged environment name "
+                "adds claims the `*` would match), an exact one none"
+            )
     return found
+
+
+def no_more_colons_than(subject: str) -> str:
+    """A StringNotLike pattern matching every string with more ':' than `subject` has (the
+    program's comments_bootstrap.documents builds the trust with the same; a test pins them)."""
+    return ":".join(["*"] * (subject.count(":") + 2))
 
 
 def role_write_findings(document: dict[str, Any] | str) -> list[str]:

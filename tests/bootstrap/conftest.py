@@ -15,6 +15,11 @@ from tooling.offline_runner import DefaultMocks, Plan, run_stack
 BOOTSTRAP = Path(__file__).resolve().parents[2] / "bootstrap"
 ACCOUNT = "111122223333"
 REPOSITORY = "example-org/comments"
+# GitHub's id of that repository: it survives renames and transfers, and a new repository under
+# an old name gets another.
+REPOSITORY_ID = "123456789"
+# The id of the account's AWS managed key aws/dynamodb, as DescribeKey reports it.
+DYNAMODB_KEY_ID = "1f2e3d4c-aws-dynamodb"
 
 # The program's package and the guard's rules import the way the Pulumi language hosts do.
 for directory in (BOOTSTRAP, BOOTSTRAP / "guard"):
@@ -54,6 +59,9 @@ class BootstrapMocks(DefaultMocks):
     ) -> tuple[dict[str, Any], list[tuple[str, str]] | None]:
         if args.token == "aws:index/getPartition:getPartition":
             return {"partition": "aws", "dnsSuffix": "amazonaws.com", "id": "aws"}, []
+        if args.token == "aws:kms/getKey:getKey" and args.args["keyId"] == "alias/aws/dynamodb":
+            arn = f"arn:aws:kms:{self.region}:{self.account_id}:key/{DYNAMODB_KEY_ID}"
+            return {"arn": arn, "id": DYNAMODB_KEY_ID, "keyManager": "AWS"}, []
         return super().call(args)
 
 
@@ -66,7 +74,12 @@ def plan_bootstrap(
     for key, value in (defaults or {}).items():
         project["config"][key]["default"] = value
     (tmp_path / "Pulumi.yaml").write_text(yaml.safe_dump(project))
-    stack_config = {"aws:region": "eu-west-1", "githubRepository": REPOSITORY, **config}
+    stack_config = {
+        "aws:region": "eu-west-1",
+        "githubRepository": REPOSITORY,
+        "githubRepositoryId": REPOSITORY_ID,
+        **config,
+    }
     (tmp_path / "Pulumi.account.yaml").write_text(yaml.safe_dump({"config": stack_config}))
     return run_stack(
         "account",

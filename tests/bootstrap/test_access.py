@@ -15,7 +15,8 @@ from comments_bootstrap.access import PipelineAccessArgs
 from pack import PACK_NAME, POLICIES
 from pulumi_policy import EnforcementLevel
 
-from tests.bootstrap.conftest import ACCOUNT, REPOSITORY, plan_bootstrap
+from tests.bootstrap.conftest import ACCOUNT, REPOSITORY, REPOSITORY_ID, plan_bootstrap
+from tests.bootstrap.iam_eval import Request, decide
 from tooling.offline_runner import Plan, PlannedResource
 from tooling.policy_check import Pack, PolicySettings, analyze
 
@@ -82,8 +83,10 @@ def trusted_subjects(role: PlannedResource) -> list[str]:
         assert condition["StringEquals"]["token.actions.githubusercontent.com:aud"] == (
             "sts.amazonaws.com"
         )
-        (operator,) = [op for op in condition if SUB in condition[op]]
+        (operator,) = [op for op in ("StringEquals", "StringLike") if SUB in condition.get(op, {})]
         subjects.append(condition[operator][SUB])
+        if operator == "StringLike":  # no more claims than the subject names (documents.py)
+            assert condition["StringNotLike"] == {SUB: "*:*:*:*:*:*:*:*:*:*:*"}
     return subjects
 
 
@@ -93,7 +96,8 @@ def test_deploy_role_trusts_only_the_deploy_workflow_on_main_in_its_environment(
 ) -> None:
     role = roles(plan)[f"comments-deploy-{env}"]
     assert trusted_subjects(role) == [
-        f"repo:{REPOSITORY}:environment:{env}:job_workflow_ref:"
+        f"repo:{REPOSITORY}:repository_id:{REPOSITORY_ID}:environment:{env}:ref:refs/heads/main"
+        ":job_workflow_ref:"
         f"{REPOSITORY}/.github/workflows/deploy-environment.yml@refs/heads/main"
     ]
 
@@ -105,10 +109,10 @@ def test_preview_role_trusts_pr_previews_and_drift_checks_in_its_preview_environ
     role = roles(plan)[f"comments-preview-{env}"]
     workflows = f"{REPOSITORY}/.github/workflows"
     assert trusted_subjects(role) == [
-        f"repo:{REPOSITORY}:environment:preview-{env}:job_workflow_ref:"
-        f"{workflows}/pr.yml@refs/pull/*/merge",
-        f"repo:{REPOSITORY}:environment:preview-{env}:job_workflow_ref:"
-        f"{workflows}/drift.yml@refs/heads/main",
+        f"repo:{REPOSITORY}:repository_id:{REPOSITORY_ID}:environment:preview-{env}"
+        f":ref:refs/pull/*/merge:job_workflow_ref:{workflows}/pr.yml@refs/pull/*/merge",
+        f"repo:{REPOSITORY}:repository_id:{REPOSITORY_ID}:environment:preview-{env}"
+        f":ref:refs/heads/main:job_workflow_ref:{workflows}/drift.yml@refs/heads/main",
     ]
 
 
@@ -136,11 +140,18 @@ def test_deploy_policy_is_scoped_to_the_stacks_names(plan: Plan) -> None:
     assert statement(policy, "PassIntegrationRoleToApiGatewayOnly")["Condition"] == {
         "StringEquals": {"iam:PassedToService": "apigateway.amazonaws.com"}
     }
-    assert statement(policy, "RestApisHaveGeneratedIdsNoNamePrefix")["Resource"] == [
-        f"arn:aws:apigateway:{region}::/restapis",
-        f"arn:aws:apigateway:{region}::/restapis/*",
+    apis = f"arn:aws:apigateway:{region}::/restapis"
+    assert statement(policy, "NewRestApisTaggedForThisStack")["Resource"] == [apis]
+    assert statement(policy, "NewRestApisTaggedForThisStack")["Condition"] == {
+        "StringEquals": {"aws:RequestTag/stack": "dev"}
+    }
+    assert statement(policy, "RestApisTaggedForThisStack")["Resource"] == [
+        f"{apis}/*",
         f"arn:aws:apigateway:{region}::/tags/*",
     ]
+    assert statement(policy, "RestApisTaggedForThisStack")["Condition"] == {
+        "StringEquals": {"aws:ResourceTag/stack": "dev"}
+    }
 
 
 def resourceless(statement: dict[str, Any]) -> bool:
@@ -311,6 +322,23 @@ def test_api_gateway_logging_role_is_set_account_wide(plan: Plan) -> None:
     assert account.inputs["cloudwatchRoleArn"] == role.state["arn"]
 
 
+def test_api_gateway_writes_only_the_stacks_access_logs(plan: Plan) -> None:
+    """The account-wide role API Gateway writes access logs with reaches the comments stacks'
+    log groups only: a stage whose destination names another group gets nothing written."""
+    assert plan.of_type("aws:iam/rolePolicyAttachment:RolePolicyAttachment") == []
+    policy = inline_policy(plan, "comments-pipeline-apigateway-logging")
+    assert permission_findings(policy) == []
+    groups = f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:"
+    access_logs = f"{groups}comments-prod-access-logs-1a2b3c4:log-stream:x"
+    assert decide([policy], Request("logs:PutLogEvents", access_logs)) == "Allow"
+    assert decide([policy], Request("logs:CreateLogStream", access_logs)) == "Allow"
+    for group in (f"aws-cloudtrail-logs-{ACCOUNT}", "/aws/lambda/billing", "other-app"):
+        stream = f"{groups}{group}:log-stream:x"
+        assert decide([policy], Request("logs:PutLogEvents", stream)) == "ImplicitDeny", group
+    for read in ("logs:GetLogEvents", "logs:FilterLogEvents"):
+        assert decide([policy], Request(read, access_logs)) == "ImplicitDeny", read
+
+
 def test_pulumi_cloud_setup_has_no_bucket_and_no_state_grants(tmp_path: Path) -> None:
     plan = plan_bootstrap(tmp_path, createStateBucket=False, manageApiGatewayAccount=False)
     assert plan.of_type("aws:s3/bucket:Bucket") == []
@@ -333,6 +361,8 @@ def test_existing_oidc_provider_is_reused(tmp_path: Path) -> None:
     [
         ({"github_repository": "comments"}, "githubRepository='comments'"),
         ({"github_repository": "org/*"}, "githubRepository='org/*'"),
+        ({"github_repository_id": "example-org/comments"}, "githubRepositoryId='example-org/"),
+        ({"github_repository_id": ""}, "githubRepositoryId='': GitHub's numeric id"),
         ({"environments": []}, "environments=[]"),
         ({"environments": ["dev", "dev"]}, "environments=['dev', 'dev']"),
         ({"environments": ["dev*"]}, "environment 'dev*': a stack name"),
@@ -347,6 +377,7 @@ def test_existing_oidc_provider_is_reused(tmp_path: Path) -> None:
 def test_invalid_settings_fail_early(kwargs: dict[str, Any], message: str) -> None:
     settings: dict[str, Any] = {
         "github_repository": REPOSITORY,
+        "github_repository_id": REPOSITORY_ID,
         "environments": ["dev"],
         "resource_prefix": "comments-",
         "stack_project": "comments",
@@ -359,8 +390,25 @@ def test_invalid_settings_fail_early(kwargs: dict[str, Any], message: str) -> No
         PipelineAccessArgs(**settings)
 
 
+def test_a_deploy_policy_needs_the_accounts_dynamodb_key() -> None:
+    """Without the ARN of aws/dynamodb the policy would need `key/*`: refused, not widened."""
+    for key in (
+        "",
+        f"arn:aws:kms:eu-west-1:{ACCOUNT}:key/*",
+        "arn:aws:kms:eu-west-1:444455556666:key/1",
+    ):
+        scope = documents.Scope(
+            "aws", ACCOUNT, "eu-west-1", "dev", "comments-", "comments", "b", dynamodb_key_arn=key
+        )
+        with pytest.raises(ValueError, match="the ARN of aws/dynamodb"):
+            documents.deploy_policy(scope)
+
+
 def test_documents_scope_state_keys_to_the_stack() -> None:
-    scope = documents.Scope("aws", ACCOUNT, "eu-west-1", "dev", "comments-", "comments", "b")
+    key = f"arn:aws:kms:eu-west-1:{ACCOUNT}:key/1"
+    scope = documents.Scope(
+        "aws", ACCOUNT, "eu-west-1", "dev", "comments-", "comments", "b", dynamodb_key_arn=key
+    )
     keys = statement(documents.deploy_policy(scope), "StateOfThisStack")["Resource"]
     assert "arn:aws:s3:::b/.pulumi/locks/organization/comments/dev/*" in keys
 

@@ -55,6 +55,8 @@ PROTECTING = [
     "dynamodb:DeleteTable",
     "dynamodb:UpdateTable",  # deletion protection off (IAM has no key for the flag)
     "dynamodb:UpdateContinuousBackups",  # PITR off
+    # TTL on another attribute: every item whose value there reads as a past epoch second goes
+    "dynamodb:UpdateTimeToLive",
     "dynamodb:PutResourcePolicy",
     "dynamodb:DeleteResourcePolicy",
 ]
@@ -82,6 +84,7 @@ def test_an_unprotected_environment_keeps_the_table_writes_its_deploys_need(plan
     for action in (
         "dynamodb:UpdateTable",
         "dynamodb:UpdateContinuousBackups",
+        "dynamodb:UpdateTimeToLive",
         "dynamodb:DeleteTable",
     ):
         assert decide([deploy], Request(action, table("dev"))) == "Allow", action
@@ -95,7 +98,7 @@ def test_protected_deploys_still_create_and_describe(plan: Plan) -> None:
     assert decide([deploy], Request("dynamodb:CreateTable", table("prod"), tags)) == "Allow"
     assert decide([deploy], Request("dynamodb:TagResource", table("prod"), tags)) == "Allow"
     assert decide([deploy], Request("dynamodb:DescribeTable", table("prod"))) == "Allow"
-    assert decide([deploy], Request("dynamodb:UpdateTimeToLive", table("prod"))) == "Allow"
+    assert decide([deploy], Request("dynamodb:DescribeTimeToLive", table("prod"))) == "Allow"
 
 
 @pytest.mark.parametrize("env", ["dev", "staging", "prod"])
@@ -127,7 +130,9 @@ def test_tags_only_under_the_projects_keys(
     plan: Plan, action: str, resource: str, keys: list[str], expected: str
 ) -> None:
     deploy = inline(plan, "comments-deploy-prod")
-    assert decide([deploy], Request(action, resource, {"aws:TagKeys": keys})) == expected
+    # Each resource is prod's own (REST APIs are tied to their stack by this tag).
+    context = {"aws:TagKeys": keys, "aws:ResourceTag/stack": "prod"}
+    assert decide([deploy], Request(action, resource, context)) == expected
 
 
 def test_creating_a_role_needs_the_boundary_and_the_projects_tag_keys(plan: Plan) -> None:

@@ -14,7 +14,7 @@ import pytest
 import yaml
 from comments_bootstrap import github_settings
 
-from tests.bootstrap.conftest import BOOTSTRAP, REPOSITORY, plan_bootstrap
+from tests.bootstrap.conftest import BOOTSTRAP, REPOSITORY, REPOSITORY_ID, plan_bootstrap
 from tests.workflows import pipeline_rules as rules
 from tooling.offline_runner import DefaultMocks, Plan, PlannedResource, run_stack
 
@@ -178,17 +178,19 @@ def _subject_keys(settings: Plan) -> list[str]:
     ).inputs
     assert template["useDefault"] is False
     keys: list[str] = template["includeClaimKeys"]
-    assert "job_workflow_ref" in keys
+    assert {"repository_id", "ref", "job_workflow_ref"} <= set(keys)
     return keys
 
 
 def _trusted(plan: Plan, role_name: str) -> list[str]:
     (role,) = [r for r in plan.of_type("aws:iam/role:Role") if r.name == role_name]
     statements = json.loads(role.inputs["assumeRolePolicy"])["Statement"]
+    # The subjects a statement admits (StringNotLike only narrows a StringLike one).
     return [
         value
         for s in statements
-        for operator in s["Condition"].values()
+        for name, operator in s["Condition"].items()
+        if name in ("StringEquals", "StringLike")
         for key, value in operator.items()
         if key == SUB
     ]
@@ -214,10 +216,12 @@ def test_the_subject_the_template_yields_is_what_the_roles_trust(
     assert rules.triggers(deploy)["push"] == {"branches": ["main"]}
     workflows = f"{REPOSITORY}/.github/workflows"
 
-    def subject(workflow: str, job: str, ref: str, stack: str) -> str:
-        claims = {
+    def subject(workflow: str, job: str, ref: str, stack: str, run_ref: str = "") -> str:
+        claims = {  # deploy.yml calls deploy-environment.yml at the caller's own commit
             "repo": REPOSITORY,
+            "repository_id": REPOSITORY_ID,
             "context": f"environment:{_job_environment(workflow, job, stack)}",
+            "ref": run_ref or ref,
             "job_workflow_ref": f"{workflows}/{workflow}@{ref}",
         }
         return github_settings.render_subject(keys, claims)
@@ -235,7 +239,13 @@ def test_the_subject_the_template_yields_is_what_the_roles_trust(
             f"preview-{stack}", stack
         )
         branch_deploy = subject("deploy-environment.yml", "deploy", "refs/heads/feature", stack)
-        for other in (pr_in_deploy_env, branch_deploy, drift_sub, pr_sub):
+        # A workflow on a branch calling `<repo>/.github/workflows/deploy-environment.yml@main`:
+        # only the run's `ref` claim tells its token from main's.
+        branch_calls_main = subject(
+            "deploy-environment.yml", "deploy", "refs/heads/main", stack, "refs/heads/feature"
+        )
+        assert branch_calls_main != deploy_sub
+        for other in (pr_in_deploy_env, branch_deploy, branch_calls_main, drift_sub, pr_sub):
             assert other not in _trusted(aws, f"comments-deploy-{stack}")
 
 

@@ -12,29 +12,43 @@ from checks import boundary_findings, permission_findings, role_write_findings, 
 
 PROVIDER = "arn:aws:iam::111122223333:oidc-provider/token.actions.githubusercontent.com"
 SCOPE = documents.Scope(
-    "aws", "111122223333", "eu-west-1", "dev", "comments-", "comments", "state-bucket"
+    "aws",
+    "111122223333",
+    "eu-west-1",
+    "dev",
+    "comments-",
+    "comments",
+    "state-bucket",
+    dynamodb_key_arn="arn:aws:kms:eu-west-1:111122223333:key/1f2e3d4c-aws-dynamodb",
 )
 
 
 REPOSITORY = "example-org/comments"
+REPOSITORY_ID = "123456789"
 SUB = "token.actions.githubusercontent.com:sub"
 DEPLOY_SUB = (
-    f"repo:{REPOSITORY}:environment:dev:job_workflow_ref:"
+    f"repo:{REPOSITORY}:repository_id:{REPOSITORY_ID}:environment:dev:ref:refs/heads/main:"
+    "job_workflow_ref:"
     f"{REPOSITORY}/.github/workflows/deploy-environment.yml@refs/heads/main"
 )
 PR_SUB = (
-    f"repo:{REPOSITORY}:environment:preview-dev:job_workflow_ref:"
+    f"repo:{REPOSITORY}:repository_id:{REPOSITORY_ID}:environment:preview-dev:"
+    "ref:refs/pull/*/merge:job_workflow_ref:"
     f"{REPOSITORY}/.github/workflows/pr.yml@refs/pull/*/merge"
 )
 
 
 def good_trust() -> dict[str, Any]:
-    return documents.github_trust_policy(PROVIDER, documents.deploy_subjects(REPOSITORY, "dev"))
+    return documents.github_trust_policy(
+        PROVIDER, documents.deploy_subjects(REPOSITORY, REPOSITORY_ID, "dev")
+    )
 
 
 def test_happy_path_has_no_findings() -> None:
     assert trust_findings(good_trust()) == []
-    preview = documents.github_trust_policy(PROVIDER, documents.preview_subjects(REPOSITORY, "dev"))
+    preview = documents.github_trust_policy(
+        PROVIDER, documents.preview_subjects(REPOSITORY, REPOSITORY_ID, "dev")
+    )
     assert trust_findings(preview) == []
     assert [s["Condition"].get("StringLike", {}).get(SUB) for s in preview["Statement"]] == [
         PR_SUB,
@@ -57,6 +71,29 @@ def test_the_guard_and_the_program_agree_on_the_names_they_both_define() -> None
     assert {a.lower() for a in documents.BOUNDARY_ACTIONS} == checks.BOUNDARY_ACTIONS
 
 
+def test_the_guard_and_the_program_bound_a_pull_requests_subject_alike() -> None:
+    for subject in (PR_SUB, DEPLOY_SUB, "a:b"):
+        assert checks.no_more_colons_than(subject) == documents.no_more_colons_than(subject)
+
+
+@pytest.mark.parametrize(
+    ("statement", "mutate"),
+    [
+        pytest.param(0, lambda c: c.pop("StringNotLike"), id="pull request without the bound"),
+        pytest.param(0, lambda c: c["StringNotLike"].update({SUB: "*:*:*"}), id="a wrong bound"),
+        pytest.param(1, lambda c: c.update({"StringNotLike": {SUB: "*"}}), id="on an exact sub"),
+    ],
+)
+def test_trust_rule_catches_a_pull_request_subject_without_its_colon_bound(
+    statement: int, mutate: Any
+) -> None:
+    doc = documents.github_trust_policy(
+        PROVIDER, documents.preview_subjects(REPOSITORY, REPOSITORY_ID, "dev")
+    )
+    mutate(doc["Statement"][statement]["Condition"])
+    assert any("needs exactly the StringNotLike" in f for f in trust_findings(doc))
+
+
 def _condition(doc: dict[str, Any]) -> dict[str, Any]:
     condition: dict[str, Any] = doc["Statement"][0]["Condition"]
     return condition
@@ -75,7 +112,19 @@ def _condition(doc: dict[str, Any]) -> dict[str, Any]:
         ),
         (
             lambda d: _condition(d)["StringEquals"].update({SUB: "repo:example-org/*"}),
-            "does not name the repository, a GitHub environment and the workflow",
+            "does not name the repository with its id, a GitHub environment, the run's ref",
+        ),
+        (  # the name alone: a repository created under it later gets the same subject
+            lambda d: _condition(d)["StringEquals"].update(
+                {SUB: DEPLOY_SUB.replace(f":repository_id:{REPOSITORY_ID}", "")}
+            ),
+            "does not name the repository with its id",
+        ),
+        (  # a run on a branch that calls the workflow at main
+            lambda d: _condition(d)["StringEquals"].update(
+                {SUB: DEPLOY_SUB.replace("ref:refs/heads/main", "ref:refs/heads/x")}
+            ),
+            "the run's ref and the workflow's ref differ",
         ),
         (
             lambda d: _condition(d).update({"StringLike": {SUB: "repo:x/y:*"}}),
@@ -110,7 +159,7 @@ def _condition(doc: dict[str, Any]) -> dict[str, Any]:
         ),
         (
             lambda d: _condition(d).update({"StringNotEquals": {SUB: "repo:x/y"}}),
-            "only StringEquals/Like",
+            "only StringEquals/Like/NotLike",
         ),
     ],
 )

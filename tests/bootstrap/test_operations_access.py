@@ -204,11 +204,18 @@ def test_a_deploy_role_cannot_touch_another_stacks_scalable_targets(plan: Plan, 
         for action in [*WRITES_ON_A_TARGET, "application-autoscaling:UntagResource"]:
             assert decide([deploy], Request(action, TARGET, existing(other))) == "ImplicitDeny"
         # Nor create one under another stack's tag, nor re-tag an existing one into its own.
-        assert decide([deploy], Request(REGISTER, TARGET, new(other))) == "ImplicitDeny"
+        assert decide([deploy], Request(REGISTER, TARGET, new(other))) == "Deny"
         retag = Request(
             "application-autoscaling:TagResource", TARGET, {**existing(other), **new(env)}
         )
         assert decide([deploy], retag) == "ImplicitDeny"
+        # Nor hand its own to the other stack, where it would pass for the other's.
+        give = Request(
+            "application-autoscaling:TagResource", TARGET, {**existing(env), **new(other)}
+        )
+        assert decide([deploy], give) == "Deny"
+        reregister = Request(REGISTER, TARGET, {**existing(env), **new(other)})
+        assert decide([deploy], reregister) == "Deny"
     untagged = {k: v for k, v in new(env).items() if not k.startswith("aws:")}
     assert decide([deploy], Request(REGISTER, TARGET, untagged)) == "ImplicitDeny"
 
