@@ -631,6 +631,23 @@ SNIPPETS: dict[str, str] = {
         )
         """
     ),
+    # one small replica: within the caps and the budget, but the comments leave the region
+    "table replica in another region": textwrap.dedent(
+        """
+        aws.dynamodb.Table(
+            "bypass-table",
+            billing_mode="PROVISIONED",
+            hash_key="id",
+            attributes=[aws.dynamodb.TableAttributeArgs(name="id", type="S")],
+            read_capacity=1,
+            write_capacity=1,
+            replicas=[aws.dynamodb.TableReplicaArgs(region_name="eu-west-1")],
+            point_in_time_recovery=aws.dynamodb.TablePointInTimeRecoveryArgs(enabled=True),
+            deletion_protection_enabled=True,
+            opts=pulumi.ResourceOptions(protect=True),
+        )
+        """
+    ),
     "access logs in another region": (
         'aws.cloudwatch.LogGroup("bypass-logs", retention_in_days=7, region="ap-southeast-2")\n'
     ),

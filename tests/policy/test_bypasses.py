@@ -197,6 +197,12 @@ EXPECTED: dict[str, list[tuple[str, str]]] = {
             "costs $7.2072/month (table 'bypass-table-0000000' 12 RCU + 6 WCU (x6 copies) = $3.9312; "
             "table 'comments-prod-table-0000000' 10 RCU + 5 WCU = $3.2760)",
         ),
+        (
+            REGION,
+            "Table 'bypass-table' replicates its data to 'us-west-2', 'eu-west-1', "
+            "'eu-central-1', 'ap-south-1', 'sa-east-1' (replicas); this stack's data stays in "
+            "us-east-1 (region)",
+        ),
     ],
     "scheduled scaling above the cap": [
         type_refused("bypass-schedule", "aws:appautoscaling/scheduledAction:ScheduledAction"),
@@ -355,6 +361,13 @@ EXPECTED: dict[str, list[tuple[str, str]]] = {
     ],
     "table in another region": [
         (REGION, f"Table 'bypass-table' sets region 'eu-west-1'; {ELSEWHERE}"),
+    ],
+    "table replica in another region": [
+        (
+            REGION,
+            "Table 'bypass-table' replicates its data to 'eu-west-1' (replicas); this stack's data "
+            "stays in us-east-1 (region)",
+        ),
     ],
     "access logs in another region": [
         (REGION, f"LogGroup 'bypass-logs' sets region 'ap-southeast-2'; {ELSEWHERE}"),

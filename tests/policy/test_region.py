@@ -81,3 +81,15 @@ def test_a_region_unknown_at_preview_is_reported_never_passed() -> None:
     assert finding.message.startswith(
         f"can't run policy '{STACK_REGION}': string value at .region can't be known during preview"
     )
+
+
+def test_a_table_replicated_to_other_regions() -> None:
+    """A replica is the table's data in another region, however little capacity it has."""
+    stack = Stack()
+    stack.table["replicas"] = [{"regionName": "eu-west-1"}, {"regionName": "ap-south-1"}]
+    assert messages(stack.resources()) == [
+        f"{STACK_REGION}: Table 'comments-table' replicates its data to 'eu-west-1', "
+        "'ap-south-1' (replicas); this stack's data stays in us-east-1 (region)"
+    ]
+    stack.table["replicas"] = []
+    assert messages(stack.resources()) == []
