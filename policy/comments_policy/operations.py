@@ -1,8 +1,10 @@
-"""Operations: the stack watches its own API and table, and someone is told when an alarm fires.
+"""Operations: the stack watches its own API, table and spend, and someone is told when an alarm
+fires.
 
 Stack policies, because only the whole stack shows which alarm watches which stage and table, and
 which topic has a subscriber. Alarm dimensions and topic ARNs are matched against the names and
-ARNs the API, stage, table and topic resources carry.
+ARNs the API, stage, table and topic resources carry. Only whose spend a budget watches is one
+resource's business (operations-budget-own-account).
 """
 
 from __future__ import annotations
