@@ -13,6 +13,7 @@ from pulumi_policy import (
     StackValidationArgs,
     StackValidationPolicy,
 )
+from pulumi_policy.proxy import UnknownValueError
 
 from comments_policy.common import (
     AWS_INTEGRATION_URI,
@@ -42,6 +43,7 @@ from comments_policy.common import (
     number,
     operations,
     reporter,
+    short_type,
     walk,
 )
 
@@ -53,6 +55,8 @@ CREDENTIALS = "apigateway-integration-credentials"
 CORS = "apigateway-cors-origin"
 AUTHORIZATION = "apigateway-iam-authorization"
 NO_CACHE = "apigateway-no-cache"
+STAGE_INPUTS = "apigateway-stage-inputs"
+DEPLOYMENT = "aws:apigateway/deployment:Deployment"
 
 _RATE, _BURST = "maxRateLimit", "maxBurstLimit"
 ALL_METHODS = "*/*"
@@ -182,6 +186,85 @@ def _no_cache(args: ResourceValidationArgs, report: ReportViolation) -> None:
         and mapping(args.props.get("settings")).get("cachingEnabled") is True
     ):
         say("enables caching (settings.cachingEnabled); the service caches nothing")
+
+
+# The inputs a Stage or Deployment may set: an allow-list, so a property a newer provider adds is
+# refused until someone reviews it. Names are camelCase, as the analyzer receives them; the engine
+# drops its own keys (`__defaults`) before a pack sees the inputs. Other rules check some values
+# (accessLogSettings: access logging; cacheClusterEnabled: no cache; region: the stack's region).
+_REVIEWED_INPUTS: dict[str, frozenset[str]] = {
+    STAGE: frozenset(
+        {
+            "accessLogSettings",
+            "cacheClusterEnabled",
+            "deployment",
+            "description",
+            "documentationVersion",
+            "region",
+            "restApi",
+            "stageName",
+            "tags",
+            "variables",
+            "xrayTracingEnabled",
+        }
+    ),
+    DEPLOYMENT: frozenset({"description", "region", "restApi", "triggers", "variables"}),
+}
+# Inputs that exist and were reviewed, and why the service sets none of them.
+_REFUSED_INPUTS: dict[str, str] = {
+    "canarySettings": (
+        "a canary sends a share of the stage's traffic to another deployment (possibly one made "
+        "outside this program, whose API document no rule checked) with its own stage variables"
+    ),
+    "clientCertificateId": (
+        "a client certificate authenticates API Gateway to HTTP backends, and this service's "
+        "only backend is DynamoDB, called with the integration role"
+    ),
+    "cacheClusterSize": "the service caches nothing, so there is no cache to size",
+}
+_ALLOW_XRAY = "allowXrayTracing"
+
+
+def _is_set(props: Mapping[str, Any], name: str) -> bool:
+    try:
+        return props.get(name) is not None
+    except UnknownValueError:
+        return True  # known only at apply time, but set: refused the same at preview
+
+
+def _stage_inputs(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    reviewed = _REVIEWED_INPUTS.get(args.resource_type)
+    if reviewed is None:
+        return
+    say = reporter(report, STAGE_INPUTS, label(args.resource_type, args.name))
+    for name in sorted(args.props):
+        if name in reviewed or not _is_set(args.props, name):
+            continue
+        why = _REFUSED_INPUTS.get(name)
+        if why is not None:
+            say(f"sets {name}; {why}")
+        else:
+            say(
+                f"sets {name}, an input this pack has not reviewed; the service's "
+                f"{short_type(args.resource_type)} sets only {', '.join(sorted(reviewed))}"
+            )
+    if mapping(args.props.get("variables")):
+        # Templates read no stage variables; values set here would reach them unchecked.
+        say("sets variables (stage variables); no mapping template reads any, so set none")
+    if args.props.get("xrayTracingEnabled") is True:
+        allowed = args.get_config().get(_ALLOW_XRAY, False)
+        if not isinstance(allowed, bool):
+            misconfigured(
+                report,
+                STAGE_INPUTS,
+                ConfigMissing(f"policy parameter '{_ALLOW_XRAY}' is not a boolean"),
+            )
+        elif not allowed:
+            say(
+                "enables xrayTracingEnabled; X-Ray bills per trace recorded, outside the stack's "
+                f"budget, and keeps each traced request's URL for 30 days; allow it with {_ALLOW_XRAY} in the "
+                "stack's policy config if the stack needs traces"
+            )
 
 
 def _body_schemas(operation: Mapping[str, Any]) -> list[Mapping[str, Any]]:
@@ -406,6 +489,23 @@ POLICIES = [
         name=NO_CACHE,
         description="No stage cache cluster and no method caching: the service caches nothing.",
         validate=_no_cache,
+    ),
+    ResourceValidationPolicy(
+        name=STAGE_INPUTS,
+        description=(
+            "Stages and deployments set only reviewed inputs: no canary, client certificate, "
+            "cache size or stage variables, and X-Ray tracing only where the stack allows it."
+        ),
+        validate=_stage_inputs,
+        config_schema=PolicyConfigSchema(
+            properties={
+                _ALLOW_XRAY: {
+                    "type": "boolean",
+                    "default": False,
+                    "description": "Whether stages may enable X-Ray tracing (billed per trace).",
+                }
+            },
+        ),
     ),
     ResourceValidationPolicy(
         name=WRITE_VALIDATION,

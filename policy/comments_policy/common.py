@@ -101,6 +101,26 @@ def config_strings(config: Mapping[str, Any], key: str) -> list[str]:
     return items
 
 
+# This stack's AWS account, a parameter of every policy that compares against it (the CLI gives
+# each policy only its own config); a test keeps each equal to the stack's aws:allowedAccountIds.
+ACCOUNT_ID = "accountId"
+_ACCOUNT_ID = re.compile(r"^[0-9]{12}$")
+ACCOUNT_ID_SCHEMA: dict[str, Any] = {
+    "type": "string",
+    "pattern": _ACCOUNT_ID.pattern,
+    "description": "This stack's AWS account: the one account the stack's aws:allowedAccountIds pins.",
+}
+
+
+def config_account(config: Mapping[str, Any]) -> str:
+    value = config.get(ACCOUNT_ID)
+    if not isinstance(value, str) or not _ACCOUNT_ID.match(value):
+        raise ConfigMissing(
+            f"policy parameter '{ACCOUNT_ID}' is missing or not a 12-digit account id"
+        )
+    return value
+
+
 def misconfigured(report: ReportViolation, policy: str, error: ConfigMissing) -> None:
     report(
         f"{policy}: {error}; set it in the stack's policy config (policy/config/<stack>.json)",

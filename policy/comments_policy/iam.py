@@ -15,6 +15,8 @@ from pulumi_policy import (
 )
 
 from comments_policy.common import (
+    ACCOUNT_ID,
+    ACCOUNT_ID_SCHEMA,
     ACCOUNT_ROOT,
     EXECUTE_API_ARN,
     INDEX_ARN,
@@ -24,6 +26,7 @@ from comments_policy.common import (
     ConfigMissing,
     as_list,
     attached_policy_arns,
+    config_account,
     config_strings,
     has_wildcard,
     label,
@@ -42,10 +45,8 @@ NO_MANAGED = "iam-no-managed-policy-attachments"
 TRUSTED_SERVICE = "apigateway.amazonaws.com"
 # Condition keys that stop another account's API from using this role (the confused deputy).
 _DEPUTY_KEYS = ("aws:sourceaccount", "aws:sourcearn")
-_ACCOUNT_ID = re.compile(r"^[0-9]{12}$")
 # Positive operators only; the account part of an ARN may never be a wildcard (see SOURCE_API_ARN).
 _POSITIVE_OPERATORS = frozenset({"stringequals", "stringlike", "arnequals", "arnlike"})
-ACCOUNT_ID = "accountId"
 _AWS_MANAGED = re.compile(r"^arn:aws[a-z-]*:iam::aws:policy/")
 _ADMIN_POLICY_NAMES = frozenset({"AdministratorAccess", "PowerUserAccess", "IAMFullAccess"})
 
@@ -221,17 +222,11 @@ def _source_arn_problem(operator: str, value: Any, account: str) -> str | None:
 
 
 def _trust_account(args: ResourceValidationArgs, report: ReportViolation) -> str | None:
-    value = args.get_config().get(ACCOUNT_ID)
-    if not isinstance(value, str) or not _ACCOUNT_ID.match(value):
-        misconfigured(
-            report,
-            TRUST,
-            ConfigMissing(
-                f"policy parameter '{ACCOUNT_ID}' is missing or not a 12-digit account id"
-            ),
-        )
+    try:
+        return config_account(args.get_config())
+    except ConfigMissing as error:
+        misconfigured(report, TRUST, error)
         return None
-    return value
 
 
 def _trust(args: ResourceValidationArgs, report: ReportViolation) -> None:
@@ -341,16 +336,7 @@ POLICIES = [
         ),
         validate=_trust,
         config_schema=PolicyConfigSchema(
-            properties={
-                ACCOUNT_ID: {
-                    "type": "string",
-                    "pattern": "^[0-9]{12}$",
-                    "description": (
-                        "This stack's AWS account: the one account the stack's "
-                        "aws:allowedAccountIds pins."
-                    ),
-                }
-            },
+            properties={ACCOUNT_ID: dict(ACCOUNT_ID_SCHEMA)},
             required=[ACCOUNT_ID],
         ),
     ),

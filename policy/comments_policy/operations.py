@@ -1,8 +1,10 @@
-"""Operations: the stack watches its own API and table, and someone is told when an alarm fires.
+"""Operations: the stack watches its own API, table and spend, and someone is told when an alarm
+fires.
 
 Stack policies, because only the whole stack shows which alarm watches which stage and table, and
 which topic has a subscriber. Alarm dimensions and topic ARNs are matched against the names and
-ARNs the API, stage, table and topic resources carry.
+ARNs the API, stage, table and topic resources carry. Only whose spend a budget watches is one
+resource's business (operations-budget-own-account).
 """
 
 from __future__ import annotations
@@ -13,20 +15,29 @@ from dataclasses import dataclass
 from typing import Any
 
 from pulumi_policy import (
+    PolicyConfigSchema,
     PolicyResource,
     ReportViolation,
+    ResourceValidationArgs,
+    ResourceValidationPolicy,
     StackValidationArgs,
     StackValidationPolicy,
 )
 
 from comments_policy.common import (
+    ACCOUNT_ID,
+    ACCOUNT_ID_SCHEMA,
     REST_API,
     STAGE,
     TABLE,
+    ConfigMissing,
     as_list,
+    config_account,
     label,
     mapping,
+    misconfigured,
     parse_document,
+    reporter,
     statements,
 )
 
@@ -39,6 +50,7 @@ BUDGET = "aws:budgets/budget:Budget"
 ALARMS_REQUIRED = "operations-alarms-required"
 ALARM_SUBSCRIBERS = "operations-alarm-subscribers"
 TOPIC_PUBLISHERS = "operations-topic-publishers"
+BUDGET_ACCOUNT = "operations-budget-own-account"
 # Who may publish to the stack's topics: its alarms and the account's budgets, nothing else.
 PUBLISHERS = ("cloudwatch.amazonaws.com", "budgets.amazonaws.com")
 _POSITIVE_OPERATORS = frozenset({"stringequals", "stringlike", "arnequals", "arnlike"})
@@ -275,7 +287,35 @@ def _topic_publishers(args: StackValidationArgs, report: ReportViolation) -> Non
                     report(f"{subject} {statement.name} {problem}", resource.urn)
 
 
+def _budget_account(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    """A budget with another accountId (possible from an organization's management account)
+    watches that account's spend, and the stack's own spend goes unwatched."""
+    if args.resource_type != BUDGET:
+        return
+    value = args.props.get(ACCOUNT_ID)
+    if value is None:
+        return  # the account whose credentials create it: the stack's pinned account
+    try:
+        account = config_account(args.get_config())
+    except ConfigMissing as error:
+        misconfigured(report, BUDGET_ACCOUNT, error)
+        return
+    if value != account:
+        reporter(report, BUDGET_ACCOUNT, label(args.resource_type, args.name))(
+            f"watches account {value!r} (accountId); this stack's account is {account}, whose "
+            "spend the budget is for; leave accountId unset"
+        )
+
+
 POLICIES = [
+    ResourceValidationPolicy(
+        name=BUDGET_ACCOUNT,
+        description="A budget's accountId is unset or the stack's account.",
+        validate=_budget_account,
+        config_schema=PolicyConfigSchema(
+            properties={ACCOUNT_ID: dict(ACCOUNT_ID_SCHEMA)}, required=[ACCOUNT_ID]
+        ),
+    ),
     StackValidationPolicy(
         name=TOPIC_PUBLISHERS,
         description=(

@@ -10,7 +10,15 @@ from collections.abc import Callable
 
 from pulumi_policy import EnforcementLevel, Policy
 
-from comments_policy import apigateway, dynamodb, iam, operations, resource_types, stack
+from comments_policy import (
+    apigateway,
+    dynamodb,
+    iam,
+    operations,
+    region,
+    resource_types,
+    stack,
+)
 
 PACK_NAME = "comments-guardrails"
 # A policy the stack's config does not mention blocks: forgetting a line must not open access.
@@ -18,6 +26,7 @@ DEFAULT_ENFORCEMENT = EnforcementLevel.MANDATORY
 
 POLICIES: list[Policy] = [
     *resource_types.POLICIES,
+    *region.POLICIES,
     *iam.POLICIES,
     *dynamodb.POLICIES,
     *apigateway.POLICIES,

@@ -68,6 +68,24 @@ def _api(method, operation, validators=None):
 """
 
 
+def stage(**inputs: str) -> str:
+    """The program's stage again (name, logs, throttling and alarms are its own), plus `inputs`."""
+    extra = "".join(f"    {key}={value},\n" for key, value in inputs.items())
+    return (
+        "aws.apigateway.Stage(\n"
+        '    "bypass-stage",\n'
+        "    rest_api=service.api.id,\n"
+        "    deployment=service.stage.deployment,\n"
+        "    stage_name=service.stage.stage_name,\n"
+        "    access_log_settings=aws.apigateway.StageAccessLogSettingsArgs(\n"
+        '        destination_arn="arn:aws:logs:us-east-1:333333333333:log-group:bypass",\n'
+        '        format="$context.requestId",\n'
+        "    ),\n"
+        f"{extra}"
+        ")\n"
+    )
+
+
 def trust_role(condition: str) -> str:
     return f'aws.iam.Role("bypass-role", assume_role_policy=_trust({condition}))\n'
 
@@ -594,6 +612,96 @@ SNIPPETS: dict[str, str] = {
         """
         aws.cloudwatch.LogGroup("bypass-logs", retention_in_days=0)
         aws.cloudwatch.LogGroup("bypass-logs-unset")
+        """
+    ),
+    # 18. resources placed outside the stack's region (its alarms, budget and ARNs are in us-east-1)
+    "table in another region": textwrap.dedent(
+        """
+        aws.dynamodb.Table(
+            "bypass-table",
+            region="eu-west-1",
+            billing_mode="PROVISIONED",
+            hash_key="id",
+            attributes=[aws.dynamodb.TableAttributeArgs(name="id", type="S")],
+            read_capacity=1,
+            write_capacity=1,
+            point_in_time_recovery=aws.dynamodb.TablePointInTimeRecoveryArgs(enabled=True),
+            deletion_protection_enabled=True,
+            opts=pulumi.ResourceOptions(protect=True),
+        )
+        """
+    ),
+    # one small replica: within the caps and the budget, but the comments leave the region
+    "table replica in another region": textwrap.dedent(
+        """
+        aws.dynamodb.Table(
+            "bypass-table",
+            billing_mode="PROVISIONED",
+            hash_key="id",
+            attributes=[aws.dynamodb.TableAttributeArgs(name="id", type="S")],
+            read_capacity=1,
+            write_capacity=1,
+            replicas=[aws.dynamodb.TableReplicaArgs(region_name="eu-west-1")],
+            point_in_time_recovery=aws.dynamodb.TablePointInTimeRecoveryArgs(enabled=True),
+            deletion_protection_enabled=True,
+            opts=pulumi.ResourceOptions(protect=True),
+        )
+        """
+    ),
+    "access logs in another region": (
+        'aws.cloudwatch.LogGroup("bypass-logs", retention_in_days=7, region="ap-southeast-2")\n'
+    ),
+    # a provider of the program's own named like the engine's default one passes the type list
+    "provider named like the default one, another region": textwrap.dedent(
+        """
+        _elsewhere = aws.Provider("default_7_51_1", region="eu-west-1")
+        aws.sns.Topic("bypass-topic", opts=pulumi.ResourceOptions(provider=_elsewhere))
+        """
+    ),
+    # 19. stage and deployment inputs no rule looked at
+    "stage canary to another deployment": stage(
+        canary_settings=(
+            'aws.apigateway.StageCanarySettingsArgs(deployment_id="outside", percent_traffic=50, '
+            'stage_variable_overrides={"table": "someone-elses"})'
+        )
+    ),
+    "stage client certificate": stage(client_certificate_id='"cert-from-elsewhere"'),
+    "stage variables": stage(variables='{"table": "someone-elses"}'),
+    "stage X-Ray tracing": stage(xray_tracing_enabled="True"),
+    "deployment variables": (
+        'aws.apigateway.Deployment("bypass-deployment", rest_api=service.api.id, '
+        'variables={"table": "someone-elses"})\n'
+    ),
+    # an input of a newer provider version (or one the SDK class lacks), set through the raw type
+    "stage input nobody reviewed": textwrap.dedent(
+        """
+        pulumi.CustomResource(
+            "aws:apigateway/stage:Stage",
+            "bypass-raw-stage",
+            {
+                "restApi": service.api.id,
+                "deployment": service.stage.deployment,
+                "stageName": service.stage.stage_name,
+                "accessLogSettings": {
+                    "destinationArn": "arn:aws:logs:us-east-1:333333333333:log-group:bypass",
+                    "format": "$context.requestId",
+                },
+                "routingMode": "ROUTING_RULE_ONLY",
+            },
+        )
+        """
+    ),
+    # 20. the budget set to watch another account (from a management account), not the stack's
+    "budget of another account": textwrap.dedent(
+        """
+        aws.budgets.Budget(
+            "bypass-budget",
+            account_id="444444444444",
+            budget_type="COST",
+            time_unit="MONTHLY",
+            limit_amount="1000.00",
+            limit_unit="USD",
+        )
         """
     ),
 }

@@ -536,3 +536,115 @@ def test_missing_public_routes_is_a_violation_not_a_pass() -> None:
         "apigateway-iam-authorization: policy parameter 'publicRoutes' is missing or not a list "
         "of strings; set it in the stack's policy config (policy/config/<stack>.json)"
     ]
+
+
+STAGE_INPUTS = "apigateway-stage-inputs"
+STAGE_TYPE = "aws:apigateway/stage:Stage"
+DEPLOYMENT_TYPE = "aws:apigateway/deployment:Deployment"
+STAGE_REVIEWED = (
+    "accessLogSettings, cacheClusterEnabled, deployment, description, documentationVersion, "
+    "region, restApi, stageName, tags, variables, xrayTracingEnabled"
+)
+UNKNOWN_OBJECT = "dd056dcd-154b-4c76-9bd3-c8f88648b5ff"  # the engine's unknown-at-preview sentinel
+
+
+def deployment(**inputs: Any) -> Any:
+    """The program's deployment: re-created whenever the API document changes."""
+    return resource(
+        DEPLOYMENT_TYPE,
+        "comments-deployment",
+        {
+            "restApi": "mockapi123",
+            "description": "d",
+            "triggers": {"apiDocument": "ab12"},
+            **inputs,
+        },
+    )
+
+
+def stage_messages(stack: Stack, *extra: Any, **properties: Any) -> list[str]:
+    found = findings(STAGE_INPUTS, [*stack.resources(), *extra], **properties)
+    return [f.message for f in found]
+
+
+def test_stage_inputs_happy_path() -> None:
+    stack = Stack()
+    stack.stage.update(deployment="dep-1", tags={"app": "comments"}, description="v1")
+    assert stage_messages(stack, deployment()) == []
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "why"),
+    [
+        (
+            "canarySettings",
+            {"deploymentId": "elsewhere", "percentTraffic": 50},
+            "a canary sends a share of the stage's traffic to another deployment (possibly one "
+            "made outside this program, whose API document no rule checked) with its own stage "
+            "variables",
+        ),
+        (
+            "clientCertificateId",
+            "cert-1",
+            "a client certificate authenticates API Gateway to HTTP backends, and this service's "
+            "only backend is DynamoDB, called with the integration role",
+        ),
+        ("cacheClusterSize", "0.5", "the service caches nothing, so there is no cache to size"),
+        # Set, though its value is known only at apply time: refused at preview the same.
+        (
+            "canarySettings",
+            UNKNOWN_OBJECT,
+            "a canary sends a share of the stage's traffic to another deployment",
+        ),
+    ],
+)
+def test_stage_inputs_the_service_never_sets(name: str, value: Any, why: str) -> None:
+    stack = Stack()
+    stack.stage[name] = value
+    [message] = stage_messages(stack)
+    assert message.startswith(f"{STAGE_INPUTS}: Stage 'comments-stage' sets {name}; {why}")
+
+
+def test_an_input_nobody_reviewed_is_refused_by_name() -> None:
+    """What a newer provider adds is refused until the allow-list names it."""
+    stack = Stack()
+    stack.stage["routingMode"] = "ROUTING_RULE_ONLY"
+    assert stage_messages(stack, deployment(stageName="v2")) == [
+        f"{STAGE_INPUTS}: Stage 'comments-stage' sets routingMode, an input this pack has not "
+        f"reviewed; the service's Stage sets only {STAGE_REVIEWED}",
+        f"{STAGE_INPUTS}: Deployment 'comments-deployment' sets stageName, an input this pack has "
+        "not reviewed; the service's Deployment sets only description, region, restApi, "
+        "triggers, variables",
+    ]
+
+
+def test_stage_variables() -> None:
+    stack = Stack()
+    stack.stage["variables"] = {"table": "someone-elses"}
+    refused = "sets variables (stage variables); no mapping template reads any, so set none"
+    assert stage_messages(stack, deployment(variables={"table": "x"})) == [
+        f"{STAGE_INPUTS}: Stage 'comments-stage' {refused}",
+        f"{STAGE_INPUTS}: Deployment 'comments-deployment' {refused}",
+    ]
+    stack.stage["variables"] = {}
+    assert stage_messages(stack, deployment(variables={})) == []
+
+
+def test_xray_tracing_only_where_the_stack_allows_it() -> None:
+    stack = Stack()
+    stack.stage["xrayTracingEnabled"] = False
+    assert stage_messages(stack) == []
+    stack.stage["xrayTracingEnabled"] = True
+    assert stage_messages(stack) == [
+        f"{STAGE_INPUTS}: Stage 'comments-stage' enables xrayTracingEnabled; X-Ray bills per "
+        "trace recorded, outside the stack's budget, and keeps each traced request's URL for 30 "
+        "days; allow it with allowXrayTracing in the stack's policy config if the stack needs "
+        "traces"
+    ]
+    assert stage_messages(stack, allowXrayTracing=True) == []
+
+
+def test_xray_is_off_unless_a_stack_config_says_otherwise() -> None:
+    for stack in ("local", "dev", "staging", "prod"):
+        settings = load_policy_config(POLICY_DIR / "config" / f"{stack}.json", PACK)
+        assert settings[STAGE_INPUTS].properties == {"allowXrayTracing": False}, stack

@@ -47,6 +47,9 @@ FOREVER = (
     "keeps its logs forever (retentionInDays unset or 0); set a retention so the logs, and what "
     "they cost, stop growing"
 )
+REGION = "resources-in-stack-region"
+ELSEWHERE = "this stack deploys to us-east-1 (region), where its alarms, budget and IAM rules look"
+STAGE_INPUTS = "apigateway-stage-inputs"
 RESOURCE_POLICY = (
     "it could open the routes to other accounts, and only AWS_IAM and publicRoutes may decide "
     "who calls; remove it"
@@ -194,6 +197,12 @@ EXPECTED: dict[str, list[tuple[str, str]]] = {
             "costs $7.2072/month (table 'bypass-table-0000000' 12 RCU + 6 WCU (x6 copies) = $3.9312; "
             "table 'comments-prod-table-0000000' 10 RCU + 5 WCU = $3.2760)",
         ),
+        (
+            REGION,
+            "Table 'bypass-table' replicates its data to 'us-west-2', 'eu-west-1', "
+            "'eu-central-1', 'ap-south-1', 'sa-east-1' (replicas); this stack's data stays in "
+            "us-east-1 (region)",
+        ),
     ],
     "scheduled scaling above the cap": [
         type_refused("bypass-schedule", "aws:appautoscaling/scheduledAction:ScheduledAction"),
@@ -233,6 +242,7 @@ EXPECTED: dict[str, list[tuple[str, str]]] = {
     ],
     "explicit provider for another region": [
         type_refused("bypass-provider", "pulumi:providers:aws"),
+        (REGION, f"provider 'bypass-provider' sets region 'eu-west-1'; {ELSEWHERE}"),
     ],
     "API resource policy (policy)": [
         (
@@ -265,6 +275,11 @@ EXPECTED: dict[str, list[tuple[str, str]]] = {
             "apigateway-no-cache",
             "MethodSettings 'bypass-settings' enables caching (settings.cachingEnabled); the "
             "service caches nothing",
+        ),
+        (
+            STAGE_INPUTS,
+            "Stage 'bypass-stage' sets cacheClusterSize; the service caches nothing, so there is "
+            "no cache to size",
         ),
     ],
     "public route proxied to another server": [
@@ -343,6 +358,72 @@ EXPECTED: dict[str, list[tuple[str, str]]] = {
     "log group that never expires": [
         ("apigateway-stage-access-logging", f"LogGroup 'bypass-logs' {FOREVER}"),
         ("apigateway-stage-access-logging", f"LogGroup 'bypass-logs-unset' {FOREVER}"),
+    ],
+    "table in another region": [
+        (REGION, f"Table 'bypass-table' sets region 'eu-west-1'; {ELSEWHERE}"),
+    ],
+    "table replica in another region": [
+        (
+            REGION,
+            "Table 'bypass-table' replicates its data to 'eu-west-1' (replicas); this stack's data "
+            "stays in us-east-1 (region)",
+        ),
+    ],
+    "access logs in another region": [
+        (REGION, f"LogGroup 'bypass-logs' sets region 'ap-southeast-2'; {ELSEWHERE}"),
+    ],
+    "provider named like the default one, another region": [
+        (REGION, f"provider 'default_7_51_1' sets region 'eu-west-1'; {ELSEWHERE}"),
+    ],
+    "stage canary to another deployment": [
+        (
+            STAGE_INPUTS,
+            "Stage 'bypass-stage' sets canarySettings; a canary sends a share of the stage's "
+            "traffic to another deployment (possibly one made outside this program, whose API "
+            "document no rule checked) with its own stage variables",
+        ),
+    ],
+    "stage client certificate": [
+        (
+            STAGE_INPUTS,
+            "Stage 'bypass-stage' sets clientCertificateId; a client certificate authenticates "
+            "API Gateway to HTTP backends, and this service's only backend is DynamoDB",
+        ),
+    ],
+    "stage variables": [
+        (
+            STAGE_INPUTS,
+            "Stage 'bypass-stage' sets variables (stage variables); no mapping template reads "
+            "any, so set none",
+        ),
+    ],
+    "stage X-Ray tracing": [
+        (
+            STAGE_INPUTS,
+            "Stage 'bypass-stage' enables xrayTracingEnabled; X-Ray bills per trace recorded, "
+            "outside the stack's budget",
+        ),
+    ],
+    "deployment variables": [
+        (
+            STAGE_INPUTS,
+            "Deployment 'bypass-deployment' sets variables (stage variables); no mapping "
+            "template reads any, so set none",
+        ),
+    ],
+    "stage input nobody reviewed": [
+        (
+            STAGE_INPUTS,
+            "Stage 'bypass-raw-stage' sets routingMode, an input this pack has not reviewed; the "
+            "service's Stage sets only accessLogSettings, cacheClusterEnabled, deployment,",
+        ),
+    ],
+    "budget of another account": [
+        (
+            "operations-budget-own-account",
+            "Budget 'bypass-budget' watches account '444444444444' (accountId); this stack's "
+            "account is 333333333333, whose spend the budget is for; leave accountId unset",
+        ),
     ],
 }
 

@@ -126,11 +126,19 @@ def test_unknown_at_preview_is_reported_at_the_policy_level_never_passed() -> No
 
 
 @pytest.mark.parametrize("stack", STACKS)
-def test_trust_account_is_the_stacks_pinned_account(stack: str) -> None:
-    """The trust rule's accountId and the provider's aws:allowedAccountIds name the same account."""
+@pytest.mark.parametrize("policy", ["iam-trust-api-gateway-only", "operations-budget-own-account"])
+def test_policy_account_is_the_stacks_pinned_account(stack: str, policy: str) -> None:
+    """Each rule's accountId and the provider's aws:allowedAccountIds name the same account."""
     document = json.loads((POLICY_DIR / "config" / f"{stack}.json").read_text(encoding="utf-8"))
     pinned = json.loads(load_stack_config(stack)["aws:allowedAccountIds"])
-    assert pinned == [document["iam-trust-api-gateway-only"]["accountId"]]
+    assert pinned == [document[policy]["accountId"]]
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_policy_region_is_the_stacks_region(stack: str) -> None:
+    """The region rule's region is the stack's aws:region (Pulumi.yaml's, or the stack file's)."""
+    document = json.loads((POLICY_DIR / "config" / f"{stack}.json").read_text(encoding="utf-8"))
+    assert load_stack_config(stack)["aws:region"] == document["resources-in-stack-region"]["region"]
 
 
 def test_the_offline_check_runs_the_program_as_the_pinned_account(

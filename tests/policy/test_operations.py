@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.policy.builders import PACK, TABLE_NAME, Stack, findings, resource
+from tests.policy.builders import ACCOUNT, PACK, TABLE_NAME, Stack, findings, resource
 from tests.policy.operations_builders import alarm, monitoring
 from tooling.offline_runner import PlannedResource
 from tooling.policy_check import POLICY_DIR, load_policy_config
@@ -169,3 +169,37 @@ def test_alarms_are_mandatory_in_prod_only(stack: str, required: str, subscriber
     settings = load_policy_config(POLICY_DIR / "config" / f"{stack}.json", PACK)
     assert settings[REQUIRED].level.value == required
     assert settings[SUBSCRIBERS].level.value == subscribers
+
+
+BUDGET_ACCOUNT = "operations-budget-own-account"
+
+
+def budget(**inputs: object) -> PlannedResource:
+    return resource(
+        "aws:budgets/budget:Budget",
+        "comments-monthly-budget",
+        {"budgetType": "COST", "timeUnit": "MONTHLY", "limitAmount": "5.00", **inputs},
+    )
+
+
+@pytest.mark.parametrize("inputs", [{}, {"accountId": ACCOUNT}])
+def test_a_budget_of_the_stacks_account_passes(inputs: dict[str, object]) -> None:
+    assert messages(BUDGET_ACCOUNT, [budget(**inputs)]) == []
+
+
+@pytest.mark.parametrize("other", ["444444444444", "*", ""])
+def test_a_budget_of_another_account(other: str) -> None:
+    """From an organization's management account a budget can watch a member account instead."""
+    assert messages(BUDGET_ACCOUNT, [budget(accountId=other)]) == [
+        f"{BUDGET_ACCOUNT}: Budget 'comments-monthly-budget' watches account {other!r} "
+        "(accountId); this stack's account is 333333333333, whose spend the budget is for; "
+        "leave accountId unset"
+    ]
+
+
+def test_the_budget_rule_needs_the_stacks_account() -> None:
+    found = findings(BUDGET_ACCOUNT, [budget(accountId="444444444444")], accountId="3333")
+    assert [f.message for f in found] == [
+        f"{BUDGET_ACCOUNT}: policy parameter 'accountId' is missing or not a 12-digit account "
+        "id; set it in the stack's policy config (policy/config/<stack>.json)"
+    ]

@@ -122,17 +122,37 @@ def test_served_pack_refuses_a_dynamic_provider_resource(
         "this stack does not allow (allowedResourceTypes); it cannot be allowed"
         in diagnostic.message
     )
-    # The engine's own resources go through the same policies and pass.
-    for type_, name in (
-        ("pulumi:pulumi:Stack", "comments-prod"),
-        ("pulumi:providers:aws", "default_7_51_1"),
+    # The engine's own resources go through the same policies and pass; the default provider's
+    # inputs are the stack's aws:* config.
+    provider = {"region": "us-east-1", "allowedAccountIds": '["333333333333"]', "version": "7.51.1"}
+    for type_, name, properties in (
+        ("pulumi:pulumi:Stack", "comments-prod", {}),
+        ("pulumi:providers:aws", "default_7_51_1", provider),
     ):
         engine = analyzer.Analyze(
             analyzer_pb2.AnalyzeRequest(
                 type=type_,
                 name=name,
                 urn=f"urn:pulumi:prod::comments::{type_}::{name}",
-                properties=struct({}),
+                properties=struct(properties),
             )
         )
         assert list(engine.diagnostics) == []
+    # A provider of the program's own that takes a default provider's name passes the type
+    # allow-list, but not the region rule.
+    impostor = analyzer.Analyze(
+        analyzer_pb2.AnalyzeRequest(
+            type="pulumi:providers:aws",
+            name="default_7_51_1",
+            urn="urn:pulumi:prod::comments::pulumi:providers:aws::default_7_51_1",
+            properties=struct({**provider, "region": "eu-west-1"}),
+        )
+    )
+    # The served message is the policy's description, a newline, then what it reported.
+    assert [(d.policyName, d.message.splitlines()[-1]) for d in impostor.diagnostics] == [
+        (
+            "resources-in-stack-region",
+            "resources-in-stack-region: provider 'default_7_51_1' sets region 'eu-west-1'; this "
+            "stack deploys to us-east-1 (region), where its alarms, budget and IAM rules look",
+        )
+    ]
