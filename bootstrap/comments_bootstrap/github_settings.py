@@ -18,6 +18,9 @@ from comments_bootstrap import documents
 
 REPOSITORY_ROOT = Path(__file__).resolve().parents[2]
 PR_WORKFLOW = REPOSITORY_ROOT / documents.PREVIEW_WORKFLOW
+WORKFLOWS = PR_WORKFLOW.parent
+# `owner/repo[/path]@ref`: an action or a reusable workflow of another repository.
+_REMOTE_USES = re.compile(r"([A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+(?:/[A-Za-z0-9_./-]+)?)@[^@\s]+")
 _MATRIX_EXPRESSION = re.compile(r"\$\{\{\s*matrix\.([A-Za-z0-9_-]+)\s*\}\}")
 COMPONENT_TYPE = "comments:bootstrap:RepositorySettings"
 
@@ -51,6 +54,29 @@ def check_names(workflow: dict[str, Any]) -> list[str]:
         for row in _matrix_rows(job):
             names.append(_MATRIX_EXPRESSION.sub(partial(_matrix_value, row), template))
     return names
+
+
+def workflow_actions(directory: Path = WORKFLOWS) -> list[str]:
+    """Every action and other repository's workflow the workflows use (`owner/repo[/path]`,
+    without the ref), from steps and from jobs calling a workflow; this repository's own
+    (`./...`) are always allowed."""
+    used: set[str] = set()
+    for path in sorted(directory.glob("*.y*ml")):
+        for job_name, job in load_workflow(path)["jobs"].items():
+            for where, uses in [
+                ("", job.get("uses")),
+                *((" step", s.get("uses")) for s in job.get("steps", [])),
+            ]:
+                if uses is None or str(uses).startswith("./"):
+                    continue
+                match = _REMOTE_USES.fullmatch(str(uses))
+                if match is None:
+                    raise ValueError(
+                        f"{path.name}: job {job_name}{where} uses {uses!r}: not owner/repo@ref, "
+                        "which the Actions allow-list cannot name"
+                    )
+                used.add(match.group(1))
+    return sorted(used)
 
 
 def preview_stacks(workflow: dict[str, Any]) -> list[str]:
@@ -136,6 +162,7 @@ class RepositorySettingsArgs:
     reviewer_teams: list[int] = field(default_factory=list)
     required_approvals: int = 1
     required_checks: list[str] = field(default_factory=list)
+    allowed_actions: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         if not self.repository or "/" in self.repository:
@@ -160,6 +187,8 @@ class RepositorySettingsArgs:
             raise ValueError("requiredApprovals: at least 1 review before merging to main")
         if not self.required_checks:
             raise ValueError(f"no required checks: {documents.PREVIEW_WORKFLOW} has no jobs")
+        if not self.allowed_actions:
+            raise ValueError("allowed_actions: the workflows use no action; nothing would run")
 
 
 class RepositorySettings(pulumi.ComponentResource):
@@ -179,11 +208,29 @@ class RepositorySettings(pulumi.ComponentResource):
             include_claim_keys=list(documents.SUBJECT_CLAIM_KEYS),
             opts=child,
         )
+        # A job's token can do only what its `permissions:` grant; and no workflow token can
+        # approve a pull request, which would satisfy the review rule with the pull request's
+        # own code.
         github.WorkflowRepositoryPermissions(
             f"{name}-workflow-permissions",
             repository=repo,
             default_workflow_permissions="read",
             can_approve_pull_request_reviews=False,
+            opts=child,
+        )
+        # Only the actions the workflows use run here, each pinned to a full commit SHA: a
+        # pull request cannot bring in another action, nor a tag someone can move.
+        self.actions_permissions = github.ActionsRepositoryPermissions(
+            f"{name}-actions-permissions",
+            repository=repo,
+            enabled=True,
+            allowed_actions="selected",
+            allowed_actions_config=github.ActionsRepositoryPermissionsAllowedActionsConfigArgs(
+                github_owned_allowed=False,
+                verified_allowed=False,
+                patterns_alloweds=[f"{action}@*" for action in args.allowed_actions],
+            ),
+            sha_pinning_required=True,
             opts=child,
         )
 

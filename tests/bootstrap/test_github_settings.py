@@ -172,6 +172,58 @@ def test_workflows_default_to_a_read_only_token(settings: Plan) -> None:
     assert permissions.inputs["canApprovePullRequestReviews"] is False
 
 
+def used_actions() -> set[str]:
+    """Read independently of the program: every `uses:` of another repository in the workflow
+    files' text, without its ref."""
+    used = set()
+    for path in rules.WORKFLOWS.glob("*.yml"):
+        for target in re.findall(r"^[\s-]*uses:\s*([^\s#]+)", path.read_text(), re.MULTILINE):
+            if not target.startswith("./"):
+                used.add(target.partition("@")[0])
+    return used
+
+
+def test_only_the_actions_the_workflows_use_may_run_each_pinned_to_a_sha(settings: Plan) -> None:
+    permissions = settings.one(
+        "github:index/actionsRepositoryPermissions:ActionsRepositoryPermissions"
+    ).inputs
+    assert permissions["enabled"] is True
+    assert permissions["allowedActions"] == "selected"
+    assert permissions["shaPinningRequired"] is True
+    config = permissions["allowedActionsConfig"]
+    assert config["githubOwnedAllowed"] is False, "actions/* only as listed"
+    assert config["verifiedAllowed"] is False
+    patterns = config["patternsAlloweds"]
+    assert len(patterns) == len(set(patterns))
+    assert {p.removesuffix("@*") for p in patterns} == used_actions()
+    assert all(p.endswith("@*") for p in patterns)
+    assert {"actions/checkout", "actions/upload-artifact", "pulumi/actions"} <= used_actions()
+    assert settings.outputs["allowedActions"] == patterns
+
+
+def test_a_new_action_in_a_workflow_joins_the_allow_list(tmp_path: Path) -> None:
+    (tmp_path / "pr.yml").write_text((rules.WORKFLOWS / "pr.yml").read_text())
+    extra = {
+        "jobs": {
+            "scan": {"steps": [{"uses": "github/codeql-action/init@" + "a" * 40}]},
+            "call": {"uses": "example-org/shared/.github/workflows/lint.yml@" + "b" * 40},
+            "local": {"uses": "./.github/workflows/deploy-environment.yml"},
+        }
+    }
+    (tmp_path / "extra.yaml").write_text(yaml.safe_dump(extra))
+    actions = github_settings.workflow_actions(tmp_path)
+    assert {"github/codeql-action/init", "example-org/shared/.github/workflows/lint.yml"} <= set(
+        actions
+    )
+    assert "actions/upload-artifact" in actions
+    assert not any(a.startswith(".") for a in actions)
+    (tmp_path / "extra.yaml").write_text(
+        yaml.safe_dump({"jobs": {"x": {"steps": [{"uses": "docker://alpine:3"}]}}})
+    )
+    with pytest.raises(ValueError, match=r"extra.yaml: job x step uses 'docker://alpine:3'"):
+        github_settings.workflow_actions(tmp_path)
+
+
 def _subject_keys(settings: Plan) -> list[str]:
     template = settings.one(
         "github:index/actionsRepositoryOidcSubjectClaimCustomizationTemplate:ActionsRepositoryOidcSubjectClaimCustomizationTemplate"
