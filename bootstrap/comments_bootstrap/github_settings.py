@@ -1,6 +1,7 @@
-"""The GitHub side of the pipeline as code: environments, their variables and rules, branch
-protection of main with the PR workflow's jobs as required checks, and the OIDC subject template
-the AWS roles' trust relies on. Used by bootstrap/github (a Pulumi program of its own)."""
+"""The GitHub side of the pipeline as code: environments, their variables and rules, the ruleset
+of main with the PR workflow's jobs as required checks (pinned to GitHub Actions), the Actions
+settings (read-only default token, allowed actions) and the OIDC subject template the AWS roles'
+trust relies on. Used by bootstrap/github (a Pulumi program of its own)."""
 
 from __future__ import annotations
 
@@ -23,6 +24,10 @@ WORKFLOWS = PR_WORKFLOW.parent
 _REMOTE_USES = re.compile(r"([A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+(?:/[A-Za-z0-9_./-]+)?)@[^@\s]+")
 _MATRIX_EXPRESSION = re.compile(r"\$\{\{\s*matrix\.([A-Za-z0-9_-]+)\s*\}\}")
 COMPONENT_TYPE = "comments:bootstrap:RepositorySettings"
+MAIN = "main"
+# The GitHub Actions app's id (GitHub's REST API: GET /apps/github-actions), the integration a
+# required check must come from.
+GITHUB_ACTIONS_APP_ID = 15368
 
 
 def load_workflow(path: Path = PR_WORKFLOW) -> dict[str, Any]:
@@ -259,7 +264,7 @@ class RepositorySettings(pulumi.ComponentResource):
                 f"{name}-{stack}-main-only",
                 repository=repo,
                 environment=deploy.environment,
-                branch_pattern="main",
+                branch_pattern=MAIN,
                 opts=pulumi.ResourceOptions(parent=deploy),
             )
             # Pull requests preview here: no branch rule, no reviewer; read-only credentials.
@@ -280,26 +285,40 @@ class RepositorySettings(pulumi.ComponentResource):
                         opts=pulumi.ResourceOptions(parent=environment),
                     )
 
-        self.branch_protection = github.BranchProtection(
+        # Every rule of main in one ruleset. Each required check is pinned to the GitHub Actions
+        # app: a status of the same name posted by anything else (a token with `statuses: write`,
+        # another app) does not satisfy it. No bypass actor: administrators follow it too.
+        self.ruleset = github.RepositoryRuleset(
             f"{name}-main",
-            repository_id=repo,
-            pattern="main",
-            enforce_admins=True,
-            allows_deletions=False,
-            allows_force_pushes=False,
-            require_conversation_resolution=True,
-            required_status_checks=[
-                github.BranchProtectionRequiredStatusCheckArgs(
-                    strict=True, contexts=args.required_checks
+            repository=repo,
+            name="main",
+            target="branch",
+            enforcement="active",
+            # main, by name: it is the branch deploy.yml deploys and the environments admit.
+            conditions=github.RepositoryRulesetConditionsArgs(
+                ref_name=github.RepositoryRulesetConditionsRefNameArgs(
+                    includes=[f"refs/heads/{MAIN}"], excludes=[]
                 )
-            ],
-            required_pull_request_reviews=[
-                github.BranchProtectionRequiredPullRequestReviewArgs(
+            ),
+            rules=github.RepositoryRulesetRulesArgs(
+                deletion=True,
+                non_fast_forward=True,
+                pull_request=github.RepositoryRulesetRulesPullRequestArgs(
                     required_approving_review_count=args.required_approvals,
-                    dismiss_stale_reviews=True,
+                    dismiss_stale_reviews_on_push=True,
                     require_last_push_approval=True,
-                )
-            ],
+                    required_review_thread_resolution=True,
+                ),
+                required_status_checks=github.RepositoryRulesetRulesRequiredStatusChecksArgs(
+                    strict_required_status_checks_policy=True,
+                    required_checks=[
+                        github.RepositoryRulesetRulesRequiredStatusChecksRequiredCheckArgs(
+                            context=check, integration_id=GITHUB_ACTIONS_APP_ID
+                        )
+                        for check in args.required_checks
+                    ],
+                ),
+            ),
             opts=child,
         )
         self.register_outputs({"requiredChecks": args.required_checks})

@@ -86,19 +86,50 @@ def expected_check_names() -> list[str]:
     return names
 
 
-def test_required_checks_are_exactly_the_pr_workflows_jobs(settings: Plan) -> None:
-    protection = settings.one("github:index/branchProtection:BranchProtection").inputs
-    assert protection["pattern"] == "main"
-    (checks,) = protection["requiredStatusChecks"]
-    assert checks["contexts"] == expected_check_names()
-    assert {"make test", "preview (dev)", "preview (staging)", "preview (prod)"} <= set(
-        checks["contexts"]
-    )
-    assert checks["strict"] is True
-    assert protection["enforceAdmins"] is True
-    assert protection["allowsForcePushes"] is False
-    (reviews,) = protection["requiredPullRequestReviews"]
-    assert reviews["requiredApprovingReviewCount"] == 1 and reviews["dismissStaleReviews"] is True
+# GitHub Actions' app id, as GitHub's REST API reports it (GET /apps/github-actions).
+GITHUB_ACTIONS_APP_ID = 15368
+
+
+def main_ruleset(plan: Plan) -> dict[str, Any]:
+    inputs: dict[str, Any] = plan.one("github:index/repositoryRuleset:RepositoryRuleset").inputs
+    return inputs
+
+
+def test_required_checks_are_exactly_the_pr_workflows_jobs_from_github_actions(
+    settings: Plan,
+) -> None:
+    ruleset = main_ruleset(settings)
+    assert ruleset["target"] == "branch" and ruleset["enforcement"] == "active"
+    assert ruleset["conditions"] == {"refName": {"includes": ["refs/heads/main"], "excludes": []}}
+    checks = ruleset["rules"]["requiredStatusChecks"]
+    assert [c["context"] for c in checks["requiredChecks"]] == expected_check_names()
+    assert {
+        "make test",
+        "preview (dev)",
+        "preview (staging)",
+        "preview (prod)",
+        "preview comments",
+    } <= {c["context"] for c in checks["requiredChecks"]}
+    # A status of the same name from anything but GitHub Actions does not count.
+    assert {c["integrationId"] for c in checks["requiredChecks"]} == {GITHUB_ACTIONS_APP_ID}
+    assert checks["strictRequiredStatusChecksPolicy"] is True
+    assert settings.outputs["requiredChecks"] == expected_check_names()
+
+
+def test_main_takes_reviewed_pull_requests_only_and_nobody_bypasses(settings: Plan) -> None:
+    ruleset = main_ruleset(settings)
+    assert not ruleset.get("bypassActors"), "administrators follow the rules too"
+    rules_ = ruleset["rules"]
+    assert rules_["deletion"] is True and rules_["nonFastForward"] is True
+    assert rules_["pullRequest"] == {
+        "requiredApprovingReviewCount": 1,
+        "dismissStaleReviewsOnPush": True,
+        "requireLastPushApproval": True,
+        "requiredReviewThreadResolution": True,
+    }
+    # One place for each rule: no branch protection beside the ruleset.
+    assert settings.of_type("github:index/branchProtection:BranchProtection") == []
+    assert settings.of_type("github:index/branchProtectionV3:BranchProtectionV3") == []
 
 
 def test_renaming_a_pr_job_renames_its_required_check() -> None:
