@@ -16,6 +16,8 @@ BOT_LOGIN = "github-actions[bot]"
 # GitHub refuses comment and issue bodies over 65,536 characters; keep room for the frame.
 MAX_LOG_CHARS = 60_000
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+# Three or more backticks would close the code block the text is quoted in.
+_FENCE = re.compile(r"`{3,}")
 
 
 class GitHub:
@@ -65,16 +67,19 @@ class GitHub:
 
 
 def own_item_with_marker(items: Iterator[dict[str, Any]], marker: str) -> dict[str, Any] | None:
-    """The first item this workflow's token wrote that carries `marker`: others' are left alone."""
+    """The first item this workflow's token wrote that starts with `marker`: others' are left
+    alone, and so is one that only quotes the marker (a log can hold any text)."""
     for item in items:
-        if item.get("user", {}).get("login") == BOT_LOGIN and marker in (item.get("body") or ""):
+        body = item.get("body") or ""
+        if item.get("user", {}).get("login") == BOT_LOGIN and body.startswith(marker):
             return item
     return None
 
 
-def plain_log(text: str) -> str:
-    """The CLI's output without colour codes, its end kept if it is too long for GitHub."""
-    text = _ANSI.sub("", text).replace("```", "` ` `")
-    if len(text) > MAX_LOG_CHARS:
-        text = "… (start cut: see the job log)\n" + text[-MAX_LOG_CHARS:]
+def plain_log(text: str, limit: int = MAX_LOG_CHARS) -> str:
+    """The CLI's output without colour codes, fit to quote in a code block (no run of three
+    backticks left), its end kept if it is longer than `limit`."""
+    text = _FENCE.sub(lambda run: " ".join(run.group()), _ANSI.sub("", text))
+    if len(text) > limit:
+        text = "… (start cut: see the job log)\n" + text[-limit:]
     return text

@@ -1,6 +1,7 @@
-"""The GitHub side of the pipeline as code: environments, their variables and rules, branch
-protection of main with the PR workflow's jobs as required checks, and the OIDC subject template
-the AWS roles' trust relies on. Used by bootstrap/github (a Pulumi program of its own)."""
+"""The GitHub side of the pipeline as code: environments, their variables and rules, the ruleset
+of main with the PR workflow's jobs as required checks (pinned to GitHub Actions), the Actions
+settings (read-only default token, allowed actions) and the OIDC subject template the AWS roles'
+trust relies on. Used by bootstrap/github (a Pulumi program of its own)."""
 
 from __future__ import annotations
 
@@ -18,8 +19,15 @@ from comments_bootstrap import documents
 
 REPOSITORY_ROOT = Path(__file__).resolve().parents[2]
 PR_WORKFLOW = REPOSITORY_ROOT / documents.PREVIEW_WORKFLOW
+WORKFLOWS = PR_WORKFLOW.parent
+# `owner/repo[/path]@ref`: an action or a reusable workflow of another repository.
+_REMOTE_USES = re.compile(r"([A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+(?:/[A-Za-z0-9_./-]+)?)@[^@\s]+")
 _MATRIX_EXPRESSION = re.compile(r"\$\{\{\s*matrix\.([A-Za-z0-9_-]+)\s*\}\}")
 COMPONENT_TYPE = "comments:bootstrap:RepositorySettings"
+MAIN = "main"
+# The GitHub Actions app's id (GitHub's REST API: GET /apps/github-actions), the integration a
+# required check must come from.
+GITHUB_ACTIONS_APP_ID = 15368
 
 
 def load_workflow(path: Path = PR_WORKFLOW) -> dict[str, Any]:
@@ -51,6 +59,29 @@ def check_names(workflow: dict[str, Any]) -> list[str]:
         for row in _matrix_rows(job):
             names.append(_MATRIX_EXPRESSION.sub(partial(_matrix_value, row), template))
     return names
+
+
+def workflow_actions(directory: Path = WORKFLOWS) -> list[str]:
+    """Every action and other repository's workflow the workflows use (`owner/repo[/path]`,
+    without the ref), from steps and from jobs calling a workflow; this repository's own
+    (`./...`) are always allowed."""
+    used: set[str] = set()
+    for path in sorted(directory.glob("*.y*ml")):
+        for job_name, job in load_workflow(path)["jobs"].items():
+            for where, uses in [
+                ("", job.get("uses")),
+                *((" step", s.get("uses")) for s in job.get("steps", [])),
+            ]:
+                if uses is None or str(uses).startswith("./"):
+                    continue
+                match = _REMOTE_USES.fullmatch(str(uses))
+                if match is None:
+                    raise ValueError(
+                        f"{path.name}: job {job_name}{where} uses {uses!r}: not owner/repo@ref, "
+                        "which the Actions allow-list cannot name"
+                    )
+                used.add(match.group(1))
+    return sorted(used)
 
 
 def preview_stacks(workflow: dict[str, Any]) -> list[str]:
@@ -136,6 +167,7 @@ class RepositorySettingsArgs:
     reviewer_teams: list[int] = field(default_factory=list)
     required_approvals: int = 1
     required_checks: list[str] = field(default_factory=list)
+    allowed_actions: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         if not self.repository or "/" in self.repository:
@@ -160,6 +192,8 @@ class RepositorySettingsArgs:
             raise ValueError("requiredApprovals: at least 1 review before merging to main")
         if not self.required_checks:
             raise ValueError(f"no required checks: {documents.PREVIEW_WORKFLOW} has no jobs")
+        if not self.allowed_actions:
+            raise ValueError("allowed_actions: the workflows use no action; nothing would run")
 
 
 class RepositorySettings(pulumi.ComponentResource):
@@ -179,11 +213,29 @@ class RepositorySettings(pulumi.ComponentResource):
             include_claim_keys=list(documents.SUBJECT_CLAIM_KEYS),
             opts=child,
         )
+        # A job's token can do only what its `permissions:` grant; and no workflow token can
+        # approve a pull request, which would satisfy the review rule with the pull request's
+        # own code.
         github.WorkflowRepositoryPermissions(
             f"{name}-workflow-permissions",
             repository=repo,
             default_workflow_permissions="read",
             can_approve_pull_request_reviews=False,
+            opts=child,
+        )
+        # Only the actions the workflows use run here, each pinned to a full commit SHA: a
+        # pull request cannot bring in another action, nor a tag someone can move.
+        self.actions_permissions = github.ActionsRepositoryPermissions(
+            f"{name}-actions-permissions",
+            repository=repo,
+            enabled=True,
+            allowed_actions="selected",
+            allowed_actions_config=github.ActionsRepositoryPermissionsAllowedActionsConfigArgs(
+                github_owned_allowed=False,
+                verified_allowed=False,
+                patterns_alloweds=[f"{action}@*" for action in args.allowed_actions],
+            ),
+            sha_pinning_required=True,
             opts=child,
         )
 
@@ -212,7 +264,7 @@ class RepositorySettings(pulumi.ComponentResource):
                 f"{name}-{stack}-main-only",
                 repository=repo,
                 environment=deploy.environment,
-                branch_pattern="main",
+                branch_pattern=MAIN,
                 opts=pulumi.ResourceOptions(parent=deploy),
             )
             # Pull requests preview here: no branch rule, no reviewer; read-only credentials.
@@ -233,26 +285,40 @@ class RepositorySettings(pulumi.ComponentResource):
                         opts=pulumi.ResourceOptions(parent=environment),
                     )
 
-        self.branch_protection = github.BranchProtection(
+        # Every rule of main in one ruleset. Each required check is pinned to the GitHub Actions
+        # app: a status of the same name posted by anything else (a token with `statuses: write`,
+        # another app) does not satisfy it. No bypass actor: administrators follow it too.
+        self.ruleset = github.RepositoryRuleset(
             f"{name}-main",
-            repository_id=repo,
-            pattern="main",
-            enforce_admins=True,
-            allows_deletions=False,
-            allows_force_pushes=False,
-            require_conversation_resolution=True,
-            required_status_checks=[
-                github.BranchProtectionRequiredStatusCheckArgs(
-                    strict=True, contexts=args.required_checks
+            repository=repo,
+            name="main",
+            target="branch",
+            enforcement="active",
+            # main, by name: it is the branch deploy.yml deploys and the environments admit.
+            conditions=github.RepositoryRulesetConditionsArgs(
+                ref_name=github.RepositoryRulesetConditionsRefNameArgs(
+                    includes=[f"refs/heads/{MAIN}"], excludes=[]
                 )
-            ],
-            required_pull_request_reviews=[
-                github.BranchProtectionRequiredPullRequestReviewArgs(
+            ),
+            rules=github.RepositoryRulesetRulesArgs(
+                deletion=True,
+                non_fast_forward=True,
+                pull_request=github.RepositoryRulesetRulesPullRequestArgs(
                     required_approving_review_count=args.required_approvals,
-                    dismiss_stale_reviews=True,
+                    dismiss_stale_reviews_on_push=True,
                     require_last_push_approval=True,
-                )
-            ],
+                    required_review_thread_resolution=True,
+                ),
+                required_status_checks=github.RepositoryRulesetRulesRequiredStatusChecksArgs(
+                    strict_required_status_checks_policy=True,
+                    required_checks=[
+                        github.RepositoryRulesetRulesRequiredStatusChecksRequiredCheckArgs(
+                            context=check, integration_id=GITHUB_ACTIONS_APP_ID
+                        )
+                        for check in args.required_checks
+                    ],
+                ),
+            ),
             opts=child,
         )
         self.register_outputs({"requiredChecks": args.required_checks})

@@ -15,9 +15,12 @@ from comments_bootstrap.github_settings import (
     RepositorySettingsArgs,
     check_names,
     load_workflow,
+    workflow_actions,
 )
 
 config = pulumi.Config()
+# Exactly the pull-request workflow's jobs: renaming one changes the required check.
+required_checks = check_names(load_workflow())
 environments = config.require_object("environments")
 settings = RepositorySettings(
     "comments",
@@ -30,9 +33,13 @@ settings = RepositorySettings(
         reviewer_users=config.require_object("reviewerUsers"),
         reviewer_teams=config.require_object("reviewerTeams"),
         required_approvals=config.require_int("requiredApprovals"),
-        # Exactly the pull-request workflow's jobs: renaming one changes the required check.
-        required_checks=check_names(load_workflow()),
+        required_checks=required_checks,
+        # Exactly the actions .github/workflows use: adding one to a workflow means running this.
+        allowed_actions=workflow_actions(),
     ),
 )
-pulumi.export("requiredChecks", settings.branch_protection.required_status_checks)
+pulumi.export("requiredChecks", required_checks)
+pulumi.export(
+    "allowedActions", settings.actions_permissions.allowed_actions_config.patterns_alloweds
+)
 pulumi.export("oidcSubjectClaimKeys", settings.subject_template.include_claim_keys)

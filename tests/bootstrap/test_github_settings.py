@@ -86,19 +86,50 @@ def expected_check_names() -> list[str]:
     return names
 
 
-def test_required_checks_are_exactly_the_pr_workflows_jobs(settings: Plan) -> None:
-    protection = settings.one("github:index/branchProtection:BranchProtection").inputs
-    assert protection["pattern"] == "main"
-    (checks,) = protection["requiredStatusChecks"]
-    assert checks["contexts"] == expected_check_names()
-    assert {"make test", "preview (dev)", "preview (staging)", "preview (prod)"} <= set(
-        checks["contexts"]
-    )
-    assert checks["strict"] is True
-    assert protection["enforceAdmins"] is True
-    assert protection["allowsForcePushes"] is False
-    (reviews,) = protection["requiredPullRequestReviews"]
-    assert reviews["requiredApprovingReviewCount"] == 1 and reviews["dismissStaleReviews"] is True
+# GitHub Actions' app id, as GitHub's REST API reports it (GET /apps/github-actions).
+GITHUB_ACTIONS_APP_ID = 15368
+
+
+def main_ruleset(plan: Plan) -> dict[str, Any]:
+    inputs: dict[str, Any] = plan.one("github:index/repositoryRuleset:RepositoryRuleset").inputs
+    return inputs
+
+
+def test_required_checks_are_exactly_the_pr_workflows_jobs_from_github_actions(
+    settings: Plan,
+) -> None:
+    ruleset = main_ruleset(settings)
+    assert ruleset["target"] == "branch" and ruleset["enforcement"] == "active"
+    assert ruleset["conditions"] == {"refName": {"includes": ["refs/heads/main"], "excludes": []}}
+    checks = ruleset["rules"]["requiredStatusChecks"]
+    assert [c["context"] for c in checks["requiredChecks"]] == expected_check_names()
+    assert {
+        "make test",
+        "preview (dev)",
+        "preview (staging)",
+        "preview (prod)",
+        "preview comments",
+    } <= {c["context"] for c in checks["requiredChecks"]}
+    # A status of the same name from anything but GitHub Actions does not count.
+    assert {c["integrationId"] for c in checks["requiredChecks"]} == {GITHUB_ACTIONS_APP_ID}
+    assert checks["strictRequiredStatusChecksPolicy"] is True
+    assert settings.outputs["requiredChecks"] == expected_check_names()
+
+
+def test_main_takes_reviewed_pull_requests_only_and_nobody_bypasses(settings: Plan) -> None:
+    ruleset = main_ruleset(settings)
+    assert not ruleset.get("bypassActors"), "administrators follow the rules too"
+    rules_ = ruleset["rules"]
+    assert rules_["deletion"] is True and rules_["nonFastForward"] is True
+    assert rules_["pullRequest"] == {
+        "requiredApprovingReviewCount": 1,
+        "dismissStaleReviewsOnPush": True,
+        "requireLastPushApproval": True,
+        "requiredReviewThreadResolution": True,
+    }
+    # One place for each rule: no branch protection beside the ruleset.
+    assert settings.of_type("github:index/branchProtection:BranchProtection") == []
+    assert settings.of_type("github:index/branchProtectionV3:BranchProtectionV3") == []
 
 
 def test_renaming_a_pr_job_renames_its_required_check() -> None:
@@ -170,6 +201,58 @@ def test_workflows_default_to_a_read_only_token(settings: Plan) -> None:
     )
     assert permissions.inputs["defaultWorkflowPermissions"] == "read"
     assert permissions.inputs["canApprovePullRequestReviews"] is False
+
+
+def used_actions() -> set[str]:
+    """Read independently of the program: every `uses:` of another repository in the workflow
+    files' text, without its ref."""
+    used = set()
+    for path in rules.WORKFLOWS.glob("*.yml"):
+        for target in re.findall(r"^[\s-]*uses:\s*([^\s#]+)", path.read_text(), re.MULTILINE):
+            if not target.startswith("./"):
+                used.add(target.partition("@")[0])
+    return used
+
+
+def test_only_the_actions_the_workflows_use_may_run_each_pinned_to_a_sha(settings: Plan) -> None:
+    permissions = settings.one(
+        "github:index/actionsRepositoryPermissions:ActionsRepositoryPermissions"
+    ).inputs
+    assert permissions["enabled"] is True
+    assert permissions["allowedActions"] == "selected"
+    assert permissions["shaPinningRequired"] is True
+    config = permissions["allowedActionsConfig"]
+    assert config["githubOwnedAllowed"] is False, "actions/* only as listed"
+    assert config["verifiedAllowed"] is False
+    patterns = config["patternsAlloweds"]
+    assert len(patterns) == len(set(patterns))
+    assert {p.removesuffix("@*") for p in patterns} == used_actions()
+    assert all(p.endswith("@*") for p in patterns)
+    assert {"actions/checkout", "actions/upload-artifact", "pulumi/actions"} <= used_actions()
+    assert settings.outputs["allowedActions"] == patterns
+
+
+def test_a_new_action_in_a_workflow_joins_the_allow_list(tmp_path: Path) -> None:
+    (tmp_path / "pr.yml").write_text((rules.WORKFLOWS / "pr.yml").read_text())
+    extra = {
+        "jobs": {
+            "scan": {"steps": [{"uses": "github/codeql-action/init@" + "a" * 40}]},
+            "call": {"uses": "example-org/shared/.github/workflows/lint.yml@" + "b" * 40},
+            "local": {"uses": "./.github/workflows/deploy-environment.yml"},
+        }
+    }
+    (tmp_path / "extra.yaml").write_text(yaml.safe_dump(extra))
+    actions = github_settings.workflow_actions(tmp_path)
+    assert {"github/codeql-action/init", "example-org/shared/.github/workflows/lint.yml"} <= set(
+        actions
+    )
+    assert "actions/upload-artifact" in actions
+    assert not any(a.startswith(".") for a in actions)
+    (tmp_path / "extra.yaml").write_text(
+        yaml.safe_dump({"jobs": {"x": {"steps": [{"uses": "docker://alpine:3"}]}}})
+    )
+    with pytest.raises(ValueError, match=r"extra.yaml: job x step uses 'docker://alpine:3'"):
+        github_settings.workflow_actions(tmp_path)
 
 
 def _subject_keys(settings: Plan) -> list[str]:

@@ -270,3 +270,58 @@ def environment_violations(name: str, job_name: str, job: dict[str, Any], role: 
         if var not in expected
     )
     return found
+
+
+# --- pull-request code and write tokens ----------------------------------------------------
+
+# What a pull_request run checks out when a step names no ref is the pull request's code; these
+# refs are the base branch's, which only a merged (reviewed) change reaches.
+BASE_REFS = ("${{ github.base_ref }}", "${{ github.event.pull_request.base.sha }}")
+# What a job holding a write permission may run: checking out the base branch, fetching the
+# artifacts of other jobs (as data, outside the checkout) and a script of the base branch with the
+# runner's Python, which needs no installed dependency.
+WRITER_ACTIONS = ("actions/checkout", "actions/download-artifact")
+WRITER_RUN = re.compile(
+    r'python3 \.github/scripts/[a-z_]+\.py(?: (?:[A-Za-z0-9_./=-]+|"\$RUNNER_TEMP/[A-Za-z0-9_./-]*"))*'
+)
+RUNNER_TEMP = "${{ runner.temp }}"
+
+
+def write_permissions(job: dict[str, Any]) -> set[str]:
+    """The job token's write scopes; the OIDC token (id-token) writes nothing in the repository."""
+    permissions = job.get("permissions")
+    if permissions in ("write-all", None):
+        return {"(all)"}  # an absent block inherits the workflow's, which may write
+    if permissions == "read-all":
+        return set()
+    return {
+        scope for scope, level in permissions.items() if level == "write" and scope != "id-token"
+    }
+
+
+def pr_code_violations(name: str, workflow: Workflow) -> list[str]:
+    """In a pull_request workflow, a job holding any write permission but id-token runs none of
+    the pull request's code: the job's code can read the job's token."""
+    if "pull_request" not in triggers(workflow):
+        return []
+    found: list[str] = []
+    for job_name, job in workflow["jobs"].items():
+        writes = write_permissions(job)
+        if not writes:
+            continue
+        where = f"{name}: job '{job_name}' holds {sorted(writes)}"
+        if "uses" in job:
+            found.append(f"{where} and calls a workflow of the pull request")
+        for step in steps(job):
+            action = _uses(step)
+            run = str(step.get("run", "")).strip()
+            if action == "actions/checkout" and step.get("with", {}).get("ref") not in BASE_REFS:
+                found.append(f"{where} and checks out the pull request's code")
+            elif action == "actions/download-artifact":
+                if not str(step.get("with", {}).get("path", "")).startswith(RUNNER_TEMP):
+                    found.append(f"{where} and downloads artifacts into its checkout")
+            elif action and action not in WRITER_ACTIONS:
+                found.append(f"{where} and runs the action {action}")
+            elif run and not WRITER_RUN.fullmatch(run):
+                found.append(f"{where} and runs {run!r}, not a base-branch script")
+    return found

@@ -220,11 +220,130 @@ def test_forks_and_dependabot_fail_the_required_preview_check(
 
 def test_pr_only_previews_get_an_oidc_token(pr: rules.Workflow) -> None:
     assert rules.id_token_jobs(pr) == {"preview"}
-    assert pr["jobs"]["preview"]["permissions"] == {
+    assert pr["jobs"]["preview"]["permissions"] == {"contents": "read", "id-token": "write"}
+
+
+def test_no_job_that_runs_pull_request_code_holds_a_write_permission(pr: rules.Workflow) -> None:
+    assert rules.pr_code_violations("pr.yml", pr) == []
+    writers = {name for name, job in pr["jobs"].items() if rules.write_permissions(job)}
+    assert writers == {"preview-comment"}
+    assert pr["jobs"]["preview-comment"]["permissions"] == {
         "contents": "read",
-        "id-token": "write",
         "pull-requests": "write",
     }
+
+
+def _comment_step(workflow: rules.Workflow) -> dict[str, Any]:
+    (step,) = [
+        s
+        for s in rules.steps(workflow["jobs"]["preview-comment"])
+        if "preview_comment.py" in str(s.get("run", ""))
+    ]
+    return step
+
+
+@pytest.mark.parametrize(
+    ("mutation", "expected"),
+    [
+        (
+            lambda w: w["jobs"]["preview"]["permissions"].update({"pull-requests": "write"}),
+            "job 'preview' holds ['pull-requests'] and checks out the pull request's code",
+        ),
+        (
+            lambda w: w["jobs"]["cost"].update(permissions="write-all"),
+            "job 'cost' holds ['(all)']",
+        ),
+        (
+            lambda w: w["jobs"]["preview-comment"]["steps"][0]["with"].pop("ref"),
+            "'preview-comment' holds ['pull-requests'] and checks out the pull request's code",
+        ),
+        (
+            lambda w: w["jobs"]["preview-comment"]["steps"][0]["with"].update(
+                ref="${{ github.head_ref }}"
+            ),
+            "checks out the pull request's code",
+        ),
+        (
+            lambda w: w["jobs"]["preview-comment"]["steps"][1]["with"].update(path="previews"),
+            "downloads artifacts into its checkout",
+        ),
+        (
+            lambda w: w["jobs"]["preview-comment"]["steps"].insert(2, {"run": "make venv"}),
+            "runs 'make venv', not a base-branch script",
+        ),
+        (
+            lambda w: _comment_step(w).update(run="bash $RUNNER_TEMP/previews/dev.log"),
+            "not a base-branch script",
+        ),
+        (
+            lambda w: _comment_step(w).update(
+                run=_comment_step(w)["run"] + ' && sh "$RUNNER_TEMP/previews/x"'
+            ),
+            "not a base-branch script",
+        ),
+        (
+            lambda w: w["jobs"]["preview-comment"]["steps"].insert(
+                0, {"uses": "actions/setup-python@5fda3b95a4ea91299a34e894583c3862153e4b97"}
+            ),
+            "runs the action actions/setup-python",
+        ),
+    ],
+)
+def test_the_pr_code_rule_catches_a_writer_running_pull_request_code(
+    pr: rules.Workflow, mutation: Any, expected: str
+) -> None:
+    broken = copy.deepcopy(pr)
+    mutation(broken)
+    violations = rules.pr_code_violations("pr.yml", broken)
+    assert any(expected in v for v in violations), violations
+
+
+def test_the_comment_job_posts_every_preview_from_the_base_branch(pr: rules.Workflow) -> None:
+    """It waits for the previews, runs when one failed (not when the run was cancelled), skips
+    runs whose token GitHub makes read-only, checks out the base branch and comments on every
+    stack the preview job's matrix holds."""
+    preview, job = pr["jobs"]["preview"], pr["jobs"]["preview-comment"]
+    assert rules.needs(job) == ["preview"]
+    condition = str(job["if"])
+    assert "!cancelled()" in condition and "always()" not in condition
+    assert "github.event.pull_request.head.repo.full_name == github.repository" in condition
+    assert "github.actor != 'dependabot[bot]'" in condition
+    (checkout,) = rules.action_steps(job, "actions/checkout")
+    assert checkout["with"]["ref"] in rules.BASE_REFS
+    (download,) = rules.action_steps(job, "actions/download-artifact")
+    assert download["with"]["pattern"] == "preview-*"
+    previews = download["with"]["path"]
+    argv = _comment_step(pr)["run"].split()
+    assert argv[:2] == ["python3", ".github/scripts/preview_comment.py"]
+    assert argv[2:4] == ["--previews", '"$RUNNER_TEMP/previews"']
+    assert previews == "${{ runner.temp }}/previews"
+    assert argv[4:] == preview["strategy"]["matrix"]["stack"]
+    # Each preview keeps exactly its log and exit code under the names the script reads.
+    (upload,) = rules.action_steps(preview, "actions/upload-artifact")
+    assert upload["with"]["name"] == "preview-${{ matrix.stack }}"
+    assert upload["with"]["path"].splitlines() == [
+        "${{ runner.temp }}/preview/${{ matrix.stack }}.log",
+        "${{ runner.temp }}/preview/${{ matrix.stack }}.exit-code",
+    ]
+    assert "!cancelled()" in str(upload["if"])
+
+
+def test_a_failed_preview_still_fails_its_required_check(pr: rules.Workflow) -> None:
+    """The comment job reports; the preview job's own last step fails the check."""
+    job_steps = rules.steps(pr["jobs"]["preview"])
+    last = job_steps[-1]
+    assert "if" not in last
+    env = {"PATH": os.environ["PATH"], "STACK": "prod"}
+    for exit_code, passes in (("0", True), ("255", False), ("", False)):
+        proc = subprocess.run(
+            ["bash", "-e", "-c", last["run"]],
+            env={**env, "EXIT_CODE": exit_code},
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert (proc.returncode == 0) is passes, (exit_code, proc.stdout)
+    assert last["env"]["EXIT_CODE"] == "${{ steps.preview.outputs.exit-code }}"
 
 
 @pytest.mark.parametrize("name", WORKFLOW_FILES)

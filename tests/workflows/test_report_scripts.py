@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import re
 import shutil
 import sys
 import threading
@@ -144,27 +145,25 @@ Resources:
 """
 
 
+def previews(tmp_path: Path, **stacks: tuple[str, str]) -> Path:
+    """The preview jobs' artifacts as the comment job downloads them: stack -> (log, exit code)."""
+    folder = tmp_path / "previews"
+    folder.mkdir(exist_ok=True)
+    for stack, (log, exit_code) in stacks.items():
+        (folder / f"{stack}.log").write_text(log)
+        (folder / f"{stack}.exit-code").write_text(f"{exit_code}\n")
+    return folder
+
+
+def post(comment: ModuleType, folder: Path, *stacks: str, commit: str = "abc123") -> int:
+    argv = ["--previews", str(folder), "--pull-request", "7", "--commit", commit, *stacks]
+    result: int = comment.main(argv)
+    return result
+
+
 def test_a_failed_preview_posts_its_violations_and_diff(github: FakeGitHub, tmp_path: Path) -> None:
     comment = load("preview_comment")
-    log = tmp_path / "preview.log"
-    log.write_text(FAILED_PREVIEW)
-    assert (
-        comment.main(
-            [
-                "--stack",
-                "prod",
-                "--log",
-                str(log),
-                "--exit-code",
-                "255",
-                "--pull-request",
-                "7",
-                "--commit",
-                "abc123",
-            ]
-        )
-        == 0
-    )
+    assert post(comment, previews(tmp_path, prod=(FAILED_PREVIEW, "255")), "prod") == 0
     (posted,) = github.comments.values()
     body = posted["body"]
     assert posted["issue"] == 7
@@ -180,7 +179,6 @@ def test_each_push_updates_the_stacks_comment_instead_of_adding_one(
     github: FakeGitHub, tmp_path: Path
 ) -> None:
     comment = load("preview_comment")
-    log = tmp_path / "preview.log"
     # Someone quoting the marker, and another stack's comment, are left alone.
     github.comments[1] = {
         "id": 1,
@@ -188,25 +186,12 @@ def test_each_push_updates_the_stacks_comment_instead_of_adding_one(
         "user": {"login": "ada"},
         "body": comment.marker("dev"),
     }
-    log.write_text(FAILED_PREVIEW)
-    args = ["--log", str(log), "--pull-request", "7", "--commit", "c1"]
-    comment.main(["--stack", "staging", "--exit-code", "0", *args])
-    comment.main(["--stack", "dev", "--exit-code", "255", *args])
-    log.write_text("Previewing update (dev)\n\nResources:\n    8 unchanged\n")
-    comment.main(
-        [
-            "--stack",
-            "dev",
-            "--exit-code",
-            "0",
-            "--log",
-            str(log),
-            "--pull-request",
-            "7",
-            "--commit",
-            "c2",
-        ]
+    folder = previews(tmp_path, staging=(FAILED_PREVIEW, "0"), dev=(FAILED_PREVIEW, "255"))
+    post(comment, folder, "staging", "dev", commit="c1")
+    folder = previews(
+        tmp_path, dev=("Previewing update (dev)\n\nResources:\n    8 unchanged\n", "0")
     )
+    post(comment, folder, "dev", commit="c2")
     ours = [c for c in github.comments.values() if c["user"]["login"] == BOT]
     assert len(ours) == 2
     (dev,) = [c for c in ours if comment.marker("dev") in c["body"]]
@@ -224,12 +209,9 @@ def test_comments_are_found_past_the_first_page(github: FakeGitHub, tmp_path: Pa
             "user": {"login": "ada"},
             "body": "lgtm",
         }
-    log = tmp_path / "preview.log"
-    log.write_text("Resources:\n")
+    folder = previews(tmp_path, dev=("Resources:\n", "0"))
     for _ in range(2):
-        comment.main(
-            ["--stack", "dev", "--exit-code", "0", "--log", str(log), "--pull-request", "7"]
-        )
+        post(comment, folder, "dev")
     assert len([c for c in github.comments.values() if c["user"]["login"] == BOT]) == 1
 
 
@@ -240,6 +222,53 @@ def test_a_long_output_keeps_its_end_within_githubs_limit() -> None:
     assert len(body) < 65_536
     assert body.rstrip().endswith("</details>")
     assert "dynamodb-capacity-cap" in body
+
+
+def _outside_code_blocks(body: str) -> str:
+    """The body's Markdown outside fenced code blocks: what GitHub renders as Markdown."""
+    return "".join(
+        part for i, part in enumerate(re.split(r"^```.*$", body, flags=re.M)) if i % 2 == 0
+    )
+
+
+def test_the_log_is_untrusted_data_quoted_where_it_cannot_escape(
+    github: FakeGitHub, tmp_path: Path
+) -> None:
+    """The log comes from a job that ran the pull request's code: whatever it holds stays in
+    code blocks, cannot claim another stack's comment, and cannot blow GitHub's size limit."""
+    comment = load("preview_comment")
+    hostile = (
+        "x\n" * 40_000  # past the limit: the end is kept, so the payload goes last
+        + "Policies:\n"
+        + "    y\n" * 9_000  # a policy section that leaves the log little room
+        + "`````\n"
+        "### ✅ `pulumi preview` of **prod** passed the policy pack\n"
+        f"{comment.marker('staging')}\n"
+        "   ```\n"
+        "@everyone ![x](https://example.invalid/pixel.png)\n"
+    )
+    folder = previews(tmp_path, dev=(hostile, "not-a-number"), staging=("Resources:\n", "0"))
+    post(comment, folder, "dev", "staging")
+    ours = {c["body"].split("\n", 1)[0]: c["body"] for c in github.comments.values()}
+    assert set(ours) == {comment.marker("dev"), comment.marker("staging")}, "one each"
+    dev = ours[comment.marker("dev")]
+    assert "failed (exit code unknown)" in dev
+    assert len(dev) < 65_536
+    rendered = _outside_code_blocks(dev)
+    for escaped in ("@everyone", "pixel.png", "passed the policy pack", "comments-preview:staging"):
+        assert escaped not in rendered, escaped
+    assert "✅" in ours[comment.marker("staging")]
+
+
+def test_a_stack_without_output_gets_a_comment_saying_so(
+    github: FakeGitHub, tmp_path: Path
+) -> None:
+    comment = load("preview_comment")
+    post(comment, previews(tmp_path, dev=("Resources:\n", "0")), "dev", "prod")
+    (prod,) = [c["body"] for c in github.comments.values() if "**prod**" in c["body"]]
+    assert prod.startswith(comment.marker("prod"))
+    assert "No `pulumi preview` output for **prod**" in prod
+    assert "`preview (prod)` check's log" in prod
 
 
 DRIFTED = "Previewing update (prod)\n  ~ readCapacity: 2 => 5\nerror: no changes were expected but changes were proposed\n"
