@@ -119,11 +119,8 @@ def _condition_matches(condition: Any, context: dict[str, str]) -> bool:
     known = {k.lower(): v for k, v in context.items()}
     for raw_op, clauses in condition.items():
         op = str(raw_op)
-        qualifier = ""
-        if ":" in op:
-            qualifier, op = op.split(":", 1)
-            if qualifier not in ("ForAnyValue", "ForAllValues"):
-                raise _CannotEvaluateError(raw_op)
+        if ":" in op:  # set qualifiers: every key we know is single-valued, but AWS's
+            raise _CannotEvaluateError(raw_op)  # answer for an absent key differs from ours
         if_exists = op.endswith("IfExists")
         op = op.removesuffix("IfExists")
         if not isinstance(clauses, dict):
@@ -133,7 +130,7 @@ def _condition_matches(condition: Any, context: dict[str, str]) -> bool:
             expected = [str(e) for e in _as_list(expected_raw)]
             if op == "Null":
                 present = lowered in known
-                if lowered not in _KNOWN_KEYS:
+                if lowered not in _KNOWN_KEYS or len(expected) != 1:
                     raise _CannotEvaluateError(key)
                 if (expected[0].lower() == "true") == present:
                     return False
@@ -204,7 +201,7 @@ def _statement_applies(
         try:
             return _condition_matches(statement["Condition"], context)
         except _CannotEvaluateError:
-            return False
+            return statement.get("Effect") == "Deny"  # refuse rather than guess
     return True
 
 

@@ -369,3 +369,62 @@ def test_the_deploy_reads_the_output_the_program_exports() -> None:
     from emulator import moderator
 
     assert moderator.ROLE_OUTPUT == outputs.MODERATOR_ROLE_ARN
+
+
+# --- Attempts to get a refused request through -------------------------------------------------
+
+
+def _sts(aws: Aws, access_key: str = "testing", secret: str = "testing") -> Any:
+    return boto3.client(
+        "sts",
+        endpoint_url=aws.endpoint,
+        region_name=REGION,
+        aws_access_key_id=access_key,
+        aws_secret_access_key=secret,
+    )
+
+
+def _session(session: dict[str, Any]) -> Credentials:
+    return Credentials(session["AccessKeyId"], session["SecretAccessKey"], session["SessionToken"])
+
+
+def _everyone_trust() -> dict[str, Any]:
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:root"},
+                "Action": "sts:AssumeRole",
+            }
+        ],
+    }
+
+
+@pytest.mark.parametrize(
+    "condition",
+    [
+        {"DateGreaterThan": {"aws:CurrentTime": "2000-01-01T00:00:00Z"}},
+        {"StringEquals": {"aws:username": "anyone"}},
+        # A set operator over a key the request lacks matches on AWS.
+        {"ForAllValues:StringEquals": {"aws:SourceArn": "arn:aws:s3:::nothing"}},
+    ],
+    ids=["unknown-operator", "unknown-key", "set-operator"],
+)
+def test_a_deny_the_emulator_cannot_evaluate_still_denies(
+    comment: str, aws: Aws, api: tuple[str, dict[str, Any]], condition: dict[str, Any]
+) -> None:
+    deny = {
+        "Effect": "Deny",
+        "Action": "execute-api:Invoke",
+        "Resource": "*",
+        "Condition": condition,
+    }
+    arn, credentials = _user(aws, _invoke(api[0]), deny)
+    _refused(
+        _delete(comment, _signed_headers(comment, credentials)),
+        "AccessDeniedException",
+        f"User: {arn} is not authorized to perform: execute-api:Invoke on resource: "
+        f"{_arn(api[0])} with an explicit deny in an identity-based policy",
+    )
+    assert _stored(aws, comment)
