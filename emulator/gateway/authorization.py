@@ -72,10 +72,18 @@ def requires_iam(definition: dict[str, Any], operation: dict[str, Any]) -> bool:
 
 
 def method_arn(region: str, request: MethodRequest, route: Route) -> str:
-    """arn:aws:execute-api:<region>:<account>:<api-id>/<stage>/<METHOD>/<path as requested>."""
+    """arn:aws:execute-api:<region>:<account>:<api-id>/<stage>/<METHOD>/<path>, the path being
+    the matched resource's with its parameters' values: routing ignores empty segments, so
+    `/comments/` and `//comments` must name the ARN of `/comments`, or they would escape a Deny."""
+    segments = []
+    for segment in route.resource_path.split("/"):
+        if segment.startswith("{") and segment.endswith("}"):
+            segments.append(route.path_params[segment[1:-1].removesuffix("+")])
+        elif segment:
+            segments.append(segment)
     return (
         f"arn:aws:execute-api:{region}:{ACCOUNT_ID}:{request.api_id}/{request.stage}/"
-        f"{route.http_method}{request.resource_part}"
+        f"{route.http_method}/{'/'.join(segments)}"
     )
 
 

@@ -428,3 +428,20 @@ def test_a_deny_the_emulator_cannot_evaluate_still_denies(
         f"{_arn(api[0])} with an explicit deny in an identity-based policy",
     )
     assert _stored(aws, comment)
+
+
+def test_a_trailing_slash_does_not_escape_a_deny(
+    comment: str, aws: Aws, api: tuple[str, dict[str, Any]]
+) -> None:
+    everything = {"Effect": "Allow", "Action": "execute-api:Invoke", "Resource": "*"}
+    deny = {"Effect": "Deny", "Action": "execute-api:Invoke", "Resource": _arn(api[0])}
+    arn, credentials = _user(aws, everything, deny)
+    for variant in ("/comments/", "//comments", "/comments//"):
+        url = comment.replace("/comments?", f"{variant}?")
+        _refused(
+            _delete(url, _signed_headers(url, credentials)),
+            "AccessDeniedException",
+            f"User: {arn} is not authorized to perform: execute-api:Invoke on resource: "
+            f"{_arn(api[0])} with an explicit deny in an identity-based policy",
+        )
+    assert _stored(aws, comment)
