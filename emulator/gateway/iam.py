@@ -15,6 +15,7 @@ import fnmatch
 import functools
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
@@ -88,17 +89,34 @@ def _wildcard_regex(pattern: str, ignore_case: bool) -> re.Pattern[str]:
     return re.compile(regex, re.IGNORECASE | re.DOTALL if ignore_case else re.DOTALL)
 
 
+def arn_match(pattern: str, arn: str) -> bool:
+    """IAM's ARN matching: each of the six colon-separated components is matched on its own, so
+    a wildcard never spans a colon (`arn:aws:execute-api:*/DELETE/x` names no method)."""
+    if pattern == "*":
+        return True
+    wanted, actual = pattern.split(":", 5), arn.split(":", 5)
+    return (
+        len(wanted) == 6
+        and len(actual) == 6
+        and all(
+            wildcard_match(w, a, ignore_case=False) for w, a in zip(wanted, actual, strict=True)
+        )
+    )
+
+
 class _CannotEvaluateError(Exception):
     pass
 
 
 def _string_op(op: str, actual: str, expected: str) -> bool:
-    if op in ("StringEquals", "ArnEquals"):
+    if op == "StringEquals":
         return actual == expected
     if op == "StringEqualsIgnoreCase":
         return actual.lower() == expected.lower()
-    if op in ("StringLike", "ArnLike"):
+    if op == "StringLike":
         return wildcard_match(expected, actual, ignore_case=False)
+    if op in ("ArnEquals", "ArnLike"):  # the same operator in IAM, wildcards included
+        return arn_match(expected, actual)
     raise _CannotEvaluateError(op)
 
 
@@ -173,29 +191,44 @@ _KNOWN_KEYS = {
 }
 
 
-def _element_matches(
-    statement: dict[str, Any], element: str, value: str, *, ignore_case: bool
-) -> bool:
-    """`element` (Action or Resource) lists the value, or `Not<element>` leaves it out; a
+def _listed(patterns: Any, value: str, match: Callable[[str, str], bool]) -> bool:
+    return any(match(str(p), value) for p in _as_list(patterns))
+
+
+def _action_matches(statement: dict[str, Any], action: str) -> bool:
+    """`Action` lists the action, or `NotAction` leaves it out (actions ignore case); a
     statement with neither applies to nothing."""
-    if element in statement:
-        patterns, wanted = statement[element], True
-    elif f"Not{element}" in statement:
-        patterns, wanted = statement[f"Not{element}"], False
-    else:
-        return False
-    listed = any(wildcard_match(str(p), value, ignore_case=ignore_case) for p in _as_list(patterns))
-    return listed is wanted
+
+    def match(pattern: str, value: str) -> bool:
+        return wildcard_match(pattern, value, ignore_case=True)
+
+    if "Action" in statement:
+        return _listed(statement["Action"], action, match)
+    return "NotAction" in statement and not _listed(statement["NotAction"], action, match)
+
+
+def _resource_matches(statement: dict[str, Any], resource: str) -> bool:
+    """`Resource` lists the ARN, or `NotResource` leaves it out. A pattern that is not a
+    six-component ARN matches nothing for IAM; whether it is listed is decided the way that
+    refuses: spanning colons where that makes a Deny apply or an Allow not apply."""
+    deny = statement.get("Effect") == "Deny"
+
+    def liberal(pattern: str, value: str) -> bool:
+        return arn_match(pattern, value) or wildcard_match(pattern, value, ignore_case=False)
+
+    if "Resource" in statement:
+        return _listed(statement["Resource"], resource, liberal if deny else arn_match)
+    return "NotResource" in statement and not _listed(
+        statement["NotResource"], resource, arn_match if deny else liberal
+    )
 
 
 def _statement_applies(
     statement: dict[str, Any], action: str, resource: str | None, context: dict[str, str]
 ) -> bool:
-    if not _element_matches(statement, "Action", action, ignore_case=True):
+    if not _action_matches(statement, action):
         return False
-    if resource is not None and not _element_matches(
-        statement, "Resource", resource, ignore_case=False
-    ):
+    if resource is not None and not _resource_matches(statement, resource):
         return False
     if "Condition" in statement:
         try:

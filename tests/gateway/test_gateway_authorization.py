@@ -445,3 +445,30 @@ def test_a_trailing_slash_does_not_escape_a_deny(
             f"{_arn(api[0])} with an explicit deny in an identity-based policy",
         )
     assert _stored(aws, comment)
+
+
+def test_a_resource_wildcard_does_not_span_arn_components(
+    comment: str, aws: Aws, api: tuple[str, dict[str, Any]]
+) -> None:
+    """IAM matches an ARN pattern component by component: `*` never crosses a colon."""
+    spanning = {
+        "Effect": "Allow",
+        "Action": "execute-api:Invoke",
+        "Resource": f"arn:aws:execute-api:{REGION}:*/DELETE/comments",
+    }
+    arn, credentials = _user(aws, spanning)
+    _refused(
+        _delete(comment, _signed_headers(comment, credentials)),
+        "AccessDeniedException",
+        f"User: {arn} is not authorized to perform: execute-api:Invoke on resource: "
+        f"{_arn(api[0])} because no identity-based policy allows the execute-api:Invoke action",
+    )
+    # Whether AWS matches such a pattern at all is unverified: as a Deny, it applies.
+    arn, credentials = _user(aws, _invoke(api[0]), {**spanning, "Effect": "Deny"})
+    _refused(
+        _delete(comment, _signed_headers(comment, credentials)),
+        "AccessDeniedException",
+        f"User: {arn} is not authorized to perform: execute-api:Invoke on resource: "
+        f"{_arn(api[0])} with an explicit deny in an identity-based policy",
+    )
+    assert _stored(aws, comment)
