@@ -5,8 +5,9 @@ trust policies, so the gateway evaluates the role's policies itself before calli
 
 Conditions: the operators below are evaluated against the context keys we can know
 (``aws:SourceAccount``, ``aws:SourceArn``, ``aws:RequestedRegion``, ``aws:PrincipalArn``,
-``aws:PrincipalAccount``, ``aws:SecureTransport``). A statement whose condition uses any other
-key or operator cannot be evaluated and is treated as not matching, for Allow and Deny alike.
+``aws:PrincipalAccount``, ``aws:SecureTransport``). A condition using any other key, operator or
+set qualifier (``ForAnyValue:``, ``ForAllValues:``) cannot be evaluated here, so the answer errs on
+refusing: such an Allow does not apply and such a Deny does.
 """
 
 from __future__ import annotations
