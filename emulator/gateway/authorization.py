@@ -284,6 +284,14 @@ def authorize(
         raise _invalid_signature(SIGNATURE_MISMATCH)
     caller = str(record["principalArn"])
     resource = method_arn(region, request, route)
+    if str(record["account"]) != ACCOUNT_ID:
+        # Another account's principal needs the API's resource policy to allow it; these APIs
+        # have none (and the data plane evaluates none), so its own policies do not matter.
+        raise _forbidden(
+            GatewayResponseType.ACCESS_DENIED,
+            f"User: {caller} is not authorized to perform: {ACTION} on resource: {resource} "
+            f"because no resource-based policy allows the {ACTION} action",
+        )
     context = {
         "aws:PrincipalArn": str(record.get("roleArn") or caller),
         "aws:PrincipalAccount": str(record["account"]),

@@ -472,3 +472,37 @@ def test_a_resource_wildcard_does_not_span_arn_components(
         f"{_arn(api[0])} with an explicit deny in an identity-based policy",
     )
     assert _stored(aws, comment)
+
+
+def test_a_namesake_user_of_another_account_is_refused(
+    comment: str, aws: Aws, api: tuple[str, dict[str, Any]]
+) -> None:
+    """A user of another account named like an allowed user of ours: without a resource policy
+    on the API, no principal of another account may invoke it, whatever its own policies say."""
+    allowed_arn, _ = _user(aws, _invoke(api[0]))
+    name = allowed_arn.rsplit("/", 1)[1]
+    other = "210987654321"
+    outsider = _session(
+        _sts(aws).assume_role(
+            RoleArn=f"arn:aws:iam::{other}:role/admin", RoleSessionName="outsider"
+        )["Credentials"]
+    )
+    other_iam = boto3.client(
+        "iam",
+        endpoint_url=aws.endpoint,
+        region_name=REGION,
+        aws_access_key_id=outsider.access_key,
+        aws_secret_access_key=outsider.secret_key,
+        aws_session_token=outsider.token,
+    )
+    user = other_iam.create_user(UserName=name)["User"]
+    assert user["Arn"] == f"arn:aws:iam::{other}:user/{name}"
+    key = other_iam.create_access_key(UserName=name)["AccessKey"]
+    credentials = Credentials(key["AccessKeyId"], key["SecretAccessKey"])
+    _refused(
+        _delete(comment, _signed_headers(comment, credentials)),
+        "AccessDeniedException",
+        f"User: {user['Arn']} is not authorized to perform: execute-api:Invoke on resource: "
+        f"{_arn(api[0])} because no resource-based policy allows the execute-api:Invoke action",
+    )
+    assert _stored(aws, comment)
