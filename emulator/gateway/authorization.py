@@ -4,12 +4,13 @@ Order (each failure is a 403 with API Gateway's own text; the texts and their so
 README's "How the local data plane authorizes" table):
 
 1. no ``Authorization`` header: Missing Authentication Token;
-2. an incomplete header, a credential scope for another service or region, an ``X-Amz-Date``
-   outside five minutes of now: the signature errors;
+2. an incomplete header (``host`` and ``x-amz-date`` must be signed), a credential scope for
+   another service or region, an ``X-Amz-Date`` outside five minutes of now: the signature errors;
 3. an access key moto never issued, an inactive one, or a session key with the wrong token: the
    security token is invalid; a session past its expiry: the token is expired;
-4. a signature that does not match the one recomputed with botocore over the signed headers only:
-   signature mismatch (the canonical request goes to the log, never to the client);
+4. a signature that does not match the one recomputed over the signed headers only and the
+   body's own SHA-256: signature mismatch (the canonical request goes to the log, never to the
+   client);
 5. the caller's identity policies (user: inline, attached, groups; assumed role: the role's) must
    allow ``execute-api:Invoke`` on the method ARN, and no Deny may match.
 
@@ -20,6 +21,7 @@ presigned query-string signatures, session policies and permissions boundaries o
 from __future__ import annotations
 
 import datetime
+import hashlib
 import hmac
 import json
 import logging
@@ -27,9 +29,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, unquote_plus
 
-from botocore.auth import SigV4Auth
-from botocore.awsrequest import AWSRequest
-from botocore.credentials import Credentials
+from botocore.utils import normalize_url_path
 
 from emulator.gateway import iam
 from emulator.gateway.aws import AwsBackend
@@ -133,12 +133,21 @@ def _parse_authorization(header: str) -> _Signature:
         raise _incomplete(
             f"Credential should be scoped to a valid region, not the scope {parts['Credential']!r}."
         )
+    signed_headers = parts["SignedHeaders"].lower().split(";")
+    # SigV4 requires both signed; the date is signed through the string to sign anyway, the
+    # host (which API and stage) only through the header.
+    if "host" not in signed_headers:
+        raise _incomplete(
+            "'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization."
+        )
+    if "x-amz-date" not in signed_headers:
+        raise _incomplete("'X-Amz-Date' must be a 'SignedHeader' in the AWS Authorization.")
     return _Signature(
         access_key_id=scope[0],
         date=scope[1],
         region=scope[2],
         service=scope[3],
-        signed_headers=parts["SignedHeaders"].lower().split(";"),
+        signed_headers=signed_headers,
         signature=parts["Signature"],
     )
 
@@ -185,32 +194,47 @@ def _canonical_query(query_string: str) -> str:
     return "&".join(f"{k}={v}" for k, v in sorted(pairs))
 
 
+def _header_value(request: MethodRequest, name: str) -> str | None:
+    """A signed header's canonical value: every field of that name, whatever its case, joined by
+    commas, each with its runs of spaces collapsed (a field added after signing breaks it)."""
+    values = [" ".join(v.split()) for k, v in request.headers.items() if k.lower() == name]
+    return ",".join(values) if values else None
+
+
+def _hmac(key: bytes, text: str) -> bytes:
+    return hmac.new(key, text.encode("utf-8"), hashlib.sha256).digest()
+
+
 def _expected_signature(
-    request: MethodRequest,
-    signature: _Signature,
-    amz_date: str,
-    credentials: Credentials,
+    request: MethodRequest, signature: _Signature, amz_date: str, secret: str
 ) -> tuple[str, str]:
-    """Recompute the signature over the signed headers only; (signature, canonical request)."""
-    headers = {}
+    """SigV4 recomputed over what the request holds: the signed headers the client listed, the
+    path and query as sent, and the body's own SHA-256 (never the client's x-amz-content-sha256,
+    which would let a body be swapped after signing). Returns (signature, canonical request)."""
+    header_lines = []
     for name in signature.signed_headers:
-        value = request.header(name)
+        value = _header_value(request, name)
         if value is None:
             return "", f"signed header {name!r} is not in the request"
-        headers[name] = value
-    query = _canonical_query(request.raw_query)
-    url = f"http://{request.header('Host') or 'localhost'}{request.raw_path}"
-    aws_request = AWSRequest(
-        method=request.http_method,
-        url=f"{url}?{query}" if query else url,
-        headers=headers,
-        data=request.body,
+        header_lines.append(f"{name}:{value}\n")
+    canonical = "\n".join(
+        [
+            request.http_method,
+            quote(normalize_url_path(request.raw_path), safe="/~"),
+            _canonical_query(request.raw_query),
+            "".join(header_lines),
+            ";".join(signature.signed_headers),
+            hashlib.sha256(request.body).hexdigest(),
+        ]
     )
-    aws_request.context["timestamp"] = amz_date
-    auth = SigV4Auth(credentials, signature.service, signature.region)
-    canonical = auth.canonical_request(aws_request)
-    string_to_sign = auth.string_to_sign(aws_request, canonical)
-    return auth.signature(string_to_sign, aws_request), canonical
+    scope = f"{signature.date}/{signature.region}/{signature.service}/aws4_request"
+    string_to_sign = "\n".join(
+        [ALGORITHM, amz_date, scope, hashlib.sha256(canonical.encode("utf-8")).hexdigest()]
+    )
+    key = ("AWS4" + secret).encode("utf-8")
+    for part in (signature.date, signature.region, signature.service, "aws4_request"):
+        key = _hmac(key, part)
+    return hmac.new(key, string_to_sign.encode("utf-8"), hashlib.sha256).hexdigest(), canonical
 
 
 def _credential(backend: AwsBackend, access_key_id: str) -> dict[str, Any] | None:
@@ -271,10 +295,9 @@ def authorize(
     expiration = record.get("expiration")
     if expiration is not None and float(expiration) <= moment.timestamp():
         raise _forbidden(GatewayResponseType.EXPIRED_TOKEN, EXPIRED_TOKEN)
-    credentials = Credentials(
-        signature.access_key_id, str(record["secretAccessKey"]), record.get("sessionToken")
+    expected, canonical = _expected_signature(
+        request, signature, amz_date, str(record["secretAccessKey"])
     )
-    expected, canonical = _expected_signature(request, signature, amz_date, credentials)
     if not expected or not hmac.compare_digest(expected, signature.signature):
         LOG.warning(
             "signature mismatch for %s; the canonical request was:\n%s",

@@ -7,11 +7,13 @@ refused request must leave the comment in the table.
 from __future__ import annotations
 
 import datetime
+import hashlib
+import http.client
 import json
 import uuid
 from collections.abc import Iterator
 from typing import Any
-from urllib.parse import quote, unquote, urlencode
+from urllib.parse import quote, unquote, urlencode, urlsplit
 
 import boto3
 import botocore.auth
@@ -505,4 +507,80 @@ def test_a_namesake_user_of_another_account_is_refused(
         f"User: {user['Arn']} is not authorized to perform: execute-api:Invoke on resource: "
         f"{_arn(api[0])} because no resource-based policy allows the execute-api:Invoke action",
     )
+    assert _stored(aws, comment)
+
+
+def test_a_body_changed_after_an_unsigned_payload_signature_is_refused(
+    comment: str, aws: Aws, api: tuple[str, dict[str, Any]]
+) -> None:
+    """The payload hash in the canonical request is the body's own, whatever the client's
+    x-amz-content-sha256 header says (UNSIGNED-PAYLOAD, or the hash of another body)."""
+    _, credentials = _user(aws, _invoke(api[0]))
+    for declared in ("UNSIGNED-PAYLOAD", hashlib.sha256(b"signed body").hexdigest()):
+        request = AWSRequest(
+            method="DELETE",
+            url=comment,
+            data=b"signed body",
+            headers={"X-Amz-Content-SHA256": declared},
+        )
+        SigV4Auth(credentials, "execute-api", REGION).add_auth(request)
+        response = requests.delete(
+            comment, headers=dict(request.headers.items()), data=b"another body", timeout=30
+        )
+        _refused(response, "InvalidSignatureException", authorization.SIGNATURE_MISMATCH)
+    assert _stored(aws, comment)
+
+
+class _Omitting(SigV4Auth):
+    """A signer that leaves one header out of SignedHeaders (botocore signs them all)."""
+
+    def __init__(self, credentials: Credentials, omitted: str) -> None:
+        super().__init__(credentials, "execute-api", REGION)
+        self.omitted = omitted
+
+    def headers_to_sign(self, request: AWSRequest) -> Any:
+        headers = super().headers_to_sign(request)
+        del headers[self.omitted]
+        return headers
+
+
+@pytest.mark.parametrize(
+    ("omitted", "message"),
+    [
+        ("host", "'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization."),
+        ("x-amz-date", "'X-Amz-Date' must be a 'SignedHeader' in the AWS Authorization."),
+    ],
+)
+def test_host_and_date_must_be_signed(
+    comment: str, aws: Aws, api: tuple[str, dict[str, Any]], omitted: str, message: str
+) -> None:
+    _, credentials = _user(aws, _invoke(api[0]))
+    request = AWSRequest(method="DELETE", url=comment)
+    _Omitting(credentials, omitted).add_auth(request)
+    assert omitted not in request.headers["Authorization"].split("SignedHeaders=")[1]
+    _refused(
+        _delete(comment, dict(request.headers.items())), "IncompleteSignatureException", message
+    )
+    assert _stored(aws, comment)
+
+
+def test_a_header_repeated_after_signing_is_a_signature_mismatch(
+    comment: str, aws: Aws, api: tuple[str, dict[str, Any]]
+) -> None:
+    """A second X-Amz-Date in another letter case is the same field: its values join, and the
+    signature no longer matches."""
+    _, credentials = _user(aws, _invoke(api[0]))
+    headers = _signed_headers(comment, credentials)
+    url = urlsplit(comment)
+    connection = http.client.HTTPConnection(url.netloc, timeout=30)
+    connection.putrequest("DELETE", f"{url.path}?{url.query}", skip_host=True)
+    for name, value in [*headers.items(), ("Host", url.netloc), ("x-amz-date", "20000101T000000Z")]:
+        connection.putheader(name, value)
+    connection.endheaders()
+    answer = connection.getresponse()
+    body = json.loads(answer.read())
+    connection.close()
+    assert answer.status == 403, body
+    assert answer.getheader("x-amzn-ErrorType") == "InvalidSignatureException"
+    assert body == {"message": authorization.SIGNATURE_MISMATCH}
     assert _stored(aws, comment)
