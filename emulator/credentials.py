@@ -10,16 +10,20 @@ loopback address the environment binds moto to, like the rest of moto's API.
 
 from __future__ import annotations
 
+import functools
 import json
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
 from moto.iam.models import iam_backends
 from moto.moto_api._internal import urls as moto_api_urls
-from moto.sts.models import sts_backends
+from moto.sts.models import AssumedRole, sts_backends
+from moto.sts.responses import TokenResponse
 
 PATH = "/moto-api/comments/credentials"
 _JSON = {"Content-Type": "application/json"}
+_SESSION_POLICY_ARNS: dict[str, list[str]] = {}  # access key id -> managed session policy ARNs
 
 
 def find(access_key_id: str) -> dict[str, Any] | None:
@@ -54,6 +58,8 @@ def find(access_key_id: str) -> dict[str, Any] | None:
                         "principalArn": session.arn,
                         "userName": None,
                         "roleArn": session.role_arn,
+                        "sessionPolicy": session.policy or None,
+                        "sessionPolicyArns": _SESSION_POLICY_ARNS.get(session.access_key_id, []),
                     }
     return None
 
@@ -66,6 +72,28 @@ def _respond(request: Any, full_url: str, headers: Any) -> tuple[int, dict[str, 
     return 200, _JSON, json.dumps(record)
 
 
+def _keeping_policy_arns(respond: Callable[[TokenResponse], Any]) -> Callable[..., Any]:
+    """moto stores a session's inline policy but drops its managed session policies
+    (``PolicyArns``); remember them per access key, or the session would get the role's
+    whole permissions where AWS limits it to what these policies allow too."""
+
+    @functools.wraps(respond)
+    def wrapper(self: TokenResponse) -> Any:
+        answer = respond(self)
+        result = getattr(answer, "result", None)
+        session = result.get("Credentials") if isinstance(result, dict) else None
+        if isinstance(session, AssumedRole):
+            given = self._get_params().get("PolicyArns") or []
+            _SESSION_POLICY_ARNS[session.access_key_id] = [str(p.get("arn")) for p in given]
+        return answer
+
+    return wrapper
+
+
 def install() -> None:
     """Register the endpoint with moto's own API routes (before the server builds its app)."""
     moto_api_urls.url_paths["{0}" + PATH] = _respond
+    for name in ("assume_role", "assume_role_with_web_identity", "assume_role_with_saml"):
+        respond = getattr(TokenResponse, name)
+        if not getattr(respond, "__wrapped__", None):  # install() may run more than once
+            setattr(TokenResponse, name, _keeping_policy_arns(respond))

@@ -11,11 +11,13 @@ README's "How the local data plane authorizes" table):
 4. a signature that does not match the one recomputed over the signed headers only and the
    body's own SHA-256: signature mismatch (the canonical request goes to the log, never to the
    client);
-5. the caller's identity policies (user: inline, attached, groups; assumed role: the role's) must
-   allow ``execute-api:Invoke`` on the method ARN, and no Deny may match.
+5. the caller must be of the API's account (no resource policy lets another in); its identity
+   policies (user: inline, attached, groups; assumed role: the role's) must allow
+   ``execute-api:Invoke`` on the method ARN, and so must an assumed role's permissions boundary
+   and the session's policies (inline and managed) where it has them; no Deny may match.
 
 Not emulated (so an API relying on them fails here rather than passing): resource policies,
-presigned query-string signatures, session policies and permissions boundaries of the caller.
+presigned query-string signatures. moto keeps no permissions boundary for users.
 """
 
 from __future__ import annotations
@@ -248,20 +250,41 @@ def _credential(backend: AwsBackend, access_key_id: str) -> dict[str, Any] | Non
     return record
 
 
-def _identity_policies(
+def _policy_layers(
     backend: AwsBackend, record: dict[str, Any], generation: int
-) -> list[dict[str, Any]]:
+) -> list[tuple[str, list[dict[str, Any]]]]:
+    """The caller's identity policies and what limits them (`iam.evaluate_layers`): an assumed
+    role's policies, its permissions boundary and the session's policies; a user's policies."""
     client = backend.client("iam")
-    if record.get("roleArn"):
-        role_arn = str(record["roleArn"])
+    if not record.get("roleArn"):
+        user = str(record["userName"])
+        policies = backend.cached(
+            f"user:{user}", lambda: iam.load_user_policies(client, user), generation
+        )
+        return [(iam.IDENTITY_POLICY, policies)]
+    role_arn = str(record["roleArn"])
+    try:
+        role = backend.cached(
+            f"role:{role_arn}", lambda: iam.load_role(client, role_arn), generation
+        )
+    except iam.RoleUnavailableError:
+        return [(iam.IDENTITY_POLICY, [])]  # the role is gone: its sessions carry no permissions
+    layers = role.layers
+    inline = record.get("sessionPolicy")
+    arns = [str(a) for a in record.get("sessionPolicyArns") or []]
+    if inline or arns:
         try:
-            return backend.cached(
-                f"role:{role_arn}", lambda: iam.load_role(client, role_arn), generation
-            ).policies
-        except iam.RoleUnavailableError:
-            return []  # the role is gone: its sessions carry no permissions
-    user = str(record["userName"])
-    return backend.cached(f"user:{user}", lambda: iam.load_user_policies(client, user), generation)
+            session = backend.cached(
+                f"session:{record['accessKeyId']}",
+                lambda: [iam.managed_document(client, arn) for arn in arns],
+                generation,
+            )
+            session += [iam.document(inline)] if inline else []
+        except Exception:
+            LOG.warning("session policies %s of %s cannot be read", arns, record["accessKeyId"])
+            session = []
+        layers.append((iam.SESSION_POLICY, session))
+    return layers
 
 
 def authorize(
@@ -321,19 +344,19 @@ def authorize(
         "aws:RequestedRegion": region,
         "aws:SecureTransport": "false",
     }
-    decision = iam.evaluate(
-        _identity_policies(backend, record, generation), ACTION, resource, context
+    decision, kind = iam.evaluate_layers(
+        _policy_layers(backend, record, generation), ACTION, resource, context
     )
     if decision is iam.Decision.EXPLICIT_DENY:
         raise _forbidden(
             GatewayResponseType.ACCESS_DENIED,
             f"User: {caller} is not authorized to perform: {ACTION} on resource: {resource} "
-            "with an explicit deny in an identity-based policy",
+            f"with an explicit deny in {'an' if kind == iam.IDENTITY_POLICY else 'a'} {kind}",
         )
     if decision is not iam.Decision.ALLOW:
         raise _forbidden(
             GatewayResponseType.ACCESS_DENIED,
             f"User: {caller} is not authorized to perform: {ACTION} on resource: {resource} "
-            f"because no identity-based policy allows the {ACTION} action",
+            f"because no {kind} allows the {ACTION} action",
         )
     return caller

@@ -47,6 +47,7 @@ class LoadedRole:
     account: str
     trust_policy: dict[str, Any]
     policies: list[dict[str, Any]]
+    boundary: dict[str, Any] | None = None  # the permissions boundary's document, if it has one
     # Decisions already made with these policies: a role is re-read (a new LoadedRole) whenever
     # it may have changed, so a decision stays right for as long as this object is used.
     _decisions: dict[tuple[Any, ...], Any] = field(default_factory=dict, compare=False, repr=False)
@@ -62,9 +63,17 @@ class LoadedRole:
         """`evaluate` for this role's identity policies, remembered per request shape."""
         key = ("allow", action, resource, *sorted(context.items()))
         if key not in self._decisions:
-            self._decisions[key] = evaluate(self.policies, action, resource, context)
+            self._decisions[key] = evaluate_layers(self.layers, action, resource, context)[0]
         decision: Decision = self._decisions[key]
         return decision
+
+    @property
+    def layers(self) -> list[tuple[str, list[dict[str, Any]]]]:
+        """The role's policies and, if it has one, its permissions boundary (`evaluate_layers`)."""
+        layers = [(IDENTITY_POLICY, self.policies)]
+        if self.boundary is not None:
+            layers.append((PERMISSIONS_BOUNDARY, [self.boundary]))
+        return layers
 
     @property
     def session_arn(self) -> str:
@@ -273,6 +282,30 @@ def evaluate(
     return Decision.ALLOW if allowed else Decision.IMPLICIT_DENY
 
 
+IDENTITY_POLICY = "identity-based policy"
+PERMISSIONS_BOUNDARY = "permissions boundary"
+SESSION_POLICY = "session policy"
+
+
+def evaluate_layers(
+    layers: list[tuple[str, list[dict[str, Any]]]],
+    action: str,
+    resource: str,
+    context: dict[str, str],
+) -> tuple[Decision, str]:
+    """Identity policies with what limits them (a permissions boundary, session policies): a
+    Deny in any layer refuses, and every layer must allow. Returns the decision and the kind of
+    policy that made a refusal, as AWS's AccessDenied messages name it."""
+    decisions = [(kind, evaluate(policies, action, resource, context)) for kind, policies in layers]
+    for kind, decision in decisions:
+        if decision is Decision.EXPLICIT_DENY:
+            return decision, kind
+    for kind, decision in decisions:
+        if decision is not Decision.ALLOW:
+            return decision, kind
+    return Decision.ALLOW, ""
+
+
 def trusts_apigateway(trust_policy: dict[str, Any], context: dict[str, str]) -> bool:
     """Whether the role's trust policy lets apigateway.amazonaws.com call sts:AssumeRole."""
     allowed = False
@@ -309,22 +342,27 @@ def load_role(iam_client: Any, role_arn: str) -> LoadedRole:
     for page in iam_client.get_paginator("list_role_policies").paginate(RoleName=name):
         for policy_name in page["PolicyNames"]:
             doc = iam_client.get_role_policy(RoleName=name, PolicyName=policy_name)
-            policies.append(_document(doc["PolicyDocument"]))
+            policies.append(document(doc["PolicyDocument"]))
     for page in iam_client.get_paginator("list_attached_role_policies").paginate(RoleName=name):
-        for attached in page["AttachedPolicies"]:
-            arn = attached["PolicyArn"]
-            version = iam_client.get_policy(PolicyArn=arn)["Policy"]["DefaultVersionId"]
-            doc = iam_client.get_policy_version(PolicyArn=arn, VersionId=version)
-            policies.append(_document(doc["PolicyVersion"]["Document"]))
+        policies.extend(
+            managed_document(iam_client, a["PolicyArn"]) for a in page["AttachedPolicies"]
+        )
+    boundary = None
+    boundary_arn = (role.get("PermissionsBoundary") or {}).get("PermissionsBoundaryArn")
+    if boundary_arn:
+        try:
+            boundary = managed_document(iam_client, boundary_arn)
+        except Exception as exc:  # a boundary we cannot read would allow nothing on AWS
+            raise RoleUnavailableError(f"role {role_arn}: boundary {boundary_arn}: {exc}") from exc
     return LoadedRole(
-        name, role_arn, account, _document(role["AssumeRolePolicyDocument"]), policies
+        name, role_arn, account, document(role["AssumeRolePolicyDocument"]), policies, boundary
     )
 
 
-def _managed_document(iam_client: Any, arn: str) -> dict[str, Any]:
+def managed_document(iam_client: Any, arn: str) -> dict[str, Any]:
     version = iam_client.get_policy(PolicyArn=arn)["Policy"]["DefaultVersionId"]
     doc = iam_client.get_policy_version(PolicyArn=arn, VersionId=version)
-    return _document(doc["PolicyVersion"]["Document"])
+    return document(doc["PolicyVersion"]["Document"])
 
 
 def load_user_policies(iam_client: Any, user_name: str) -> list[dict[str, Any]]:
@@ -333,26 +371,26 @@ def load_user_policies(iam_client: Any, user_name: str) -> list[dict[str, Any]]:
     for page in iam_client.get_paginator("list_user_policies").paginate(UserName=user_name):
         for name in page["PolicyNames"]:
             doc = iam_client.get_user_policy(UserName=user_name, PolicyName=name)
-            policies.append(_document(doc["PolicyDocument"]))
+            policies.append(document(doc["PolicyDocument"]))
     for page in iam_client.get_paginator("list_attached_user_policies").paginate(
         UserName=user_name
     ):
         policies.extend(
-            _managed_document(iam_client, a["PolicyArn"]) for a in page["AttachedPolicies"]
+            managed_document(iam_client, a["PolicyArn"]) for a in page["AttachedPolicies"]
         )
     for group in iam_client.list_groups_for_user(UserName=user_name)["Groups"]:
         group_name = group["GroupName"]
         for name in iam_client.list_group_policies(GroupName=group_name)["PolicyNames"]:
             doc = iam_client.get_group_policy(GroupName=group_name, PolicyName=name)
-            policies.append(_document(doc["PolicyDocument"]))
+            policies.append(document(doc["PolicyDocument"]))
         attached = iam_client.list_attached_group_policies(GroupName=group_name)
         policies.extend(
-            _managed_document(iam_client, a["PolicyArn"]) for a in attached["AttachedPolicies"]
+            managed_document(iam_client, a["PolicyArn"]) for a in attached["AttachedPolicies"]
         )
     return policies
 
 
-def _document(value: Any) -> dict[str, Any]:
+def document(value: Any) -> dict[str, Any]:
     """Policy documents come back decoded from botocore; accept JSON text too."""
     if isinstance(value, str):
         text = value if value.lstrip().startswith("{") else unquote(value)

@@ -585,3 +585,82 @@ def test_a_header_repeated_after_signing_is_a_signature_mismatch(
     assert answer.getheader("x-amzn-ErrorType") == "InvalidSignatureException"
     assert body == {"message": authorization.SIGNATURE_MISMATCH}
     assert _stored(aws, comment)
+
+
+def _managed(aws: Aws, *statements: dict[str, Any]) -> str:
+    return str(
+        aws.iam.create_policy(
+            PolicyName=f"managed-{uuid.uuid4().hex[:8]}",
+            PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": list(statements)}),
+        )["Policy"]["Arn"]
+    )
+
+
+_READ_ONLY = {"Effect": "Allow", "Action": "dynamodb:GetItem", "Resource": "*"}
+
+
+def _assumed(aws: Aws, api_id: str, **limits: Any) -> tuple[str, Credentials]:
+    """A session of a new role allowed to invoke the method, assumed with `limits`."""
+    name = f"limited-{uuid.uuid4().hex[:8]}"
+    role = aws.role(name, _invoke(api_id), trust=_everyone_trust())
+    boundary = limits.pop("boundary", None)
+    if boundary:
+        aws.iam.put_role_permissions_boundary(RoleName=name, PermissionsBoundary=boundary)
+    session = _sts(aws).assume_role(RoleArn=role, RoleSessionName="limited", **limits)
+    return f"arn:aws:sts::{ACCOUNT}:assumed-role/{name}/limited", _session(session["Credentials"])
+
+
+@pytest.mark.parametrize(
+    ("limit", "because"),
+    [
+        ("boundary", "because no permissions boundary allows the execute-api:Invoke action"),
+        ("Policy", "because no session policy allows the execute-api:Invoke action"),
+        ("PolicyArns", "because no session policy allows the execute-api:Invoke action"),
+        ("deny-Policy", "with an explicit deny in a session policy"),
+    ],
+)
+def test_a_boundary_or_session_policy_limits_the_role(
+    comment: str, aws: Aws, api: tuple[str, dict[str, Any]], limit: str, because: str
+) -> None:
+    """The role allows the call; what limits it (its permissions boundary, the session's inline
+    or managed policies) does not, so AWS refuses."""
+    options: dict[str, dict[str, Any]] = {
+        "boundary": {"boundary": _managed(aws, _READ_ONLY)},
+        "Policy": {"Policy": json.dumps({"Version": "2012-10-17", "Statement": [_READ_ONLY]})},
+        "PolicyArns": {"PolicyArns": [{"arn": _managed(aws, _READ_ONLY)}]},
+        "deny-Policy": {
+            "Policy": json.dumps(
+                {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        _invoke(api[0]),
+                        {**_invoke(api[0]), "Effect": "Deny"},
+                    ],
+                }
+            )
+        },
+    }
+    limits = options[limit]
+    caller, credentials = _assumed(aws, api[0], **limits)
+    _refused(
+        _delete(comment, _signed_headers(comment, credentials)),
+        "AccessDeniedException",
+        f"User: {caller} is not authorized to perform: execute-api:Invoke on resource: "
+        f"{_arn(api[0])} {because}",
+    )
+    assert _stored(aws, comment)
+
+
+def test_a_boundary_and_session_policies_that_allow_let_the_role_delete(
+    comment: str, aws: Aws, api: tuple[str, dict[str, Any]]
+) -> None:
+    _, credentials = _assumed(
+        aws,
+        api[0],
+        boundary=_managed(aws, _invoke(api[0])),
+        Policy=json.dumps({"Version": "2012-10-17", "Statement": [_READ_ONLY]}),
+        PolicyArns=[{"arn": _managed(aws, _invoke(api[0]))}],
+    )
+    response = _delete(comment, _signed_headers(comment, credentials))
+    assert response.status_code == 200, response.text
+    assert not _stored(aws, comment)
