@@ -36,7 +36,7 @@ from botocore.utils import normalize_url_path
 from emulator.gateway import iam
 from emulator.gateway.aws import AwsBackend
 from emulator.gateway.context import ACCOUNT_ID, MethodRequest
-from emulator.gateway.errors import GatewayError, GatewayResponseType
+from emulator.gateway.errors import GatewayError, GatewayResponseType, UnsupportedFeatureError
 from emulator.gateway.routing import Route
 
 LOG = logging.getLogger(__name__)
@@ -71,6 +71,19 @@ def requires_iam(definition: dict[str, Any], operation: dict[str, Any]) -> bool:
             if isinstance(authtype, str) and authtype.lower() == SIGV4_AUTHTYPE:
                 return True
     return False
+
+
+RESOURCE_POLICY = "x-amazon-apigateway-policy"
+
+
+def refuse_resource_policy(definition: dict[str, Any]) -> None:
+    """An API with a resource policy: AWS evaluates it for every method (a Deny by source IP,
+    principal or VPC endpoint refuses even signed callers); the data plane cannot, so it fails
+    loudly rather than let through what AWS would refuse."""
+    if definition.get(RESOURCE_POLICY):
+        raise UnsupportedFeatureError(
+            f"the API's resource policy ({RESOURCE_POLICY}): remove it to run the API locally"
+        )
 
 
 def method_arn(region: str, request: MethodRequest, route: Route) -> str:

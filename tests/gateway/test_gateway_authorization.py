@@ -664,3 +664,37 @@ def test_a_boundary_and_session_policies_that_allow_let_the_role_delete(
     response = _delete(comment, _signed_headers(comment, credentials))
     assert response.status_code == 200, response.text
     assert not _stored(aws, comment)
+
+
+def test_an_api_with_a_resource_policy_fails_loudly(
+    gateway: GatewayServer,
+    deployer: Deployer,
+    aws: Aws,
+    api: tuple[str, dict[str, Any]],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """AWS would evaluate the resource policy (here: a Deny for everyone) for every method; the
+    data plane cannot, so it answers 500 and names the reason in its log, never running one."""
+    deny_all = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Effect": "Deny", "Principal": "*", "Action": "execute-api:Invoke", "Resource": "*"}
+        ],
+    }
+    api_id = deployer.deploy({**api[1], authorization.RESOURCE_POLICY: deny_all}, stage=STAGE)
+    slug = f"/auth/{uuid.uuid4().hex}"
+    created = aws.dynamodb.put_item(
+        TableName=TABLE,
+        Item={"slug": {"S": slug}, "createdAt": {"N": "1"}, "author": {"S": "a"}},
+    )
+    assert created["ResponseMetadata"]["HTTPStatusCode"] == 200
+    url = f"{gateway.url}/{api_id}/{STAGE}/comments?{urlencode({'slug': slug, 'createdAt': 1}, quote_via=quote)}"
+    _, credentials = _user(aws, _invoke(api_id))
+    for response in (
+        _delete(url, _signed_headers(url, credentials)),
+        requests.get(f"{gateway.url}/{api_id}/{STAGE}/comments?slug=/x", timeout=30),
+    ):
+        assert response.status_code == 500, response.text
+        assert response.json() == {"message": "Internal server error"}
+    assert _stored(aws, url)
+    assert "not supported by the emulator: the API's resource policy" in caplog.text
