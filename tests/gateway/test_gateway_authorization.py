@@ -698,3 +698,152 @@ def test_an_api_with_a_resource_policy_fails_loudly(
         assert response.json() == {"message": "Internal server error"}
     assert _stored(aws, url)
     assert "not supported by the emulator: the API's resource policy" in caplog.text
+
+
+def _resigned(headers: dict[str, str], **changes: str) -> dict[str, str]:
+    """`headers` with parts of its Authorization header or its X-Amz-Date replaced."""
+    changed = dict(headers)
+    if "amz_date" in changes:
+        changed["X-Amz-Date"] = changes["amz_date"]
+    if "authorization" in changes:
+        changed["Authorization"] = changes["authorization"]
+    return changed
+
+
+def test_already_refused_attempts(
+    comment: str, aws: Aws, api: tuple[str, dict[str, Any]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Attempts the data plane refused before this review too, each with API Gateway's text."""
+    arn, credentials = _user(aws, _invoke(api[0]))
+    signed = _signed_headers(comment, credentials)
+    authorization_header = signed["Authorization"]
+    amz_date = signed["X-Amz-Date"]
+    other_day = (
+        datetime.datetime.strptime(amz_date[:8], "%Y%m%d") - datetime.timedelta(days=1)
+    ).strftime("%Y%m%d")
+    attempts: list[tuple[dict[str, str], str, str]] = [
+        # The credential scope names another region / another day than X-Amz-Date.
+        (
+            _signed_headers(comment, credentials, region="eu-west-1"),
+            "InvalidSignatureException",
+            "Credential should be scoped to a valid region, not 'eu-west-1'. ",
+        ),
+        (
+            _resigned(signed, authorization=authorization_header.replace(amz_date[:8], other_day)),
+            "InvalidSignatureException",
+            f"Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from "
+            f"HTTP: '{other_day}' != '{amz_date[:8]}', from '{amz_date}'.",
+        ),
+        # No X-Amz-Date at all.
+        (
+            {k: v for k, v in signed.items() if k != "X-Amz-Date"},
+            "IncompleteSignatureException",
+            "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header.",
+        ),
+        # The algorithm in another letter case is not SigV4 to API Gateway.
+        (
+            _resigned(
+                signed,
+                authorization=authorization_header.replace("AWS4-HMAC-SHA256", "aws4-hmac-sha256"),
+            ),
+            "MissingAuthenticationTokenException",
+            "Missing Authentication Token",
+        ),
+        # A user's key with a session token added: no such session.
+        (
+            {**signed, "X-Amz-Security-Token": "stolen"},
+            "AccessDeniedException",
+            authorization.INVALID_TOKEN,
+        ),
+        # The signature in upper case.
+        (
+            _resigned(
+                signed,
+                authorization=authorization_header.rsplit("=", 1)[0]
+                + "="
+                + authorization_header.rsplit("=", 1)[1].upper(),
+            ),
+            "InvalidSignatureException",
+            authorization.SIGNATURE_MISMATCH,
+        ),
+    ]
+    for headers, error_type, message in attempts:
+        _refused(_delete(comment, headers), error_type, message)
+    # Signed ten minutes ahead of the clock.
+    ahead = datetime.datetime.now(datetime.UTC).replace(tzinfo=None) + datetime.timedelta(
+        minutes=10
+    )
+    monkeypatch.setattr(botocore.auth, "get_current_datetime", lambda **_: ahead)
+    response = _delete(comment, _signed_headers(comment, credentials))
+    assert response.status_code == 403
+    assert response.json()["message"].startswith(
+        f"Signature not yet current: {ahead.strftime('%Y%m%dT%H%M%SZ')} is still later than "
+    )
+    monkeypatch.undo()
+    # A presigned URL (query-string signature) is no signature to the data plane.
+    request = AWSRequest(method="DELETE", url=comment)
+    botocore.auth.SigV4QueryAuth(credentials, "execute-api", REGION, expires=60).add_auth(request)
+    assert "X-Amz-Signature=" in request.url
+    _refused(
+        _delete(request.url), "MissingAuthenticationTokenException", "Missing Authentication Token"
+    )
+    # The key of a user since deleted.
+    name = arn.rsplit("/", 1)[1]
+    aws.iam.delete_user_policy(UserName=name, PolicyName="inline")
+    aws.iam.delete_access_key(UserName=name, AccessKeyId=credentials.access_key)
+    aws.iam.delete_user(UserName=name)
+    _refused(
+        _delete(comment, _signed_headers(comment, credentials)),
+        "AccessDeniedException",
+        authorization.INVALID_TOKEN,
+    )
+    assert _stored(aws, comment)
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        {"Effect": "Allow", "Action": "execute-api:Invoke", "Resource": "ARN-LOWER"},
+        {"Effect": "Allow", "NotAction": "execute-api:Invoke", "Resource": "*"},
+        {"Effect": "Allow", "Action": "execute-api:Invoke", "NotResource": "ARN"},
+        {"Effect": "Allow", "Action": "execute-api:Invoke", "Resource": "ARN-OTHER-ACCOUNT"},
+        {"Effect": "Allow", "Action": "execute-api:Invoke", "Resource": "ARN-OTHER-METHOD"},
+        {
+            "Effect": "Allow",
+            "Action": "execute-api:Invoke",
+            "Resource": "ARN",
+            "Condition": {"IpAddress": {"aws:SourceIp": "127.0.0.0/8"}},
+        },
+    ],
+    ids=[
+        "resource-case",
+        "not-action",
+        "not-resource",
+        "other-account",
+        "other-method",
+        "unknown-condition",
+    ],
+)
+def test_policies_that_do_not_allow_the_method(
+    comment: str, aws: Aws, api: tuple[str, dict[str, Any]], statement: dict[str, Any]
+) -> None:
+    """Already refused: resources compare case-sensitively, NotAction/NotResource leave the
+    method out, another account's or method's ARN is not this one, an Allow whose condition
+    cannot be evaluated does not apply."""
+    arns = {
+        "ARN": _arn(api[0]),
+        "ARN-LOWER": _arn(api[0]).replace("/DELETE/", "/delete/"),
+        "ARN-OTHER-ACCOUNT": _arn(api[0]).replace(ACCOUNT, "210987654321"),
+        "ARN-OTHER-METHOD": _arn(api[0]).replace("/DELETE/", "/POST/"),
+    }
+    for key in ("Resource", "NotResource"):
+        if key in statement:
+            statement = {**statement, key: arns.get(statement[key], statement[key])}
+    arn, credentials = _user(aws, statement)
+    _refused(
+        _delete(comment, _signed_headers(comment, credentials)),
+        "AccessDeniedException",
+        f"User: {arn} is not authorized to perform: execute-api:Invoke on resource: "
+        f"{_arn(api[0])} because no identity-based policy allows the execute-api:Invoke action",
+    )
+    assert _stored(aws, comment)
