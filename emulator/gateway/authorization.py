@@ -22,6 +22,7 @@ presigned query-string signatures. moto keeps no permissions boundary for users.
 
 from __future__ import annotations
 
+import base64
 import datetime
 import hashlib
 import hmac
@@ -126,6 +127,9 @@ def _incomplete(message: str) -> GatewayError:
     )
 
 
+_AUTHORIZATION_PARTS = ("Credential", "SignedHeaders", "Signature")
+
+
 def _parse_authorization(header: str) -> _Signature:
     algorithm, _, rest = header.strip().partition(" ")
     if algorithm != ALGORITHM:
@@ -136,9 +140,17 @@ def _parse_authorization(header: str) -> _Signature:
     parts: dict[str, str] = {}
     for item in rest.split(","):
         key, equals, value = item.strip().partition("=")
-        if equals:
-            parts[key.strip()] = value.strip()
-    missing = [p for p in ("Credential", "SignedHeaders", "Signature") if not parts.get(p)]
+        key = key.strip()
+        # A part without `=`, or one named twice or unknown (the header sent twice reads as
+        # its values joined by a comma): one reading of the header, or none.
+        if not equals or key in parts or key not in _AUTHORIZATION_PARTS:
+            digest = base64.b64encode(hashlib.sha256(header.encode("utf-8")).digest()).decode()
+            raise _incomplete(
+                f"Invalid key=value pair{'' if equals else ' (missing equal-sign)'} in "
+                f"Authorization header (hashed with SHA-256 and encoded with Base64): '{digest}'."
+            )
+        parts[key] = value.strip()
+    missing = [p for p in _AUTHORIZATION_PARTS if not parts.get(p)]
     if missing:
         raise _incomplete(
             " ".join(f"Authorization header requires '{p}' parameter." for p in missing)
@@ -334,7 +346,7 @@ def authorize(
     expected, canonical = _expected_signature(
         request, signature, amz_date, str(record["secretAccessKey"])
     )
-    if not expected or not hmac.compare_digest(expected, signature.signature):
+    if not expected or not hmac.compare_digest(expected.encode(), signature.signature.encode()):
         LOG.warning(
             "signature mismatch for %s; the canonical request was:\n%s",
             signature.access_key_id,

@@ -6,6 +6,7 @@ refused request must leave the comment in the table.
 
 from __future__ import annotations
 
+import base64
 import datetime
 import hashlib
 import http.client
@@ -846,4 +847,65 @@ def test_policies_that_do_not_allow_the_method(
         f"User: {arn} is not authorized to perform: execute-api:Invoke on resource: "
         f"{_arn(api[0])} because no identity-based policy allows the execute-api:Invoke action",
     )
+    assert _stored(aws, comment)
+
+
+def _raw_delete(url: str, headers: list[tuple[str, str]]) -> tuple[int, dict[str, str], Any]:
+    """A DELETE with exactly these header lines (requests merges repeated names)."""
+    parts = urlsplit(url)
+    connection = http.client.HTTPConnection(parts.netloc, timeout=30)
+    connection.putrequest("DELETE", f"{parts.path}?{parts.query}", skip_host=True)
+    for name, value in [("Host", parts.netloc), *headers]:
+        connection.putheader(name, value.encode("utf-8"))
+    connection.endheaders()
+    answer = connection.getresponse()
+    body = json.loads(answer.read())
+    connection.close()
+    return answer.status, {k.lower(): v for k, v in answer.getheaders()}, body
+
+
+def test_a_malformed_authorization_header_is_refused(
+    comment: str, aws: Aws, api: tuple[str, dict[str, Any]]
+) -> None:
+    """The Authorization header twice, a part repeated or unknown, a part without `=`, a
+    non-ASCII signature: each is one clear 403, never a 500 and never a pass."""
+    _, credentials = _user(aws, _invoke(api[0]))
+    signed = _signed_headers(comment, credentials)
+    header = signed["Authorization"]
+    others = [(k, v) for k, v in signed.items() if k != "Authorization"]
+
+    def invalid_pair(received: str, missing_equal_sign: bool = False) -> str:
+        digest = base64.b64encode(hashlib.sha256(received.encode()).digest()).decode()
+        return (
+            f"Invalid key=value pair{' (missing equal-sign)' if missing_equal_sign else ''} in "
+            f"Authorization header (hashed with SHA-256 and encoded with Base64): '{digest}'."
+        )
+
+    repeated = f"{header}, Signature={header.rsplit('=', 1)[1]}"
+    non_ascii = header.rsplit("=", 1)[0] + "=ñ" + "0" * 63
+    attempts = [
+        # The header twice: its values joined by a comma (RFC 9110), one reading or none.
+        ([header, header], "IncompleteSignatureException", invalid_pair(f"{header},{header}")),
+        ([repeated], "IncompleteSignatureException", invalid_pair(repeated)),
+        (
+            [f"{header}, Extra=1"],
+            "IncompleteSignatureException",
+            invalid_pair(f"{header}, Extra=1"),
+        ),
+        (
+            [f"{header}, Extra"],
+            "IncompleteSignatureException",
+            invalid_pair(f"{header}, Extra", True),
+        ),
+        ([non_ascii], "InvalidSignatureException", authorization.SIGNATURE_MISMATCH),
+    ]
+    for values, error_type, message in attempts:
+        status, headers, body = _raw_delete(
+            comment, [*others, *(("Authorization", v) for v in values)]
+        )
+        assert (status, headers["x-amzn-errortype"], body) == (
+            403,
+            error_type,
+            {"message": message},
+        ), values
     assert _stored(aws, comment)
