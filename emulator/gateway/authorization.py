@@ -28,6 +28,7 @@ import hashlib
 import hmac
 import json
 import logging
+import re
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, unquote_plus
@@ -49,6 +50,7 @@ ACTION = "execute-api:Invoke"
 SIGV4_AUTHTYPE = "awssigv4"
 CLOCK_SKEW = datetime.timedelta(minutes=5)
 _AMZ_DATE = "%Y%m%dT%H%M%SZ"
+_AMZ_DATE_SHAPE = re.compile(r"[0-9]{8}T[0-9]{6}Z")
 
 INVALID_TOKEN = "The security token included in the request is invalid."  # noqa: S105
 EXPIRED_TOKEN = "The security token included in the request is expired"  # noqa: S105
@@ -186,6 +188,9 @@ def _check_time(request: MethodRequest, signature: _Signature, now: datetime.dat
             "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header."
         )
     try:
+        # strptime alone accepts unpadded fields ("20261201T11305Z"): the shape is checked first.
+        if not _AMZ_DATE_SHAPE.fullmatch(amz_date):
+            raise ValueError(amz_date)
         signed_at = datetime.datetime.strptime(amz_date, _AMZ_DATE).replace(tzinfo=datetime.UTC)
     except ValueError:
         raise _incomplete(f"Date must be in ISO-8601 'basic format'. Got '{amz_date}'.") from None

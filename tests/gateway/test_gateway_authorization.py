@@ -909,3 +909,22 @@ def test_a_malformed_authorization_header_is_refused(
             {"message": message},
         ), values
     assert _stored(aws, comment)
+
+
+def test_an_x_amz_date_not_in_basic_format_is_refused(
+    comment: str, aws: Aws, api: tuple[str, dict[str, Any]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`20261201T11305Z` (seconds unpadded) names a moment within the window, and the client
+    signed it consistently; it is still not ISO-8601 basic format."""
+    _, credentials = _user(aws, _invoke(api[0]))
+    now = datetime.datetime.now(datetime.UTC).replace(tzinfo=None, second=5, microsecond=0)
+    monkeypatch.setattr(botocore.auth, "get_current_datetime", lambda **_: now)
+    monkeypatch.setattr(botocore.auth, "SIGV4_TIMESTAMP", "%Y%m%dT%H%M5Z")
+    headers = _signed_headers(comment, credentials)
+    assert headers["X-Amz-Date"] == now.strftime("%Y%m%dT%H%M5Z")
+    _refused(
+        _delete(comment, headers),
+        "IncompleteSignatureException",
+        f"Date must be in ISO-8601 'basic format'. Got '{headers['X-Amz-Date']}'.",
+    )
+    assert _stored(aws, comment)
