@@ -156,6 +156,8 @@ def _condition_matches(condition: Any, context: dict[str, str]) -> bool:
         for key, expected_raw in clauses.items():
             lowered = str(key).lower()
             expected = [str(e) for e in _as_list(expected_raw)]
+            if any("${" in e for e in expected):  # a policy variable we do not substitute
+                raise _CannotEvaluateError(key)
             if op == "Null":
                 present = lowered in known
                 if lowered not in _KNOWN_KEYS or len(expected) != 1:
@@ -218,18 +220,26 @@ def _action_matches(statement: dict[str, Any], action: str) -> bool:
 
 
 def _resource_matches(statement: dict[str, Any], resource: str) -> bool:
-    """`Resource` lists the ARN, or `NotResource` leaves it out. A pattern that is not a
-    six-component ARN matches nothing for IAM; whether it is listed is decided the way that
-    refuses: spanning colons where that makes a Deny apply or an Allow not apply."""
+    """`Resource` lists the ARN, or `NotResource` leaves it out. Where IAM's answer is not
+    known here it is decided the way that refuses (listed where that makes a Deny apply or an
+    Allow not apply): a pattern that is not a six-component ARN (IAM matches nothing, or
+    perhaps spans colons) and a policy variable such as ``${aws:username}`` (not substituted)."""
     deny = statement.get("Effect") == "Deny"
 
+    def strict(pattern: str, value: str) -> bool:
+        return "${" not in pattern and arn_match(pattern, value)
+
     def liberal(pattern: str, value: str) -> bool:
-        return arn_match(pattern, value) or wildcard_match(pattern, value, ignore_case=False)
+        return (
+            "${" in pattern
+            or arn_match(pattern, value)
+            or wildcard_match(pattern, value, ignore_case=False)
+        )
 
     if "Resource" in statement:
-        return _listed(statement["Resource"], resource, liberal if deny else arn_match)
+        return _listed(statement["Resource"], resource, liberal if deny else strict)
     return "NotResource" in statement and not _listed(
-        statement["NotResource"], resource, arn_match if deny else liberal
+        statement["NotResource"], resource, strict if deny else liberal
     )
 
 

@@ -411,8 +411,10 @@ def _everyone_trust() -> dict[str, Any]:
         {"StringEquals": {"aws:username": "anyone"}},
         # A set operator over a key the request lacks matches on AWS.
         {"ForAllValues:StringEquals": {"aws:SourceArn": "arn:aws:s3:::nothing"}},
+        # AWS substitutes the variable (this account): the Deny applies.
+        {"StringEquals": {"aws:PrincipalAccount": "${aws:PrincipalAccount}"}},
     ],
-    ids=["unknown-operator", "unknown-key", "set-operator"],
+    ids=["unknown-operator", "unknown-key", "set-operator", "policy-variable"],
 )
 def test_a_deny_the_emulator_cannot_evaluate_still_denies(
     comment: str, aws: Aws, api: tuple[str, dict[str, Any]], condition: dict[str, Any]
@@ -926,5 +928,30 @@ def test_an_x_amz_date_not_in_basic_format_is_refused(
         _delete(comment, headers),
         "IncompleteSignatureException",
         f"Date must be in ISO-8601 'basic format'. Got '{headers['X-Amz-Date']}'.",
+    )
+    assert _stored(aws, comment)
+
+
+def test_a_deny_on_a_resource_with_a_policy_variable_still_denies(
+    comment: str, aws: Aws, api: tuple[str, dict[str, Any]]
+) -> None:
+    """AWS substitutes `${aws:PrincipalAccount}` (this account), so the Deny names this API;
+    the data plane does not substitute variables, so such a pattern counts as matching a Deny
+    and as not matching an Allow."""
+    pattern = _arn(api[0]).replace(ACCOUNT, "${aws:PrincipalAccount}")
+    deny = {"Effect": "Deny", "Action": "execute-api:Invoke", "Resource": pattern}
+    arn, credentials = _user(aws, _invoke(api[0]), deny)
+    _refused(
+        _delete(comment, _signed_headers(comment, credentials)),
+        "AccessDeniedException",
+        f"User: {arn} is not authorized to perform: execute-api:Invoke on resource: "
+        f"{_arn(api[0])} with an explicit deny in an identity-based policy",
+    )
+    arn, credentials = _user(aws, {**deny, "Effect": "Allow"})
+    _refused(
+        _delete(comment, _signed_headers(comment, credentials)),
+        "AccessDeniedException",
+        f"User: {arn} is not authorized to perform: execute-api:Invoke on resource: "
+        f"{_arn(api[0])} because no identity-based policy allows the execute-api:Invoke action",
     )
     assert _stored(aws, comment)
