@@ -770,6 +770,16 @@ def test_already_refused_attempts(
             authorization.SIGNATURE_MISMATCH,
         ),
     ]
+    # A session's keys without its token.
+    role = aws.role(f"tokenless-{uuid.uuid4().hex[:8]}", _invoke(api[0]), trust=_everyone_trust())
+    session = _session(_sts(aws).assume_role(RoleArn=role, RoleSessionName="s1")["Credentials"])
+    attempts.append(
+        (
+            _signed_headers(comment, Credentials(session.access_key, session.secret_key)),
+            "AccessDeniedException",
+            authorization.INVALID_TOKEN,
+        )
+    )
     for headers, error_type, message in attempts:
         _refused(_delete(comment, headers), error_type, message)
     # Signed ten minutes ahead of the clock.
@@ -955,3 +965,53 @@ def test_a_deny_on_a_resource_with_a_policy_variable_still_denies(
         f"{_arn(api[0])} because no identity-based policy allows the execute-api:Invoke action",
     )
     assert _stored(aws, comment)
+
+
+def test_the_pending_list_needs_its_own_permission(
+    gateway: GatewayServer, deployer: Deployer, aws: Aws, api: tuple[str, dict[str, Any]]
+) -> None:
+    """On a pre-moderating API, GET /moderation/pending is AWS_IAM too: unsigned, or signed by
+    a principal allowed only DELETE /comments (or only the queue of another stage), it is
+    refused; allowed on its own method ARN, it answers."""
+    role = aws.role(
+        f"pre-{uuid.uuid4().hex[:8]}",
+        {"Effect": "Allow", "Action": list(api_definition.DYNAMODB_ACTIONS), "Resource": TABLE_ARN},
+    )
+    document = api_definition.build_api_document(
+        api_definition.ApiInputs(
+            title="pre-moderation",
+            region=REGION,
+            table_name=TABLE,
+            role_arn=role,
+            cors_allowed_origins=("*",),
+            smoke_slug_prefix="/__smoke__/",
+            smoke_ttl_seconds=3600,
+            pre_moderation=True,
+        )
+    )
+    api_id = deployer.deploy(document, stage=STAGE)
+    url = f"{gateway.url}/{api_id}/{STAGE}/moderation/pending?limit=10"
+    pending = f"arn:aws:execute-api:{REGION}:{ACCOUNT}:{api_id}/{STAGE}/GET/moderation/pending"
+    _refused(
+        requests.get(url, timeout=30),
+        "MissingAuthenticationTokenException",
+        "Missing Authentication Token",
+    )
+    for allowed in (_arn(api_id), pending.replace(f"/{STAGE}/", "/prod/")):
+        arn, credentials = _user(
+            aws, {"Effect": "Allow", "Action": "execute-api:Invoke", "Resource": allowed}
+        )
+        _refused(
+            requests.get(url, headers=_signed_headers(url, credentials, method="GET"), timeout=30),
+            "AccessDeniedException",
+            f"User: {arn} is not authorized to perform: execute-api:Invoke on resource: "
+            f"{pending} because no identity-based policy allows the execute-api:Invoke action",
+        )
+    _, credentials = _user(
+        aws, {"Effect": "Allow", "Action": "execute-api:Invoke", "Resource": pending}
+    )
+    response = requests.get(
+        url, headers=_signed_headers(url, credentials, method="GET"), timeout=30
+    )
+    # Past authorization: the shared test table has no pending index, so the integration fails.
+    assert (response.status_code, response.json()) == (500, {"message": "Internal server error"})
