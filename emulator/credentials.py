@@ -29,7 +29,7 @@ _SESSION_POLICY_ARNS: dict[str, list[str]] = {}  # access key id -> managed sess
 def find(access_key_id: str) -> dict[str, Any] | None:
     """The record of a user's access key or an assumed-role session key, or None."""
     for account_id, partitions in list(iam_backends.items()):
-        for backend in list(partitions.values()):
+        for partition, backend in list(partitions.items()):
             for user in backend.list_users(None, None, None):
                 for key in user.access_keys:
                     if key.access_key_id == access_key_id:
@@ -40,12 +40,13 @@ def find(access_key_id: str) -> dict[str, Any] | None:
                             "expiration": None,
                             "active": key.status == "Active",
                             "account": account_id,
+                            "partition": partition,
                             "principalArn": user.arn,
                             "userName": user.name,
                             "roleArn": None,
                         }
     for account_id, sts_partitions in list(sts_backends.items()):
-        for sts in list(sts_partitions.values()):
+        for partition, sts in list(sts_partitions.items()):
             for session in sts.assumed_roles:
                 if session.access_key_id == access_key_id:
                     return {
@@ -55,6 +56,7 @@ def find(access_key_id: str) -> dict[str, Any] | None:
                         "expiration": session.expiration.timestamp(),
                         "active": True,
                         "account": account_id,
+                        "partition": partition,
                         "principalArn": session.arn,
                         "userName": None,
                         "roleArn": session.role_arn,

@@ -45,6 +45,7 @@ LOG = logging.getLogger(__name__)
 
 CREDENTIALS_PATH = "/moto-api/comments/credentials"
 SERVICE = "execute-api"
+PARTITION = "aws"  # the data plane's regions are the aws partition's
 ALGORITHM = "AWS4-HMAC-SHA256"
 ACTION = "execute-api:Invoke"
 SIGV4_AUTHTYPE = "awssigv4"
@@ -100,7 +101,7 @@ def method_arn(region: str, request: MethodRequest, route: Route) -> str:
         elif segment:
             segments.append(segment)
     return (
-        f"arn:aws:execute-api:{region}:{ACCOUNT_ID}:{request.api_id}/{request.stage}/"
+        f"arn:{PARTITION}:execute-api:{region}:{ACCOUNT_ID}:{request.api_id}/{request.stage}/"
         f"{route.http_method}/{'/'.join(segments)}"
     )
 
@@ -343,7 +344,12 @@ def authorize(
     amz_date = _check_time(request, signature, moment)
     record = _credential(backend, signature.access_key_id)
     token = request.header("X-Amz-Security-Token")
-    if record is None or not record.get("active") or record.get("sessionToken") != token:
+    if (
+        record is None
+        or record.get("partition") != PARTITION  # aws-cn, aws-us-gov keys are unknown here
+        or not record.get("active")
+        or record.get("sessionToken") != token
+    ):
         raise _forbidden(GatewayResponseType.ACCESS_DENIED, INVALID_TOKEN)
     expiration = record.get("expiration")
     if expiration is not None and float(expiration) <= moment.timestamp():

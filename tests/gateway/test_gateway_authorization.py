@@ -1015,3 +1015,29 @@ def test_the_pending_list_needs_its_own_permission(
     )
     # Past authorization: the shared test table has no pending index, so the integration fails.
     assert (response.status_code, response.json()) == (500, {"message": "Internal server error"})
+
+
+def test_a_namesake_user_of_another_partition_is_refused(
+    comment: str, aws: Aws, api: tuple[str, dict[str, Any]]
+) -> None:
+    """The same account number in aws-cn is another principal, unknown to this partition's API
+    Gateway: its key is an invalid token, whatever our user of the same name may do."""
+    allowed_arn, _ = _user(aws, _invoke(api[0]))
+    name = allowed_arn.rsplit("/", 1)[1]
+    china = boto3.client(
+        "iam",
+        endpoint_url=aws.endpoint,
+        region_name="cn-north-1",
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
+    user = china.create_user(UserName=name)["User"]
+    assert user["Arn"] == f"arn:aws-cn:iam::{ACCOUNT}:user/{name}"
+    key = china.create_access_key(UserName=name)["AccessKey"]
+    credentials = Credentials(key["AccessKeyId"], key["SecretAccessKey"])
+    _refused(
+        _delete(comment, _signed_headers(comment, credentials)),
+        "AccessDeniedException",
+        authorization.INVALID_TOKEN,
+    )
+    assert _stored(aws, comment)
