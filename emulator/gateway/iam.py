@@ -88,15 +88,36 @@ def _as_list(value: Any) -> list[Any]:
 
 
 def wildcard_match(pattern: str, value: str, *, ignore_case: bool) -> bool:
-    """IAM wildcard matching: ``*`` any run of characters, ``?`` one character."""
-    return _wildcard_regex(pattern, ignore_case).fullmatch(value) is not None
+    """IAM wildcard matching: ``*`` any run of characters, ``?`` one character.
+
+    Not one backtracking regex: `*a*a*a…b` would take exponential time, and anyone who can
+    write a policy could stall the data plane. The runs between stars have fixed lengths, so
+    the first must start the value, the last end it, and each between is found leftmost."""
+    runs = _wildcard_runs(pattern, ignore_case)
+    if len(runs) == 1:
+        return runs[0].fullmatch(value) is not None
+    first, *middle, last = runs
+    start = first.match(value)
+    end = len(value) - len(pattern.rsplit("*", 1)[1])
+    if start is None or end < start.end() or last.fullmatch(value, end) is None:
+        return False
+    position = start.end()
+    for run in middle:
+        found = run.search(value, position, end)
+        if found is None:
+            return False
+        position = found.end()
+    return True
 
 
 @functools.lru_cache(maxsize=1024)
-def _wildcard_regex(pattern: str, ignore_case: bool) -> re.Pattern[str]:
-    """Compiled once per pattern: every request evaluates the same few policy patterns."""
-    regex = "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern)
-    return re.compile(regex, re.IGNORECASE | re.DOTALL if ignore_case else re.DOTALL)
+def _wildcard_runs(pattern: str, ignore_case: bool) -> list[re.Pattern[str]]:
+    """Each run between stars, compiled once: every request evaluates the same few patterns."""
+    flags = re.IGNORECASE | re.DOTALL if ignore_case else re.DOTALL
+    return [
+        re.compile("".join("." if c == "?" else re.escape(c) for c in run), flags)
+        for run in pattern.split("*")
+    ]
 
 
 def arn_match(pattern: str, arn: str) -> bool:

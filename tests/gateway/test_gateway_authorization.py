@@ -1041,3 +1041,31 @@ def test_a_namesake_user_of_another_partition_is_refused(
         authorization.INVALID_TOKEN,
     )
     assert _stored(aws, comment)
+
+
+def test_a_pathological_wildcard_answers_at_once(
+    comment: str, aws: Aws, api: tuple[str, dict[str, Any]]
+) -> None:
+    """`*a*a…*b` against a principal named `aaaa…`: a backtracking matcher would take years
+    (the request would time out and the data plane spin); IAM's answer is simply no match."""
+    name = "a" * 60
+    aws.iam.create_user(UserName=name)
+    stars = {
+        **_invoke(api[0]),
+        "Condition": {"StringLike": {"aws:PrincipalArn": "*a" * 30 + "*b"}},
+    }
+    aws.iam.put_user_policy(
+        UserName=name,
+        PolicyName="inline",
+        PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [stars]}),
+    )
+    key = aws.iam.create_access_key(UserName=name)["AccessKey"]
+    credentials = Credentials(key["AccessKeyId"], key["SecretAccessKey"])
+    arn = f"arn:aws:iam::{ACCOUNT}:user/{name}"
+    _refused(
+        _delete(comment, _signed_headers(comment, credentials)),
+        "AccessDeniedException",
+        f"User: {arn} is not authorized to perform: execute-api:Invoke on resource: "
+        f"{_arn(api[0])} because no identity-based policy allows the execute-api:Invoke action",
+    )
+    assert _stored(aws, comment)
