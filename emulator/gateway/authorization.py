@@ -163,14 +163,15 @@ def _parse_authorization(header: str) -> _Signature:
         raise _incomplete(
             f"Credential should be scoped to a valid region, not the scope {parts['Credential']!r}."
         )
-    signed_headers = parts["SignedHeaders"].lower().split(";")
+    signed_headers = parts["SignedHeaders"].split(";")
     # SigV4 requires both signed; the date is signed through the string to sign anyway, the
     # host (which API and stage) only through the header.
-    if "host" not in signed_headers:
+    listed = {h.lower() for h in signed_headers}
+    if "host" not in listed:
         raise _incomplete(
             "'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization."
         )
-    if "x-amz-date" not in signed_headers:
+    if "x-amz-date" not in listed:
         raise _incomplete("'X-Amz-Date' must be a 'SignedHeader' in the AWS Authorization.")
     return _Signature(
         access_key_id=scope[0],
@@ -244,6 +245,9 @@ def _expected_signature(
     """SigV4 recomputed over what the request holds: the signed headers the client listed, the
     path and query as sent, and the body's own SHA-256 (never the client's x-amz-content-sha256,
     which would let a body be swapped after signing). Returns (signature, canonical request)."""
+    if signature.signed_headers != sorted({h.lower() for h in signature.signed_headers}):
+        # SigV4 lists them lowercase, sorted, once: any other list is no canonical request.
+        return "", f"SignedHeaders {';'.join(signature.signed_headers)!r} is not canonical"
     header_lines = []
     for name in signature.signed_headers:
         value = _header_value(request, name)

@@ -1069,3 +1069,31 @@ def test_a_pathological_wildcard_answers_at_once(
         f"{_arn(api[0])} because no identity-based policy allows the execute-api:Invoke action",
     )
     assert _stored(aws, comment)
+
+
+def test_signed_headers_listed_out_of_order_are_a_mismatch(
+    comment: str, aws: Aws, api: tuple[str, dict[str, Any]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A client that lists, and signs in that order, `x-amz-date;host` signed no SigV4
+    canonical request."""
+    _, credentials = _user(aws, _invoke(api[0]))
+
+    def reversed_names(headers: Any) -> list[str]:
+        return sorted(set(headers), reverse=True)
+
+    monkeypatch.setattr(
+        SigV4Auth, "signed_headers", lambda self, headers: ";".join(reversed_names(headers))
+    )
+    monkeypatch.setattr(
+        SigV4Auth,
+        "canonical_headers",
+        lambda self, headers: "\n".join(
+            f"{name}:{' '.join(headers[name].split())}" for name in reversed_names(headers)
+        ),
+    )
+    headers = _signed_headers(comment, credentials)
+    assert "SignedHeaders=x-amz-date;host," in headers["Authorization"]
+    _refused(
+        _delete(comment, headers), "InvalidSignatureException", authorization.SIGNATURE_MISMATCH
+    )
+    assert _stored(aws, comment)
