@@ -821,6 +821,9 @@ def test_already_refused_attempts(
         {"Effect": "Allow", "Action": "execute-api:Invoke", "NotResource": "ARN"},
         {"Effect": "Allow", "Action": "execute-api:Invoke", "Resource": "ARN-OTHER-ACCOUNT"},
         {"Effect": "Allow", "Action": "execute-api:Invoke", "Resource": "ARN-OTHER-METHOD"},
+        {"Effect": "Allow", "Action": "execute-api:Invoke", "Resource": "ARN-OTHER-REGION"},
+        {"Effect": "Allow", "Action": "execute-api:Invoke", "Resource": "ARN-OTHER-API"},
+        {"Effect": "Allow", "Action": "execute-api:Invoke", "Resource": "ARN-ONE-CHAR-SHORT"},
         {
             "Effect": "Allow",
             "Action": "execute-api:Invoke",
@@ -834,6 +837,9 @@ def test_already_refused_attempts(
         "not-resource",
         "other-account",
         "other-method",
+        "other-region",
+        "other-api",
+        "question-mark-one-char-short",
         "unknown-condition",
     ],
 )
@@ -848,6 +854,10 @@ def test_policies_that_do_not_allow_the_method(
         "ARN-LOWER": _arn(api[0]).replace("/DELETE/", "/delete/"),
         "ARN-OTHER-ACCOUNT": _arn(api[0]).replace(ACCOUNT, "210987654321"),
         "ARN-OTHER-METHOD": _arn(api[0]).replace("/DELETE/", "/POST/"),
+        "ARN-OTHER-REGION": _arn(api[0]).replace(REGION, "eu-west-1"),
+        "ARN-OTHER-API": _arn("0123456789"),
+        # `?` is exactly one character: `comment?` is not `comments`'s 8 + 1.
+        "ARN-ONE-CHAR-SHORT": _arn(api[0]).replace("/comments", "/comment?s"),
     }
     for key in ("Resource", "NotResource"):
         if key in statement:
@@ -1096,4 +1106,33 @@ def test_signed_headers_listed_out_of_order_are_a_mismatch(
     _refused(
         _delete(comment, headers), "InvalidSignatureException", authorization.SIGNATURE_MISMATCH
     )
+    assert _stored(aws, comment)
+
+
+def test_path_and_query_tricks_on_a_signed_request(
+    comment: str, aws: Aws, api: tuple[str, dict[str, Any]]
+) -> None:
+    """Already refused. The request is signed for `/comments?slug=…&createdAt=…`; then sent:
+    with dot segments (the same canonical path, but no route: 403 Missing Authentication
+    Token), with `comments` percent-encoded (the same route, another canonical path), with a
+    parameter added or a value double-encoded (another canonical query)."""
+    _, credentials = _user(aws, _invoke(api[0]))
+    headers = _signed_headers(comment, credentials)
+    path, query = comment.split("?", 1)
+    base = path.rsplit("/comments", 1)[0]
+    no_route = ("MissingAuthenticationTokenException", "Missing Authentication Token")
+    mismatch = ("InvalidSignatureException", authorization.SIGNATURE_MISMATCH)
+    for sent, expected in [
+        (f"{base}/x/../comments?{query}", no_route),
+        (f"{base}/./comments?{query}", no_route),
+        (f"{base}/%63omments?{query}", mismatch),
+        (f"{comment}&slug=%2Fother", mismatch),
+        (comment.replace("slug=%2F", "slug=%252F"), mismatch),
+    ]:
+        status, answer_headers, body = _raw_delete(sent, list(headers.items()))
+        assert (status, answer_headers["x-amzn-errortype"], body) == (
+            403,
+            expected[0],
+            {"message": expected[1]},
+        ), sent
     assert _stored(aws, comment)
