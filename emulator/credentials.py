@@ -17,13 +17,13 @@ from typing import Any
 from urllib.parse import parse_qs, urlparse
 
 from moto.iam.models import iam_backends
+from moto.iam.responses import IamResponse
 from moto.moto_api._internal import urls as moto_api_urls
-from moto.sts.models import AssumedRole, sts_backends
+from moto.sts.models import sts_backends
 from moto.sts.responses import TokenResponse
 
 PATH = "/moto-api/comments/credentials"
 _JSON = {"Content-Type": "application/json"}
-_SESSION_POLICY_ARNS: dict[str, list[str]] = {}  # access key id -> managed session policy ARNs
 
 
 def find(access_key_id: str) -> dict[str, Any] | None:
@@ -44,6 +44,7 @@ def find(access_key_id: str) -> dict[str, Any] | None:
                             "principalArn": user.arn,
                             "userName": user.name,
                             "roleArn": None,
+                            "permissionsBoundaryArn": getattr(user, _BOUNDARY, None),
                         }
     for account_id, sts_partitions in list(sts_backends.items()):
         for partition, sts in list(sts_partitions.items()):
@@ -61,7 +62,8 @@ def find(access_key_id: str) -> dict[str, Any] | None:
                         "userName": None,
                         "roleArn": session.role_arn,
                         "sessionPolicy": session.policy or None,
-                        "sessionPolicyArns": _SESSION_POLICY_ARNS.get(session.access_key_id, []),
+                        "sessionPolicyArns": getattr(session, _POLICY_ARNS, None) or [],
+                        "permissionsBoundaryArn": None,  # the role's: the gateway reads it
                     }
     return None
 
@@ -74,19 +76,29 @@ def _respond(request: Any, full_url: str, headers: Any) -> tuple[int, dict[str, 
     return 200, _JSON, json.dumps(record)
 
 
-def _keeping_policy_arns(respond: Callable[[TokenResponse], Any]) -> Callable[..., Any]:
-    """moto stores a session's inline policy but drops its managed session policies
-    (``PolicyArns``); remember them per access key, or the session would get the role's
-    whole permissions where AWS limits it to what these policies allow too."""
+# What moto accepts but drops, kept on its own objects: the managed session policies of an
+# AssumeRole (``PolicyArns``) and the permissions boundary given to CreateUser. Without them a
+# session or user would get more than AWS gives it.
+_POLICY_ARNS = "comments_session_policy_arns"
+_BOUNDARY = "comments_permissions_boundary"
+
+
+def _keeping(
+    respond: Callable[[Any], Any], created: str, param: str, attribute: str
+) -> Callable[..., Any]:
+    """Wrap a moto response method: after it ran, keep the `param` it was given (or None) as
+    `attribute` of the `created` object it answers, where find() reads it."""
 
     @functools.wraps(respond)
-    def wrapper(self: TokenResponse) -> Any:
+    def wrapper(self: Any) -> Any:
         answer = respond(self)
         result = getattr(answer, "result", None)
-        session = result.get("Credentials") if isinstance(result, dict) else None
-        if isinstance(session, AssumedRole):
-            given = self._get_params().get("PolicyArns") or []
-            _SESSION_POLICY_ARNS[session.access_key_id] = [str(p.get("arn")) for p in given]
+        target = result.get(created) if isinstance(result, dict) else None
+        if target is not None:
+            given = self._get_params().get(param)
+            if isinstance(given, list):  # PolicyArns: [{"arn": ...}, ...]
+                given = [str(p.get("arn")) for p in given]
+            setattr(target, attribute, given or None)
         return answer
 
     return wrapper
@@ -95,7 +107,13 @@ def _keeping_policy_arns(respond: Callable[[TokenResponse], Any]) -> Callable[..
 def install() -> None:
     """Register the endpoint with moto's own API routes (before the server builds its app)."""
     moto_api_urls.url_paths["{0}" + PATH] = _respond
-    for name in ("assume_role", "assume_role_with_web_identity", "assume_role_with_saml"):
-        respond = getattr(TokenResponse, name)
+    wrapped = [
+        (TokenResponse, "assume_role", "Credentials", "PolicyArns", _POLICY_ARNS),
+        (TokenResponse, "assume_role_with_web_identity", "Credentials", "PolicyArns", _POLICY_ARNS),
+        (TokenResponse, "assume_role_with_saml", "Credentials", "PolicyArns", _POLICY_ARNS),
+        (IamResponse, "create_user", "User", "PermissionsBoundary", _BOUNDARY),
+    ]
+    for owner, name, created, param, attribute in wrapped:
+        respond = getattr(owner, name)
         if not getattr(respond, "__wrapped__", None):  # install() may run more than once
-            setattr(TokenResponse, name, _keeping_policy_arns(respond))
+            setattr(owner, name, _keeping(respond, created, param, attribute))

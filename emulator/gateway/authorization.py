@@ -13,17 +13,19 @@ README's "How the local data plane authorizes" table):
    client);
 5. the caller must be of the API's account (no resource policy lets another in); its identity
    policies (user: inline, attached, groups; assumed role: the role's) must allow
-   ``execute-api:Invoke`` on the method ARN, and so must an assumed role's permissions boundary
-   and the session's policies (inline and managed) where it has them; no Deny may match.
+   ``execute-api:Invoke`` on the method ARN, and so must the caller's permissions boundary and
+   an assumed role's session policies (inline and managed) where it has them; no Deny may match.
 
-Not emulated (so an API relying on them fails here rather than passing): resource policies,
-presigned query-string signatures. moto keeps no permissions boundary for users.
+Not emulated: presigned query-string signatures (no signature here); an API with a resource
+policy fails with a 500 rather than run. What is assumed where AWS does not document it:
+docs/reference/apigateway-iam.md.
 """
 
 from __future__ import annotations
 
 import base64
 import datetime
+import functools
 import hashlib
 import hmac
 import json
@@ -288,15 +290,20 @@ def _credential(backend: AwsBackend, access_key_id: str) -> dict[str, Any] | Non
 def _policy_layers(
     backend: AwsBackend, record: dict[str, Any], generation: int
 ) -> list[tuple[str, list[dict[str, Any]]]]:
-    """The caller's identity policies and what limits them (`iam.evaluate_layers`): an assumed
-    role's policies, its permissions boundary and the session's policies; a user's policies."""
+    """The caller's identity policies and what limits them (`iam.evaluate_layers`): a user's
+    policies and permissions boundary; an assumed role's policies, its permissions boundary and
+    the session's policies (inline and managed, as one set)."""
     client = backend.client("iam")
     if not record.get("roleArn"):
         user = str(record["userName"])
         policies = backend.cached(
             f"user:{user}", lambda: iam.load_user_policies(client, user), generation
         )
-        return [(iam.IDENTITY_POLICY, policies)]
+        layers = [(iam.IDENTITY_POLICY, policies)]
+        if record.get("permissionsBoundaryArn"):
+            boundary = [str(record["permissionsBoundaryArn"])]
+            layers.append((iam.PERMISSIONS_BOUNDARY, _managed(backend, boundary, generation)))
+        return layers
     role_arn = str(record["roleArn"])
     try:
         role = backend.cached(
@@ -308,18 +315,27 @@ def _policy_layers(
     inline = record.get("sessionPolicy")
     arns = [str(a) for a in record.get("sessionPolicyArns") or []]
     if inline or arns:
-        try:
-            session = backend.cached(
-                f"session:{record['accessKeyId']}",
-                lambda: [iam.managed_document(client, arn) for arn in arns],
-                generation,
-            )
-            session += [iam.document(inline)] if inline else []
-        except Exception:
-            LOG.warning("session policies %s of %s cannot be read", arns, record["accessKeyId"])
-            session = []
+        session = _managed(backend, arns, generation) if arns else []
+        if inline and (session or not arns):
+            session = [*session, iam.document(inline)]
         layers.append((iam.SESSION_POLICY, session))
     return layers
+
+
+def _managed(backend: AwsBackend, arns: list[str], generation: int) -> list[dict[str, Any]]:
+    """Managed policies' documents, or none at all if one cannot be read: AWS would not have
+    issued such a session or set such a boundary, so here it allows nothing."""
+    client = backend.client("iam")
+    try:
+        return [
+            backend.cached(
+                f"policy:{arn}", functools.partial(iam.managed_document, client, arn), generation
+            )
+            for arn in arns
+        ]
+    except Exception:  # a NoSuchEntity answer or a connection failure alike
+        LOG.warning("managed policies %s cannot be read: they allow nothing", arns)
+        return []
 
 
 def authorize(

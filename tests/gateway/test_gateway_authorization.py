@@ -620,6 +620,8 @@ def _assumed(aws: Aws, api_id: str, **limits: Any) -> tuple[str, Credentials]:
         ("Policy", "because no session policy allows the execute-api:Invoke action"),
         ("PolicyArns", "because no session policy allows the execute-api:Invoke action"),
         ("deny-Policy", "with an explicit deny in a session policy"),
+        # AWS would not issue this session; moto does, and it allows nothing here.
+        ("missing-PolicyArns", "because no session policy allows the execute-api:Invoke action"),
     ],
 )
 def test_a_boundary_or_session_policy_limits_the_role(
@@ -631,6 +633,10 @@ def test_a_boundary_or_session_policy_limits_the_role(
         "boundary": {"boundary": _managed(aws, _READ_ONLY)},
         "Policy": {"Policy": json.dumps({"Version": "2012-10-17", "Statement": [_READ_ONLY]})},
         "PolicyArns": {"PolicyArns": [{"arn": _managed(aws, _READ_ONLY)}]},
+        "missing-PolicyArns": {
+            "Policy": json.dumps({"Version": "2012-10-17", "Statement": [_invoke(api[0])]}),
+            "PolicyArns": [{"arn": f"arn:aws:iam::{ACCOUNT}:policy/never-created"}],
+        },
         "deny-Policy": {
             "Policy": json.dumps(
                 {
@@ -1136,3 +1142,39 @@ def test_path_and_query_tricks_on_a_signed_request(
             {"message": expected[1]},
         ), sent
     assert _stored(aws, comment)
+
+
+def test_a_users_permissions_boundary_limits_the_user(
+    comment: str, aws: Aws, api: tuple[str, dict[str, Any]]
+) -> None:
+    """moto accepts CreateUser's PermissionsBoundary and drops it; the emulator keeps it, so the
+    user's own Allow is limited by the boundary as on AWS."""
+    name = f"bounded-{uuid.uuid4().hex[:8]}"
+    aws.iam.create_user(UserName=name, PermissionsBoundary=_managed(aws, _READ_ONLY))
+    aws.iam.put_user_policy(
+        UserName=name,
+        PolicyName="inline",
+        PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [_invoke(api[0])]}),
+    )
+    key = aws.iam.create_access_key(UserName=name)["AccessKey"]
+    credentials = Credentials(key["AccessKeyId"], key["SecretAccessKey"])
+    _refused(
+        _delete(comment, _signed_headers(comment, credentials)),
+        "AccessDeniedException",
+        f"User: arn:aws:iam::{ACCOUNT}:user/{name} is not authorized to perform: "
+        f"execute-api:Invoke on resource: {_arn(api[0])} because no permissions boundary allows "
+        "the execute-api:Invoke action",
+    )
+    assert _stored(aws, comment)
+    # A boundary that allows the call lets the user delete.
+    allowed = f"allowed-{uuid.uuid4().hex[:8]}"
+    aws.iam.create_user(UserName=allowed, PermissionsBoundary=_managed(aws, _invoke(api[0])))
+    aws.iam.put_user_policy(
+        UserName=allowed,
+        PolicyName="inline",
+        PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [_invoke(api[0])]}),
+    )
+    key = aws.iam.create_access_key(UserName=allowed)["AccessKey"]
+    credentials = Credentials(key["AccessKeyId"], key["SecretAccessKey"])
+    assert _delete(comment, _signed_headers(comment, credentials)).status_code == 200
+    assert not _stored(aws, comment)
