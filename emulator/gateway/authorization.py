@@ -398,7 +398,9 @@ def authorize(
         "aws:PrincipalArn": str(record.get("roleArn") or caller),
         "aws:PrincipalAccount": str(record["account"]),
         "aws:RequestedRegion": region,
-        "aws:SecureTransport": "false",
+        # API Gateway's endpoints are HTTPS only: "true" there, whatever the local transport,
+        # so a Deny on "true" applies here as it does there.
+        "aws:SecureTransport": "true",
     }
     decision, kind = iam.evaluate_layers(
         _policy_layers(backend, record, generation), ACTION, resource, context

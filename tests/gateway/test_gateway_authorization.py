@@ -413,10 +413,12 @@ def _everyone_trust() -> dict[str, Any]:
         {"ForAllValues:StringEquals": {"aws:SourceArn": "arn:aws:s3:::nothing"}},
         # AWS substitutes the variable (this account): the Deny applies.
         {"StringEquals": {"aws:PrincipalAccount": "${aws:PrincipalAccount}"}},
+        # API Gateway is HTTPS only: on AWS this Deny always applies.
+        {"Bool": {"aws:SecureTransport": "true"}},
     ],
-    ids=["unknown-operator", "unknown-key", "set-operator", "policy-variable"],
+    ids=["unknown-operator", "unknown-key", "set-operator", "policy-variable", "https"],
 )
-def test_a_deny_the_emulator_cannot_evaluate_still_denies(
+def test_a_deny_aws_would_apply_still_denies(
     comment: str, aws: Aws, api: tuple[str, dict[str, Any]], condition: dict[str, Any]
 ) -> None:
     deny = {
