@@ -63,6 +63,7 @@ def find(access_key_id: str) -> dict[str, Any] | None:
                         "roleArn": session.role_arn,
                         "sessionPolicy": session.policy or None,
                         "sessionPolicyArns": getattr(session, _POLICY_ARNS, None) or [],
+                        "durationSeconds": getattr(session, _DURATION, None),
                         "permissionsBoundaryArn": None,  # the role's: the gateway reads it
                     }
     return None
@@ -76,18 +77,19 @@ def _respond(request: Any, full_url: str, headers: Any) -> tuple[int, dict[str, 
     return 200, _JSON, json.dumps(record)
 
 
-# What moto accepts but drops, kept on its own objects: the managed session policies of an
-# AssumeRole (``PolicyArns``) and the permissions boundary given to CreateUser. Without them a
-# session or user would get more than AWS gives it.
+# What moto accepts but drops, kept on its own objects: an AssumeRole's managed session policies
+# (``PolicyArns``) and requested duration, the permissions boundary given to CreateUser.
+# Without them a session or user would get more than AWS gives it.
 _POLICY_ARNS = "comments_session_policy_arns"
 _BOUNDARY = "comments_permissions_boundary"
+_DURATION = "comments_duration_seconds"  # moto grants any; AWS caps it at the role's maximum
 
 
 def _keeping(
-    respond: Callable[[Any], Any], created: str, param: str, attribute: str
+    respond: Callable[[Any], Any], created: str, kept: dict[str, str]
 ) -> Callable[..., Any]:
-    """Wrap a moto response method: after it ran, keep the `param` it was given (or None) as
-    `attribute` of the `created` object it answers, where find() reads it."""
+    """Wrap a moto response method: after it ran, keep each parameter it was given (`kept`:
+    parameter -> attribute) on the `created` object it answers, where find() reads them."""
 
     @functools.wraps(respond)
     def wrapper(self: Any) -> Any:
@@ -95,25 +97,32 @@ def _keeping(
         result = getattr(answer, "result", None)
         target = result.get(created) if isinstance(result, dict) else None
         if target is not None:
-            given = self._get_params().get(param)
-            if isinstance(given, list):  # PolicyArns: [{"arn": ...}, ...]
-                given = [str(p.get("arn")) for p in given]
-            setattr(target, attribute, given or None)
+            params = self._get_params()
+            for param, attribute in kept.items():
+                given = params.get(param)
+                if param == "PolicyArns":  # [{"arn": ...}, ...]
+                    given = [str(p.get("arn")) for p in given or []] or None
+                elif param == "DurationSeconds":  # moto's default when none is given
+                    given = int(given or 3600)
+                setattr(target, attribute, given or None)
         return answer
 
     return wrapper
 
 
+_SESSION = ("Credentials", {"PolicyArns": _POLICY_ARNS, "DurationSeconds": _DURATION})
+_KEPT: dict[tuple[type, str], tuple[str, dict[str, str]]] = {
+    (TokenResponse, "assume_role"): _SESSION,
+    (TokenResponse, "assume_role_with_web_identity"): _SESSION,
+    (TokenResponse, "assume_role_with_saml"): _SESSION,
+    (IamResponse, "create_user"): ("User", {"PermissionsBoundary": _BOUNDARY}),
+}
+
+
 def install() -> None:
     """Register the endpoint with moto's own API routes (before the server builds its app)."""
     moto_api_urls.url_paths["{0}" + PATH] = _respond
-    wrapped = [
-        (TokenResponse, "assume_role", "Credentials", "PolicyArns", _POLICY_ARNS),
-        (TokenResponse, "assume_role_with_web_identity", "Credentials", "PolicyArns", _POLICY_ARNS),
-        (TokenResponse, "assume_role_with_saml", "Credentials", "PolicyArns", _POLICY_ARNS),
-        (IamResponse, "create_user", "User", "PermissionsBoundary", _BOUNDARY),
-    ]
-    for owner, name, created, param, attribute in wrapped:
+    for (owner, name), (created, kept) in _KEPT.items():
         respond = getattr(owner, name)
-        if not getattr(respond, "__wrapped__", None):  # install() may run more than once
-            setattr(owner, name, _keeping(respond, created, param, attribute))
+        if not hasattr(respond, "__wrapped__"):  # install() may run more than once
+            setattr(owner, name, _keeping(respond, created, kept))

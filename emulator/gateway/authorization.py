@@ -287,6 +287,25 @@ def _credential(backend: AwsBackend, access_key_id: str) -> dict[str, Any] | Non
     return record
 
 
+def _longer_than_allowed(backend: AwsBackend, record: dict[str, Any], generation: int) -> bool:
+    """A session asked for longer than its role's MaxSessionDuration: AWS refuses to issue it,
+    moto issues it anyway, so it is no token at all here."""
+    role = _role(backend, str(record["roleArn"]), generation)
+    # No role: no permissions either, which the policy step answers.
+    return role is not None and int(record.get("durationSeconds") or 0) > role.max_session_seconds
+
+
+def _role(backend: AwsBackend, role_arn: str, generation: int) -> iam.LoadedRole | None:
+    """The session's role as IAM has it now, or None when it is gone."""
+    client = backend.client("iam")
+    try:
+        return backend.cached(
+            f"role:{role_arn}", lambda: iam.load_role(client, role_arn), generation
+        )
+    except iam.RoleUnavailableError:
+        return None
+
+
 def _policy_layers(
     backend: AwsBackend, record: dict[str, Any], generation: int
 ) -> list[tuple[str, list[dict[str, Any]]]]:
@@ -304,12 +323,8 @@ def _policy_layers(
             boundary = [str(record["permissionsBoundaryArn"])]
             layers.append((iam.PERMISSIONS_BOUNDARY, _managed(backend, boundary, generation)))
         return layers
-    role_arn = str(record["roleArn"])
-    try:
-        role = backend.cached(
-            f"role:{role_arn}", lambda: iam.load_role(client, role_arn), generation
-        )
-    except iam.RoleUnavailableError:
+    role = _role(backend, str(record["roleArn"]), generation)
+    if role is None:
         return [(iam.IDENTITY_POLICY, [])]  # the role is gone: its sessions carry no permissions
     layers = role.layers
     inline = record.get("sessionPolicy")
@@ -370,6 +385,8 @@ def authorize(
         or not record.get("active")
         or record.get("sessionToken") != token
     ):
+        raise _forbidden(GatewayResponseType.ACCESS_DENIED, INVALID_TOKEN)
+    if record.get("roleArn") and _longer_than_allowed(backend, record, generation):
         raise _forbidden(GatewayResponseType.ACCESS_DENIED, INVALID_TOKEN)
     expiration = record.get("expiration")
     if expiration is not None and float(expiration) <= moment.timestamp():

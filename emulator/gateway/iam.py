@@ -48,6 +48,7 @@ class LoadedRole:
     trust_policy: dict[str, Any]
     policies: list[dict[str, Any]]
     boundary: dict[str, Any] | None = None  # the permissions boundary's document, if it has one
+    max_session_seconds: int = 3600  # MaxSessionDuration: longer sessions AWS does not issue
     # Decisions already made with these policies: a role is re-read (a new LoadedRole) whenever
     # it may have changed, so a decision stays right for as long as this object is used.
     _decisions: dict[tuple[Any, ...], Any] = field(default_factory=dict, compare=False, repr=False)
@@ -386,7 +387,13 @@ def load_role(iam_client: Any, role_arn: str) -> LoadedRole:
         except Exception as exc:  # a boundary we cannot read would allow nothing on AWS
             raise RoleUnavailableError(f"role {role_arn}: boundary {boundary_arn}: {exc}") from exc
     return LoadedRole(
-        name, role_arn, account, document(role["AssumeRolePolicyDocument"]), policies, boundary
+        name,
+        role_arn,
+        account,
+        document(role["AssumeRolePolicyDocument"]),
+        policies,
+        boundary,
+        int(role.get("MaxSessionDuration") or 3600),
     )
 
 

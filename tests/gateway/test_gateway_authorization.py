@@ -1180,3 +1180,22 @@ def test_a_users_permissions_boundary_limits_the_user(
     credentials = Credentials(key["AccessKeyId"], key["SecretAccessKey"])
     assert _delete(comment, _signed_headers(comment, credentials)).status_code == 200
     assert not _stored(aws, comment)
+
+
+def test_a_session_longer_than_the_role_allows_is_no_token(
+    comment: str, aws: Aws, api: tuple[str, dict[str, Any]]
+) -> None:
+    """The role allows one-hour sessions (the default); AWS refuses to issue a 12-hour one,
+    moto issues it: its key is an invalid token. A one-hour session of the same role deletes."""
+    role = aws.role(f"hourly-{uuid.uuid4().hex[:8]}", _invoke(api[0]), trust=_everyone_trust())
+    long = _sts(aws).assume_role(RoleArn=role, RoleSessionName="long", DurationSeconds=43200)
+    _refused(
+        _delete(comment, _signed_headers(comment, _session(long["Credentials"]))),
+        "AccessDeniedException",
+        authorization.INVALID_TOKEN,
+    )
+    assert _stored(aws, comment)
+    hour = _sts(aws).assume_role(RoleArn=role, RoleSessionName="hour", DurationSeconds=3600)
+    response = _delete(comment, _signed_headers(comment, _session(hour["Credentials"])))
+    assert response.status_code == 200, response.text
+    assert not _stored(aws, comment)
