@@ -64,6 +64,7 @@ def find(access_key_id: str) -> dict[str, Any] | None:
                         "sessionPolicy": session.policy or None,
                         "sessionPolicyArns": getattr(session, _POLICY_ARNS, None) or [],
                         "durationSeconds": getattr(session, _DURATION, None),
+                        "assumedBy": getattr(session, _ASSUMED_BY, None),
                         "permissionsBoundaryArn": None,  # the role's: the gateway reads it
                     }
     return None
@@ -78,11 +79,15 @@ def _respond(request: Any, full_url: str, headers: Any) -> tuple[int, dict[str, 
 
 
 # What moto accepts but drops, kept on its own objects: an AssumeRole's managed session policies
-# (``PolicyArns``) and requested duration, the permissions boundary given to CreateUser.
+# (``PolicyArns``), requested duration and caller, the permissions boundary given to CreateUser.
 # Without them a session or user would get more than AWS gives it.
 _POLICY_ARNS = "comments_session_policy_arns"
 _BOUNDARY = "comments_permissions_boundary"
 _DURATION = "comments_duration_seconds"  # moto grants any; AWS caps it at the role's maximum
+# The access key that called AssumeRole: moto's STS checks neither the trust policy nor the
+# caller's permissions, so the data plane checks, when the session is used, that AWS would
+# have issued it.
+_ASSUMED_BY = "comments_assumed_by"
 
 
 def _keeping(
@@ -97,6 +102,8 @@ def _keeping(
         result = getattr(answer, "result", None)
         target = result.get(created) if isinstance(result, dict) else None
         if target is not None:
+            if created == "Credentials":
+                setattr(target, _ASSUMED_BY, self.get_access_key())
             params = self._get_params()
             for param, attribute in kept.items():
                 given = params.get(param)

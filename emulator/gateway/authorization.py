@@ -287,12 +287,55 @@ def _credential(backend: AwsBackend, access_key_id: str) -> dict[str, Any] | Non
     return record
 
 
-def _longer_than_allowed(backend: AwsBackend, record: dict[str, Any], generation: int) -> bool:
-    """A session asked for longer than its role's MaxSessionDuration: AWS refuses to issue it,
-    moto issues it anyway, so it is no token at all here."""
+def _issued_by_aws(
+    backend: AwsBackend, record: dict[str, Any], region: str, generation: int, depth: int = 0
+) -> bool:
+    """Whether AWS would have issued this assumed-role session; moto's STS checks nothing.
+    AWS refuses a duration over the role's MaxSessionDuration, and a caller that is no
+    principal of this account and partition, that the trust policy does not cover (or denies),
+    or, unless the trust policy names it, whose own policies do not allow sts:AssumeRole on the
+    role. A caller that is itself a session is checked the same way (role chaining)."""
     role = _role(backend, str(record["roleArn"]), generation)
-    # No role: no permissions either, which the policy step answers.
-    return role is not None and int(record.get("durationSeconds") or 0) > role.max_session_seconds
+    if role is None:
+        return True  # no role, no permissions: the policy step refuses it
+    if int(record.get("durationSeconds") or 0) > role.max_session_seconds:
+        return False
+    caller_key = record.get("assumedBy")
+    caller = _credential(backend, str(caller_key)) if caller_key else None
+    if (
+        caller is None
+        or caller.get("partition") != PARTITION
+        or str(caller["account"]) != ACCOUNT_ID
+        or not caller.get("active")
+        or depth > 5  # AWS chains roles further, but a loop must end
+        or (
+            caller.get("roleArn")
+            and not _issued_by_aws(backend, caller, region, generation, depth + 1)
+        )
+    ):
+        return False
+    names = {str(caller["principalArn"]), str(caller.get("roleArn") or caller["principalArn"])}
+    context = _context(caller, region)
+    trusted, named = iam.trust_allows(role.trust_policy, names, ACCOUNT_ID, context)
+    if trusted is not iam.Decision.ALLOW:
+        return False
+    allowed, _ = iam.evaluate_layers(
+        _policy_layers(backend, caller, generation), "sts:AssumeRole", role.arn, context
+    )
+    # Named by the trust policy, the caller needs no Allow of its own; a Deny still refuses.
+    return allowed is iam.Decision.ALLOW or (named and allowed is iam.Decision.IMPLICIT_DENY)
+
+
+def _context(record: dict[str, Any], region: str) -> dict[str, str]:
+    """The global condition keys the data plane knows for a caller."""
+    return {
+        "aws:PrincipalArn": str(record.get("roleArn") or record["principalArn"]),
+        "aws:PrincipalAccount": str(record["account"]),
+        "aws:RequestedRegion": region,
+        # API Gateway's endpoints are HTTPS only: "true" there, whatever the local transport,
+        # so a Deny on "true" applies here as it does there.
+        "aws:SecureTransport": "true",
+    }
 
 
 def _role(backend: AwsBackend, role_arn: str, generation: int) -> iam.LoadedRole | None:
@@ -386,7 +429,7 @@ def authorize(
         or record.get("sessionToken") != token
     ):
         raise _forbidden(GatewayResponseType.ACCESS_DENIED, INVALID_TOKEN)
-    if record.get("roleArn") and _longer_than_allowed(backend, record, generation):
+    if record.get("roleArn") and not _issued_by_aws(backend, record, region, generation):
         raise _forbidden(GatewayResponseType.ACCESS_DENIED, INVALID_TOKEN)
     expiration = record.get("expiration")
     if expiration is not None and float(expiration) <= moment.timestamp():
@@ -411,16 +454,8 @@ def authorize(
             f"User: {caller} is not authorized to perform: {ACTION} on resource: {resource} "
             f"because no resource-based policy allows the {ACTION} action",
         )
-    context = {
-        "aws:PrincipalArn": str(record.get("roleArn") or caller),
-        "aws:PrincipalAccount": str(record["account"]),
-        "aws:RequestedRegion": region,
-        # API Gateway's endpoints are HTTPS only: "true" there, whatever the local transport,
-        # so a Deny on "true" applies here as it does there.
-        "aws:SecureTransport": "true",
-    }
     decision, kind = iam.evaluate_layers(
-        _policy_layers(backend, record, generation), ACTION, resource, context
+        _policy_layers(backend, record, generation), ACTION, resource, _context(record, region)
     )
     if decision is iam.Decision.EXPLICIT_DENY:
         raise _forbidden(

@@ -338,6 +338,39 @@ def evaluate_layers(
     return Decision.ALLOW, ""
 
 
+def _names_caller(statement: dict[str, Any], names: set[str], account: str) -> tuple[bool, bool]:
+    """Whether the statement's Principal covers the caller, and whether by its own ARN (not
+    by `*`, its account or the account root). A NotPrincipal covers everyone for a Deny and
+    no one for an Allow: the reading that refuses."""
+    if "NotPrincipal" in statement:
+        return statement.get("Effect") == "Deny", False
+    principal = statement.get("Principal")
+    listed = [principal] if principal == "*" else []
+    if isinstance(principal, dict):
+        listed = [str(p) for p in _as_list(principal.get("AWS"))]
+    if any(p in names for p in listed):
+        return True, True
+    return any(p in ("*", account, f"arn:aws:iam::{account}:root") for p in listed), False
+
+
+def trust_allows(
+    trust_policy: dict[str, Any], names: set[str], account: str, context: dict[str, str]
+) -> tuple[Decision, bool]:
+    """A role trust policy's answer to sts:AssumeRole by a caller known by `names` (its ARNs)
+    in `account`; and whether an Allow named the caller itself (then the caller's own policies
+    need not allow the call, in the role's account)."""
+    decision, explicit = Decision.IMPLICIT_DENY, False
+    for statement in _statements(trust_policy):
+        covered, named = _names_caller(statement, names, account)
+        if not covered or not _statement_applies(statement, "sts:AssumeRole", None, context):
+            continue
+        if statement.get("Effect") == "Deny":
+            return Decision.EXPLICIT_DENY, False
+        if statement.get("Effect") == "Allow":
+            decision, explicit = Decision.ALLOW, explicit or named
+    return decision, explicit
+
+
 def trusts_apigateway(trust_policy: dict[str, Any], context: dict[str, str]) -> bool:
     """Whether the role's trust policy lets apigateway.amazonaws.com call sts:AssumeRole."""
     allowed = False

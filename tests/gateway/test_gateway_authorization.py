@@ -155,13 +155,7 @@ def test_an_assumed_role_session_deletes(
         ],
     }
     role = aws.role(f"moderator-{uuid.uuid4().hex[:8]}", _invoke(api[0]), trust=trust)
-    sts = boto3.client(
-        "sts",
-        endpoint_url=aws.endpoint,
-        region_name=REGION,
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-    )
+    sts = _sts(aws)
     session = sts.assume_role(RoleArn=role, RoleSessionName="moderator")["Credentials"]
     credentials = Credentials(
         session["AccessKeyId"], session["SecretAccessKey"], session["SessionToken"]
@@ -296,14 +290,8 @@ def test_an_expired_session_is_an_expired_token(
 ) -> None:
     """Sessions last at least 15 minutes, so the check runs at a moment after the expiry."""
     api_id, document = api
-    role = aws.role(f"expiring-{uuid.uuid4().hex[:8]}", _invoke(api_id))
-    sts = boto3.client(
-        "sts",
-        endpoint_url=aws.endpoint,
-        region_name=REGION,
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-    )
+    role = aws.role(f"expiring-{uuid.uuid4().hex[:8]}", _invoke(api_id), trust=_everyone_trust())
+    sts = _sts(aws)
     session = sts.assume_role(RoleArn=role, RoleSessionName="expiring", DurationSeconds=900)[
         "Credentials"
     ]
@@ -377,7 +365,12 @@ def test_the_deploy_reads_the_output_the_program_exports() -> None:
 # --- Attempts to get a refused request through -------------------------------------------------
 
 
-def _sts(aws: Aws, access_key: str = "testing", secret: str = "testing") -> Any:
+def _sts(aws: Aws, access_key: str = "", secret: str = "") -> Any:
+    """An STS client for these keys; by default a user allowed sts:AssumeRole on any role (AWS
+    issues a session only to a principal allowed to ask for it, and so does the data plane)."""
+    if not access_key:
+        _, assumer = _user(aws, {"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": "*"})
+        access_key, secret = assumer.access_key, assumer.secret_key
     return boto3.client(
         "sts",
         endpoint_url=aws.endpoint,
@@ -1198,4 +1191,51 @@ def test_a_session_longer_than_the_role_allows_is_no_token(
     hour = _sts(aws).assume_role(RoleArn=role, RoleSessionName="hour", DurationSeconds=3600)
     response = _delete(comment, _signed_headers(comment, _session(hour["Credentials"])))
     assert response.status_code == 200, response.text
+    assert not _stored(aws, comment)
+
+
+def _moderator_role(aws: Aws, api_id: str) -> str:
+    """A role like the stack's moderator role: it trusts the account root, so only principals
+    whose own policies allow sts:AssumeRole on it may assume it."""
+    return aws.role(f"moderator-{uuid.uuid4().hex[:8]}", _invoke(api_id), trust=_everyone_trust())
+
+
+def test_a_session_no_allowed_principal_could_have_obtained_is_no_token(
+    comment: str, aws: Aws, api: tuple[str, dict[str, Any]]
+) -> None:
+    """moto's STS issues any role's session to anyone; AWS issues it only to a principal the
+    trust policy names, or (trusting the account root) one whose own policies allow
+    sts:AssumeRole on the role. Sessions obtained otherwise are invalid tokens here."""
+    role = _moderator_role(aws, api[0])
+    _, nobody = _user(aws)  # an IAM user with no policy at all
+    _, elsewhere = _user(aws, {"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": "*"})
+    denied = {"Effect": "Deny", "Action": "sts:AssumeRole", "Resource": role}
+    _, forbidden = _user(
+        aws, {"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": role}, denied
+    )
+    callers = {
+        "moto's default keys, no IAM principal": Credentials("testing", "testing"),
+        "a user without sts:AssumeRole": nobody,
+        "a user denied sts:AssumeRole on the role": forbidden,
+    }
+    for why, caller in callers.items():
+        sts = _sts(aws, caller.access_key, caller.secret_key)
+        session = _session(sts.assume_role(RoleArn=role, RoleSessionName="s1")["Credentials"])
+        response = _delete(comment, _signed_headers(comment, session))
+        assert response.status_code == 403, why
+        assert response.json() == {"message": authorization.INVALID_TOKEN}, why
+    assert _stored(aws, comment)
+    # A trust policy that names a user lets it in without a policy of its own.
+    named_arn, named = _user(aws)
+    trust = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Effect": "Allow", "Principal": {"AWS": named_arn}, "Action": "sts:AssumeRole"}
+        ],
+    }
+    naming = aws.role(f"naming-{uuid.uuid4().hex[:8]}", _invoke(api[0]), trust=trust)
+    for assumer, assumed in ((elsewhere, role), (named, naming)):
+        sts = _sts(aws, assumer.access_key, assumer.secret_key)
+        session = _session(sts.assume_role(RoleArn=assumed, RoleSessionName="s1")["Credentials"])
+        assert _delete(comment, _signed_headers(comment, session)).status_code in (200, 404)
     assert not _stored(aws, comment)
