@@ -6,8 +6,10 @@ README's "How the local data plane authorizes" table):
 1. no ``Authorization`` header: Missing Authentication Token;
 2. an incomplete header (``host`` and ``x-amz-date`` must be signed), a credential scope for
    another service or region, an ``X-Amz-Date`` outside five minutes of now: the signature errors;
-3. an access key moto never issued, an inactive one, or a session key with the wrong token: the
-   security token is invalid; a session past its expiry: the token is expired;
+3. an access key moto never issued, an inactive one, a session key with the wrong token, or a
+   session AWS would not have issued (its caller not trusted by the role or not allowed
+   sts:AssumeRole, a duration over the role's maximum): the security token is invalid; a
+   session past its expiry: the token is expired;
 4. a signature that does not match the one recomputed over the signed headers only and the
    body's own SHA-256: signature mismatch (the canonical request goes to the log, never to the
    client);
