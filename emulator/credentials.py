@@ -119,9 +119,9 @@ def _keeping(
 
 _SESSION = ("Credentials", {"PolicyArns": _POLICY_ARNS, "DurationSeconds": _DURATION})
 _KEPT: dict[tuple[type, str], tuple[str, dict[str, str]]] = {
+    # Web-identity and SAML sessions record no caller: the data plane refuses them (moto checks
+    # no identity provider's token).
     (TokenResponse, "assume_role"): _SESSION,
-    (TokenResponse, "assume_role_with_web_identity"): _SESSION,
-    (TokenResponse, "assume_role_with_saml"): _SESSION,
     (IamResponse, "create_user"): ("User", {"PermissionsBoundary": _BOUNDARY}),
 }
 
