@@ -1239,3 +1239,20 @@ def test_a_session_no_allowed_principal_could_have_obtained_is_no_token(
         session = _session(sts.assume_role(RoleArn=assumed, RoleSessionName="s1")["Credentials"])
         assert _delete(comment, _signed_headers(comment, session)).status_code in (200, 404)
     assert not _stored(aws, comment)
+
+
+def test_a_web_identity_session_is_no_token(
+    comment: str, aws: Aws, api: tuple[str, dict[str, Any]]
+) -> None:
+    """moto issues AssumeRoleWithWebIdentity sessions without checking any identity provider's
+    token, so the data plane takes none of them."""
+    role = _moderator_role(aws, api[0])
+    session = _sts(aws).assume_role_with_web_identity(
+        RoleArn=role, RoleSessionName="web", WebIdentityToken="not-a-token"
+    )
+    _refused(
+        _delete(comment, _signed_headers(comment, _session(session["Credentials"]))),
+        "AccessDeniedException",
+        authorization.INVALID_TOKEN,
+    )
+    assert _stored(aws, comment)
