@@ -11,7 +11,7 @@ from typing import Any, TextIO
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 from emulator.gateway.access_log import AccessLogWriter, format_line
-from emulator.gateway.authorization import authorize, requires_iam
+from emulator.gateway.authorization import authorize, refuse_resource_policy, requires_iam
 from emulator.gateway.aws import AwsBackend
 from emulator.gateway.context import MethodRequest, build_context
 from emulator.gateway.errors import (
@@ -162,6 +162,7 @@ class GatewayApp:
             ):
                 raise GatewayError(GatewayResponseType.THROTTLED, "Too Many Requests")
             # Authorization phase: AWS_IAM methods need a valid signature and an allowing policy.
+            refuse_resource_policy(deployed.definition)
             if requires_iam(deployed.definition, route.operation):
                 authorize(self.backend, self.region, request, route, generation=deployed.generation)
             outcome.response = self._execute(deployed, route, request, stage_variables, outcome)

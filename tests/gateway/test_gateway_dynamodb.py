@@ -114,6 +114,29 @@ def test_role_without_the_action_gets_access_denied(
     assert _stored(aws, slug) == []
 
 
+def test_a_permissions_boundary_limits_the_integration_role(
+    gateway: GatewayServer, deployer: Deployer, aws: Aws
+) -> None:
+    """The role allows PutItem; its permissions boundary allows only Query, so AWS refuses."""
+    name = f"bounded-{uuid.uuid4().hex[:8]}"
+    role = aws.role(name, {"Effect": "Allow", "Action": "dynamodb:*", "Resource": TABLE_ARN})
+    boundary = aws.iam.create_policy(
+        PolicyName=f"{name}-boundary",
+        PolicyDocument=json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [{"Effect": "Allow", "Action": "dynamodb:Query", "Resource": "*"}],
+            }
+        ),
+    )["Policy"]["Arn"]
+    aws.iam.put_role_permissions_boundary(RoleName=name, PermissionsBoundary=boundary)
+    slug = f"/denied/{uuid.uuid4()}"
+    _assert_access_denied(
+        _post(gateway, deployer.deploy(_put_api(role)), slug), "PutItem", TABLE_ARN
+    )
+    assert _stored(aws, slug) == []
+
+
 def test_role_scoped_to_another_table_gets_access_denied(
     gateway: GatewayServer, deployer: Deployer, aws: Aws
 ) -> None:
