@@ -40,7 +40,7 @@ from urllib.parse import quote, unquote_plus
 from botocore.utils import normalize_url_path
 
 from emulator.gateway import iam
-from emulator.gateway.aws import AwsBackend
+from emulator.gateway.aws import SIGV4_ALGORITHM, AwsBackend, sigv4_signature
 from emulator.gateway.context import ACCOUNT_ID, MethodRequest
 from emulator.gateway.errors import GatewayError, GatewayResponseType, UnsupportedFeatureError
 from emulator.gateway.routing import Route
@@ -50,7 +50,6 @@ LOG = logging.getLogger(__name__)
 CREDENTIALS_PATH = "/moto-api/comments/credentials"
 SERVICE = "execute-api"
 PARTITION = "aws"  # the data plane's regions are the aws partition's
-ALGORITHM = "AWS4-HMAC-SHA256"
 ACTION = "execute-api:Invoke"
 SIGV4_AUTHTYPE = "awssigv4"
 CLOCK_SKEW = datetime.timedelta(minutes=5)
@@ -139,7 +138,7 @@ _AUTHORIZATION_PARTS = ("Credential", "SignedHeaders", "Signature")
 
 def _parse_authorization(header: str) -> _Signature:
     algorithm, _, rest = header.strip().partition(" ")
-    if algorithm != ALGORITHM:
+    if algorithm != SIGV4_ALGORITHM:
         # API Gateway treats a header it cannot read as SigV4 like no signature at all.
         raise _forbidden(
             GatewayResponseType.MISSING_AUTHENTICATION_TOKEN, "Missing Authentication Token"
@@ -239,10 +238,6 @@ def _header_value(request: MethodRequest, name: str) -> str | None:
     return ",".join(values) if values else None
 
 
-def _hmac(key: bytes, text: str) -> bytes:
-    return hmac.new(key, text.encode("utf-8"), hashlib.sha256).digest()
-
-
 def _expected_signature(
     request: MethodRequest, signature: _Signature, amz_date: str, secret: str
 ) -> tuple[str, str]:
@@ -268,14 +263,15 @@ def _expected_signature(
             hashlib.sha256(request.body).hexdigest(),
         ]
     )
-    scope = f"{signature.date}/{signature.region}/{signature.service}/aws4_request"
-    string_to_sign = "\n".join(
-        [ALGORITHM, amz_date, scope, hashlib.sha256(canonical.encode("utf-8")).hexdigest()]
+    expected = sigv4_signature(
+        secret,
+        amz_date=amz_date,
+        scope_date=signature.date,
+        region=signature.region,
+        service=signature.service,
+        canonical=canonical,
     )
-    key = ("AWS4" + secret).encode("utf-8")
-    for part in (signature.date, signature.region, signature.service, "aws4_request"):
-        key = _hmac(key, part)
-    return hmac.new(key, string_to_sign.encode("utf-8"), hashlib.sha256).hexdigest(), canonical
+    return expected, canonical
 
 
 def _credential(backend: AwsBackend, access_key_id: str) -> dict[str, Any] | None:

@@ -235,12 +235,28 @@ def _dechunk(sock: socket.socket, buffer: bytearray) -> bytes:
     return bytes(body)
 
 
-@functools.lru_cache(maxsize=64)
-def _signing_key(date: str, region: str, service: str) -> bytes:
-    key = ("AWS4" + SECRET_ACCESS_KEY).encode()
+SIGV4_ALGORITHM = "AWS4-HMAC-SHA256"
+
+
+@functools.lru_cache(maxsize=256)
+def _signing_key(secret: str, date: str, region: str, service: str) -> bytes:
+    key = ("AWS4" + secret).encode("utf-8")
     for part in (date, region, service, "aws4_request"):
-        key = hmac.new(key, part.encode(), hashlib.sha256).digest()
+        key = hmac.new(key, part.encode("utf-8"), hashlib.sha256).digest()
     return key
+
+
+def sigv4_signature(
+    secret: str, *, amz_date: str, scope_date: str, region: str, service: str, canonical: str
+) -> str:
+    """SigV4's signature of a canonical request, with the key of its credential scope (derived
+    once per secret, day, region and service)."""
+    scope = f"{scope_date}/{region}/{service}/aws4_request"
+    to_sign = "\n".join(
+        [SIGV4_ALGORITHM, amz_date, scope, hashlib.sha256(canonical.encode("utf-8")).hexdigest()]
+    )
+    key = _signing_key(secret, scope_date, region, service)
+    return hmac.new(key, to_sign.encode("utf-8"), hashlib.sha256).hexdigest()
 
 
 def sigv4_authorization(
@@ -254,7 +270,7 @@ def sigv4_authorization(
 ) -> str:
     """The SigV4 Authorization header for a request without a query string, signing every
     header given (which must include Host and X-Amz-Date). botocore's signer gives the same
-    value, at several times the cost per request; the signing key is kept per day."""
+    value, at several times the cost per request."""
     canonical_headers = sorted((k.lower(), " ".join(v.split())) for k, v in headers.items())
     signed = ";".join(name for name, _ in canonical_headers)
     canonical = "\n".join(
@@ -270,14 +286,15 @@ def sigv4_authorization(
     )
     amz_date = headers.get("X-Amz-Date") or dict(canonical_headers)["x-amz-date"]
     date = amz_date[:8]
-    scope = f"{date}/{region}/{service}/aws4_request"
-    to_sign = "\n".join(
-        ["AWS4-HMAC-SHA256", amz_date, scope, hashlib.sha256(canonical.encode()).hexdigest()]
+    signature = sigv4_signature(
+        SECRET_ACCESS_KEY,
+        amz_date=amz_date,
+        scope_date=date,
+        region=region,
+        service=service,
+        canonical=canonical,
     )
-    signature = hmac.new(
-        _signing_key(date, region, service), to_sign.encode(), hashlib.sha256
-    ).hexdigest()
     return (
-        f"AWS4-HMAC-SHA256 Credential={ACCESS_KEY_ID}/{scope}, "
+        f"{SIGV4_ALGORITHM} Credential={ACCESS_KEY_ID}/{date}/{region}/{service}/aws4_request, "
         f"SignedHeaders={signed}, Signature={signature}"
     )
