@@ -126,6 +126,21 @@ def _refused(response: requests.Response, error_type: str, message: str) -> None
     assert response.headers["Access-Control-Allow-Origin"] == "*"
 
 
+def _denied(response: requests.Response, arn: str, resource: str, *, explicit: bool) -> None:
+    """API Gateway's refusal of an identity whose policies deny, or do not allow, the call."""
+    reason = (
+        "with an explicit deny in an identity-based policy"
+        if explicit
+        else "because no identity-based policy allows the execute-api:Invoke action"
+    )
+    _refused(
+        response,
+        "AccessDeniedException",
+        f"User: {arn} is not authorized to perform: execute-api:Invoke on resource: "
+        f"{resource} {reason}",
+    )
+
+
 def test_unsigned_is_missing_authentication_token(comment: str, aws: Aws) -> None:
     _refused(
         _delete(comment), "MissingAuthenticationTokenException", "Missing Authentication Token"
@@ -255,11 +270,8 @@ def test_no_allowing_policy_is_an_implicit_deny(
         "Resource": _arn(api[0], "prod"),
     }
     arn, credentials = _user(aws, elsewhere)
-    _refused(
-        _delete(comment, _signed_headers(comment, credentials)),
-        "AccessDeniedException",
-        f"User: {arn} is not authorized to perform: execute-api:Invoke on resource: "
-        f"{_arn(api[0])} because no identity-based policy allows the execute-api:Invoke action",
+    _denied(
+        _delete(comment, _signed_headers(comment, credentials)), arn, _arn(api[0]), explicit=False
     )
     assert _stored(aws, comment)
 
@@ -269,11 +281,8 @@ def test_a_matching_deny_is_an_explicit_deny(
 ) -> None:
     deny = {"Effect": "Deny", "Action": "execute-api:*", "Resource": "*"}
     arn, credentials = _user(aws, _invoke(api[0]), deny)
-    _refused(
-        _delete(comment, _signed_headers(comment, credentials)),
-        "AccessDeniedException",
-        f"User: {arn} is not authorized to perform: execute-api:Invoke on resource: "
-        f"{_arn(api[0])} with an explicit deny in an identity-based policy",
+    _denied(
+        _delete(comment, _signed_headers(comment, credentials)), arn, _arn(api[0]), explicit=True
     )
     assert _stored(aws, comment)
 
@@ -421,11 +430,8 @@ def test_a_deny_aws_would_apply_still_denies(
         "Condition": condition,
     }
     arn, credentials = _user(aws, _invoke(api[0]), deny)
-    _refused(
-        _delete(comment, _signed_headers(comment, credentials)),
-        "AccessDeniedException",
-        f"User: {arn} is not authorized to perform: execute-api:Invoke on resource: "
-        f"{_arn(api[0])} with an explicit deny in an identity-based policy",
+    _denied(
+        _delete(comment, _signed_headers(comment, credentials)), arn, _arn(api[0]), explicit=True
     )
     assert _stored(aws, comment)
 
@@ -438,12 +444,7 @@ def test_a_trailing_slash_does_not_escape_a_deny(
     arn, credentials = _user(aws, everything, deny)
     for variant in ("/comments/", "//comments", "/comments//"):
         url = comment.replace("/comments?", f"{variant}?")
-        _refused(
-            _delete(url, _signed_headers(url, credentials)),
-            "AccessDeniedException",
-            f"User: {arn} is not authorized to perform: execute-api:Invoke on resource: "
-            f"{_arn(api[0])} with an explicit deny in an identity-based policy",
-        )
+        _denied(_delete(url, _signed_headers(url, credentials)), arn, _arn(api[0]), explicit=True)
     assert _stored(aws, comment)
 
 
@@ -457,19 +458,13 @@ def test_a_resource_wildcard_does_not_span_arn_components(
         "Resource": f"arn:aws:execute-api:{REGION}:*/DELETE/comments",
     }
     arn, credentials = _user(aws, spanning)
-    _refused(
-        _delete(comment, _signed_headers(comment, credentials)),
-        "AccessDeniedException",
-        f"User: {arn} is not authorized to perform: execute-api:Invoke on resource: "
-        f"{_arn(api[0])} because no identity-based policy allows the execute-api:Invoke action",
+    _denied(
+        _delete(comment, _signed_headers(comment, credentials)), arn, _arn(api[0]), explicit=False
     )
     # Whether AWS matches such a pattern at all is unverified: as a Deny, it applies.
     arn, credentials = _user(aws, _invoke(api[0]), {**spanning, "Effect": "Deny"})
-    _refused(
-        _delete(comment, _signed_headers(comment, credentials)),
-        "AccessDeniedException",
-        f"User: {arn} is not authorized to perform: execute-api:Invoke on resource: "
-        f"{_arn(api[0])} with an explicit deny in an identity-based policy",
+    _denied(
+        _delete(comment, _signed_headers(comment, credentials)), arn, _arn(api[0]), explicit=True
     )
     assert _stored(aws, comment)
 
@@ -864,11 +859,8 @@ def test_policies_that_do_not_allow_the_method(
         if key in statement:
             statement = {**statement, key: arns.get(statement[key], statement[key])}
     arn, credentials = _user(aws, statement)
-    _refused(
-        _delete(comment, _signed_headers(comment, credentials)),
-        "AccessDeniedException",
-        f"User: {arn} is not authorized to perform: execute-api:Invoke on resource: "
-        f"{_arn(api[0])} because no identity-based policy allows the execute-api:Invoke action",
+    _denied(
+        _delete(comment, _signed_headers(comment, credentials)), arn, _arn(api[0]), explicit=False
     )
     assert _stored(aws, comment)
 
@@ -962,18 +954,12 @@ def test_a_deny_on_a_resource_with_a_policy_variable_still_denies(
     pattern = _arn(api[0]).replace(ACCOUNT, "${aws:PrincipalAccount}")
     deny = {"Effect": "Deny", "Action": "execute-api:Invoke", "Resource": pattern}
     arn, credentials = _user(aws, _invoke(api[0]), deny)
-    _refused(
-        _delete(comment, _signed_headers(comment, credentials)),
-        "AccessDeniedException",
-        f"User: {arn} is not authorized to perform: execute-api:Invoke on resource: "
-        f"{_arn(api[0])} with an explicit deny in an identity-based policy",
+    _denied(
+        _delete(comment, _signed_headers(comment, credentials)), arn, _arn(api[0]), explicit=True
     )
     arn, credentials = _user(aws, {**deny, "Effect": "Allow"})
-    _refused(
-        _delete(comment, _signed_headers(comment, credentials)),
-        "AccessDeniedException",
-        f"User: {arn} is not authorized to perform: execute-api:Invoke on resource: "
-        f"{_arn(api[0])} because no identity-based policy allows the execute-api:Invoke action",
+    _denied(
+        _delete(comment, _signed_headers(comment, credentials)), arn, _arn(api[0]), explicit=False
     )
     assert _stored(aws, comment)
 
@@ -1073,11 +1059,8 @@ def test_a_pathological_wildcard_answers_at_once(
     key = aws.iam.create_access_key(UserName=name)["AccessKey"]
     credentials = Credentials(key["AccessKeyId"], key["SecretAccessKey"])
     arn = f"arn:aws:iam::{ACCOUNT}:user/{name}"
-    _refused(
-        _delete(comment, _signed_headers(comment, credentials)),
-        "AccessDeniedException",
-        f"User: {arn} is not authorized to perform: execute-api:Invoke on resource: "
-        f"{_arn(api[0])} because no identity-based policy allows the execute-api:Invoke action",
+    _denied(
+        _delete(comment, _signed_headers(comment, credentials)), arn, _arn(api[0]), explicit=False
     )
     assert _stored(aws, comment)
 
