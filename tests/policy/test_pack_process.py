@@ -83,6 +83,11 @@ def test_served_pack_blocks_a_wildcard_action(analyzer: analyzer_pb2_grpc.Analyz
                     urn=r.urn,
                     properties=struct(json.loads(json.dumps(r.state))),
                     options=analyzer_pb2.AnalyzerResourceOptions(protect=r.protect),
+                    dependencies=r.dependencies,
+                    propertyDependencies={
+                        key: analyzer_pb2.AnalyzerPropertyDependencies(urns=urns)
+                        for key, urns in r.property_dependencies.items()
+                    },
                 )
                 for r in Stack(extra=monitoring()).resources()
             ]
