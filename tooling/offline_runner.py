@@ -63,6 +63,8 @@ class PlannedResource:
     parent: str | None = None
     protect: bool = False
     dependencies: list[str] = field(default_factory=list)
+    # input name -> URNs of the resources its value came from (the request's propertyDependencies)
+    property_dependencies: dict[str, list[str]] = field(default_factory=dict)
     custom: bool = True
 
 
@@ -209,6 +211,8 @@ class DefaultMocks(pulumi.runtime.Mocks):
     def new_resource(
         self, args: pulumi.runtime.MockResourceArgs
     ) -> tuple[str | None, dict[str, Any]]:
+        if args.resource_id:
+            return args.resource_id, {**args.inputs}  # a `.get`: the existing resource asked for
         name = args.inputs.get("name") or f"{args.name}-0000000"
         resource_id = f"{args.name}-id"
         state: dict[str, Any] = {**args.inputs}
@@ -271,6 +275,9 @@ class _RecordingMonitor(pulumi_mocks.MockMonitor):
                 "parent": request.parent or None,
                 "protect": bool(request.protect),
                 "dependencies": list(request.dependencies),
+                "property_dependencies": {
+                    key: list(deps.urns) for key, deps in request.propertyDependencies.items()
+                },
                 "custom": bool(request.custom),
                 "inputs": pulumi.runtime.rpc.deserialize_properties(request.object),
             }
@@ -340,7 +347,11 @@ def run_stack(
 
     resources = []
     for urn, registration in monitor.resources.items():
-        options = monitor.options[urn]
+        options = monitor.options.get(urn)
+        if options is None:
+            # A `.get` read: the engine keeps reads out of the stack's resources, so no policy
+            # sees them and nothing refers to them as a resource of the stack.
+            continue
         resources.append(
             PlannedResource(
                 type=options["type"],
@@ -352,6 +363,7 @@ def run_stack(
                 parent=options["parent"],
                 protect=options["protect"],
                 dependencies=options["dependencies"],
+                property_dependencies=options["property_dependencies"],
                 custom=options["custom"],
             )
         )

@@ -5,7 +5,8 @@ policy/config/<stack>.json` does, without the CLI: reconciles the config the way
 (policy defaults, then `all`, then each policy's own entry; schema-checked), then runs the pack's
 own policy objects the way pulumi_policy's analyzer server does (per-policy enforcement level,
 `disabled` skipped, `remediate` reported as mandatory, unknown values caught). Resource policies
-see each resource's inputs; stack policies see every resource's outputs.
+see each resource's inputs; stack policies see every resource's outputs, dependencies and
+property dependencies (which resources each input's value came from).
 
     python -m tooling.policy_check <stack> [<stack> ...] [--all] [--program-dir DIR] [--root DIR]
                                    [--config FILE] [--preview]
@@ -250,10 +251,15 @@ def _stack_resources(plan: Plan) -> list[PolicyResource]:
         )
         for r in plan.resources
     }
+    # Like the analyzer server: URNs become the stack's resource objects, others are dropped.
     for planned in plan.resources:
         resource = resources[planned.urn]
         resource.parent = resources.get(planned.parent or "")
         resource.dependencies = [resources[d] for d in planned.dependencies if d in resources]
+        resource.property_dependencies = {
+            key: [resources[d] for d in urns if d in resources]
+            for key, urns in planned.property_dependencies.items()
+        }
     return list(resources.values())
 
 

@@ -18,9 +18,11 @@ from pulumi_policy.proxy import UnknownValueError
 from comments_policy.common import (
     AWS_INTEGRATION_URI,
     BODY_METHODS,
+    DEPLOYMENT,
     GATEWAY_RESPONSE,
     INTEGRATION,
     INTEGRATION_RESPONSE,
+    LOG_GROUP,
     METHOD,
     METHOD_SETTINGS,
     REST_API,
@@ -56,11 +58,9 @@ CORS = "apigateway-cors-origin"
 AUTHORIZATION = "apigateway-iam-authorization"
 NO_CACHE = "apigateway-no-cache"
 STAGE_INPUTS = "apigateway-stage-inputs"
-DEPLOYMENT = "aws:apigateway/deployment:Deployment"
 
 _RATE, _BURST = "maxRateLimit", "maxBurstLimit"
 ALL_METHODS = "*/*"
-LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
 _ALLOW_ORIGIN = "header.Access-Control-Allow-Origin"
 _BODY_POLICY = "x-amazon-apigateway-policy"
 _NO_RESOURCE_POLICY = (

@@ -30,8 +30,10 @@ GLOBAL_SECONDARY_INDEX = "aws:dynamodb/globalSecondaryIndex:GlobalSecondaryIndex
 TABLE_REPLICA = "aws:dynamodb/tableReplica:TableReplica"
 SCALING_TARGET = "aws:appautoscaling/target:Target"
 SCHEDULED_ACTION = "aws:appautoscaling/scheduledAction:ScheduledAction"
+SCALING_POLICY = "aws:appautoscaling/policy:Policy"
 REST_API = "aws:apigateway/restApi:RestApi"
 STAGE = "aws:apigateway/stage:Stage"
+DEPLOYMENT = "aws:apigateway/deployment:Deployment"
 METHOD_SETTINGS = "aws:apigateway/methodSettings:MethodSettings"
 USAGE_PLAN = "aws:apigateway/usagePlan:UsagePlan"
 METHOD = "aws:apigateway/method:Method"
@@ -39,6 +41,8 @@ INTEGRATION = "aws:apigateway/integration:Integration"
 INTEGRATION_RESPONSE = "aws:apigateway/integrationResponse:IntegrationResponse"
 METHOD_RESPONSE = "aws:apigateway/methodResponse:MethodResponse"
 GATEWAY_RESPONSE = "aws:apigateway/response:Response"
+LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
+METRIC_ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
 
 # A table ARN names one table: no wildcard, no /index/ or /stream/ suffix.
 TABLE_ARN = re.compile(

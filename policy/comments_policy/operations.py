@@ -27,6 +27,7 @@ from pulumi_policy import (
 from comments_policy.common import (
     ACCOUNT_ID,
     ACCOUNT_ID_SCHEMA,
+    METRIC_ALARM,
     REST_API,
     STAGE,
     TABLE,
@@ -41,7 +42,6 @@ from comments_policy.common import (
     statements,
 )
 
-METRIC_ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
 TOPIC = "aws:sns/topic:Topic"
 TOPIC_SUBSCRIPTION = "aws:sns/topicSubscription:TopicSubscription"
 TOPIC_POLICY = "aws:sns/topicPolicy:TopicPolicy"

@@ -15,6 +15,7 @@ from comments_policy import (
     dynamodb,
     iam,
     operations,
+    references,
     region,
     resource_types,
     stack,
@@ -31,6 +32,7 @@ POLICIES: list[Policy] = [
     *dynamodb.POLICIES,
     *apigateway.POLICIES,
     *stack.POLICIES,
+    *references.POLICIES,
     *operations.POLICIES,
 ]
 

@@ -47,7 +47,9 @@ def resource(
     state: dict[str, Any] | None = None,
     *,
     protect: bool = False,
+    sources: dict[str, list[str]] | None = None,
 ) -> PlannedResource:
+    """`sources`: input name -> URNs its value came from (the engine's propertyDependencies)."""
     return PlannedResource(
         type=type_,
         name=name,
@@ -57,7 +59,22 @@ def resource(
         state={**inputs, **(state or {})},
         parent=COMPONENT,
         protect=protect,
+        dependencies=sorted({u for urns in (sources or {}).values() for u in urns}),
+        property_dependencies=dict(sources or {}),
     )
+
+
+TABLE = "aws:dynamodb/table:Table"
+ROLE = "aws:iam/role:Role"
+REST_API = "aws:apigateway/restApi:RestApi"
+STAGE = "aws:apigateway/stage:Stage"
+LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
+TABLE_URN = urn(TABLE, "comments-table")
+ROLE_URN = urn(ROLE, "comments-integration-role")
+MODERATOR_ROLE_URN = urn(ROLE, "comments-moderator-role")
+API_URN = urn(REST_API, "comments-api")
+STAGE_URN = urn(STAGE, "comments-stage")
+LOG_GROUP_URN = urn(LOG_GROUP, "comments-access-logs")
 
 
 def trust_policy() -> dict[str, Any]:
@@ -226,14 +243,14 @@ class Stack:
 
         return [
             resource(
-                "aws:dynamodb/table:Table",
+                TABLE,
                 "comments-table",
                 self.table,
                 {"name": TABLE_NAME, "arn": TABLE_ARN},
                 protect=self.table_protect,
             ),
             resource(
-                "aws:iam/role:Role",
+                ROLE,
                 "comments-integration-role",
                 {"assumeRolePolicy": text(self.trust)},
                 {"name": ROLE_NAME, "arn": ROLE_ARN},
@@ -242,9 +259,10 @@ class Stack:
                 "aws:iam/rolePolicy:RolePolicy",
                 "comments-integration-access",
                 {"role": ROLE_NAME, "policy": text(self.access)},
+                sources={"role": [ROLE_URN], "policy": [TABLE_URN]},
             ),
             resource(
-                "aws:iam/role:Role",
+                ROLE,
                 "comments-moderator-role",
                 {"assumeRolePolicy": text(self.moderator_trust)},
                 {
@@ -256,18 +274,27 @@ class Stack:
                 "aws:iam/rolePolicy:RolePolicy",
                 "comments-moderator-access",
                 {"role": MODERATOR_ROLE_NAME, "policy": text(self.moderator_access)},
+                sources={"role": [MODERATOR_ROLE_URN], "policy": [API_URN, STAGE_URN]},
             ),
             resource(
-                "aws:apigateway/restApi:RestApi",
+                REST_API,
                 "comments-api",
                 {"body": text(self.body)},
                 {"executionArn": EXECUTION_ARN},
+                sources={"body": [TABLE_URN, ROLE_URN]},
             ),
-            resource("aws:apigateway/stage:Stage", "comments-stage", self.stage),
+            resource(LOG_GROUP, "comments-access-logs", {"retentionInDays": 30}),
+            resource(
+                STAGE,
+                "comments-stage",
+                self.stage,
+                sources={"restApi": [API_URN], "accessLogSettings": [LOG_GROUP_URN]},
+            ),
             resource(
                 "aws:apigateway/methodSettings:MethodSettings",
                 "comments-throttling",
                 self.method_settings,
+                sources={"restApi": [API_URN], "stageName": [STAGE_URN]},
             ),
             *self.extra,
         ]

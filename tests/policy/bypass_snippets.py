@@ -68,18 +68,26 @@ def _api(method, operation, validators=None):
 """
 
 
+# A log group and a deployment of the snippet's own: its stage refers only to this stack's
+# resources (stack-references-own-resources), so it fails for what the snippet is about.
+OWN_PARTS = (
+    '_logs = aws.cloudwatch.LogGroup("bypass-logs", retention_in_days=30)\n'
+    '_deployment = aws.apigateway.Deployment("bypass-deployment", rest_api=service.api.id)\n'
+)
+
+
 def stage(**inputs: str) -> str:
     """The program's stage again (name, logs, throttling and alarms are its own), plus `inputs`."""
     extra = "".join(f"    {key}={value},\n" for key, value in inputs.items())
     return (
+        f"{OWN_PARTS}"
         "aws.apigateway.Stage(\n"
         '    "bypass-stage",\n'
         "    rest_api=service.api.id,\n"
-        "    deployment=service.stage.deployment,\n"
+        "    deployment=_deployment.id,\n"
         "    stage_name=service.stage.stage_name,\n"
         "    access_log_settings=aws.apigateway.StageAccessLogSettingsArgs(\n"
-        '        destination_arn="arn:aws:logs:us-east-1:333333333333:log-group:bypass",\n'
-        '        format="$context.requestId",\n'
+        '        destination_arn=_logs.arn, format="$context.requestId"\n'
         "    ),\n"
         f"{extra}"
         ")\n"
@@ -414,24 +422,24 @@ SNIPPETS: dict[str, str] = {
         """
     ),
     # 9. a 237 GB stage cache (billed hourly, outside the DynamoDB budget) and method caching
-    "stage cache cluster": textwrap.dedent(
+    "stage cache cluster": OWN_PARTS
+    + textwrap.dedent(
         """
-        aws.apigateway.Stage(
+        _cache = aws.apigateway.Stage(
             "bypass-stage",
             rest_api=service.api.id,
-            deployment=service.stage.deployment,
+            deployment=_deployment.id,
             stage_name="cache",
             cache_cluster_enabled=True,
             cache_cluster_size="237",
             access_log_settings=aws.apigateway.StageAccessLogSettingsArgs(
-                destination_arn="arn:aws:logs:us-east-1:333333333333:log-group:bypass",
-                format="$context.requestId",
+                destination_arn=_logs.arn, format="$context.requestId"
             ),
         )
         aws.apigateway.MethodSettings(
             "bypass-settings",
             rest_api=service.api.id,
-            stage_name="cache",
+            stage_name=_cache.stage_name,
             method_path="*/*",
             settings=aws.apigateway.MethodSettingsSettingsArgs(
                 throttling_rate_limit=10, throttling_burst_limit=10, caching_enabled=True
@@ -673,19 +681,17 @@ SNIPPETS: dict[str, str] = {
         'variables={"table": "someone-elses"})\n'
     ),
     # an input of a newer provider version (or one the SDK class lacks), set through the raw type
-    "stage input nobody reviewed": textwrap.dedent(
+    "stage input nobody reviewed": OWN_PARTS
+    + textwrap.dedent(
         """
         pulumi.CustomResource(
             "aws:apigateway/stage:Stage",
             "bypass-raw-stage",
             {
                 "restApi": service.api.id,
-                "deployment": service.stage.deployment,
+                "deployment": _deployment.id,
                 "stageName": service.stage.stage_name,
-                "accessLogSettings": {
-                    "destinationArn": "arn:aws:logs:us-east-1:333333333333:log-group:bypass",
-                    "format": "$context.requestId",
-                },
+                "accessLogSettings": {"destinationArn": _logs.arn, "format": "$context.requestId"},
                 "routingMode": "ROUTING_RULE_ONLY",
             },
         )
@@ -701,6 +707,144 @@ SNIPPETS: dict[str, str] = {
             time_unit="MONTHLY",
             limit_amount="1000.00",
             limit_unit="USD",
+        )
+        """
+    ),
+    # 21. references to API Gateway, DynamoDB and IAM resources by literal id or name: what they
+    # name was made outside the program, so no rule checked it
+    "stage on a deployment made outside the program": OWN_PARTS
+    + textwrap.dedent(
+        """
+        aws.apigateway.Stage(
+            "bypass-stage",
+            rest_api=service.api.id,
+            deployment="abc123",
+            stage_name=service.stage.stage_name,
+            access_log_settings=aws.apigateway.StageAccessLogSettingsArgs(
+                destination_arn=_logs.arn, format="$context.requestId"
+            ),
+        )
+        """
+    ),
+    "stage of another stack's API": OWN_PARTS
+    + textwrap.dedent(
+        """
+        aws.apigateway.Stage(
+            "bypass-stage",
+            rest_api="a1b2c3d4e5",
+            deployment=_deployment.id,
+            stage_name=service.stage.stage_name,
+            access_log_settings=aws.apigateway.StageAccessLogSettingsArgs(
+                destination_arn=_logs.arn, format="$context.requestId"
+            ),
+        )
+        """
+    ),
+    "stage of an API read with .get": OWN_PARTS
+    + textwrap.dedent(
+        """
+        _foreign = aws.apigateway.RestApi.get("bypass-foreign-api", "a1b2c3d4e5")
+        aws.apigateway.Stage(
+            "bypass-stage",
+            rest_api=_foreign.id,
+            deployment=_deployment.id,
+            stage_name=service.stage.stage_name,
+            access_log_settings=aws.apigateway.StageAccessLogSettingsArgs(
+                destination_arn=_logs.arn, format="$context.requestId"
+            ),
+        )
+        """
+    ),
+    "stage access logs to a log group outside the stack": OWN_PARTS
+    + textwrap.dedent(
+        """
+        aws.apigateway.Stage(
+            "bypass-stage",
+            rest_api=service.api.id,
+            deployment=_deployment.id,
+            stage_name=service.stage.stage_name,
+            access_log_settings=aws.apigateway.StageAccessLogSettingsArgs(
+                destination_arn="arn:aws:logs:us-east-1:333333333333:log-group:collector",
+                format="$context.requestId",
+            ),
+        )
+        """
+    ),
+    "deployment of another stack's API": (
+        'aws.apigateway.Deployment("bypass-deployment", rest_api="a1b2c3d4e5")\n'
+    ),
+    "MethodSettings on a stage the program doesn't manage": textwrap.dedent(
+        """
+        aws.apigateway.MethodSettings(
+            "bypass-settings",
+            rest_api="a1b2c3d4e5",
+            stage_name="prod",
+            method_path="*/*",
+            settings=aws.apigateway.MethodSettingsSettingsArgs(
+                throttling_rate_limit=10, throttling_burst_limit=10
+            ),
+        )
+        """
+    ),
+    # the stage's name as a literal: the same text as our stage's, but not taken from it
+    "MethodSettings naming the stage by a literal": textwrap.dedent(
+        """
+        aws.apigateway.MethodSettings(
+            "bypass-settings",
+            rest_api=service.api.id,
+            stage_name="v1",
+            method_path="comments/GET",
+            settings=aws.apigateway.MethodSettingsSettingsArgs(
+                throttling_rate_limit=10, throttling_burst_limit=10
+            ),
+        )
+        """
+    ),
+    "scaling target on a table by literal name": textwrap.dedent(
+        """
+        aws.appautoscaling.Target(
+            "bypass-scaling",
+            service_namespace="dynamodb",
+            resource_id="table/someone-elses-table",
+            scalable_dimension="dynamodb:table:ReadCapacityUnits",
+            min_capacity=1,
+            max_capacity=5,
+        )
+        """
+    ),
+    # a scaling policy straight on the table: no Target of this stack bounds it
+    "scaling policy without a target of the stack": textwrap.dedent(
+        """
+        aws.appautoscaling.Policy(
+            "bypass-scaling-policy",
+            policy_type="TargetTrackingScaling",
+            service_namespace="dynamodb",
+            resource_id=service.table.name.apply(lambda name: f"table/{name}"),
+            scalable_dimension="dynamodb:table:ReadCapacityUnits",
+            target_tracking_scaling_policy_configuration=(
+                aws.appautoscaling.PolicyTargetTrackingScalingPolicyConfigurationArgs(
+                    predefined_metric_specification=aws.appautoscaling.PolicyTargetTrackingScalingPolicyConfigurationPredefinedMetricSpecificationArgs(
+                        predefined_metric_type="DynamoDBReadCapacityUtilization"
+                    ),
+                    target_value=70,
+                )
+            ),
+        )
+        """
+    ),
+    "alarm on a table by literal name": textwrap.dedent(
+        """
+        aws.cloudwatch.MetricAlarm(
+            "bypass-alarm",
+            comparison_operator="GreaterThanOrEqualToThreshold",
+            evaluation_periods=1,
+            metric_name="ReadThrottleEvents",
+            namespace="AWS/DynamoDB",
+            dimensions={"TableName": "someone-elses-table"},
+            period=60,
+            statistic="Sum",
+            threshold=1,
+            alarm_actions=[service.monitoring.topic_arn],
         )
         """
     ),

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.policy.builders import ACCOUNT, REGION, TABLE_NAME, resource
+from tests.policy.builders import ACCOUNT, REGION, STAGE_URN, TABLE_NAME, TABLE_URN, resource
 from tooling.offline_runner import PlannedResource
 
 TOPIC_NAME = "comments-alarms"
@@ -16,11 +16,12 @@ TOPIC_ARN = f"arn:aws:sns:{REGION}:{ACCOUNT}:{TOPIC_NAME}"
 ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
 
 
-def alarm(name: str, **props: Any) -> PlannedResource:
+def alarm(name: str, sources: dict[str, list[str]] | None = None, **props: Any) -> PlannedResource:
     return resource(
         ALARM,
         name,
         {"name": name, "alarmActions": [TOPIC_ARN], "okActions": [TOPIC_ARN], **props},
+        sources=sources,
     )
 
 
@@ -39,6 +40,7 @@ def capacity_alarm(name: str, kind: str) -> PlannedResource:
 
     return alarm(
         name,
+        {"metricQueries": [TABLE_URN]},
         metricQueries=[
             query(f"Consumed{kind}CapacityUnits", "consumed"),
             query(f"Provisioned{kind}CapacityUnits", "provisioned"),
@@ -52,7 +54,15 @@ def monitoring(*, subscribed: bool = True) -> list[PlannedResource]:
     table = {"TableName": TABLE_NAME}
 
     def metric(name: str, namespace: str, metric_name: str, dims: dict[str, str]) -> Any:
-        return alarm(name, namespace=namespace, metricName=metric_name, dimensions=dims)
+        # As the program builds them: the stage's name or the table's name is an output.
+        source = STAGE_URN if "Stage" in dims else TABLE_URN
+        return alarm(
+            name,
+            {"dimensions": [source]},
+            namespace=namespace,
+            metricName=metric_name,
+            dimensions=dims,
+        )
 
     resources = [
         resource("aws:sns/topic:Topic", TOPIC_NAME, {"name": TOPIC_NAME}),

@@ -50,10 +50,29 @@ FOREVER = (
 REGION = "resources-in-stack-region"
 ELSEWHERE = "this stack deploys to us-east-1 (region), where its alarms, budget and IAM rules look"
 STAGE_INPUTS = "apigateway-stage-inputs"
+OWN_REFERENCES = "stack-references-own-resources"
 RESOURCE_POLICY = (
     "it could open the routes to other accounts, and only AWS_IAM and publicRoutes may decide "
     "who calls; remove it"
 )
+
+
+UNTHROTTLED = (
+    "apigateway-stage-throttled",
+    "Stage 'bypass-stage' has no MethodSettings for '*/*' setting throttlingRateLimit and "
+    "throttlingBurstLimit",
+)
+
+
+def own_reference(
+    type_: str, where: str, value: str, target: str, name: str = "bypass-stage"
+) -> tuple[str, str]:
+    """A literal where an input must name a resource of this stack."""
+    return (
+        OWN_REFERENCES,
+        f"{type_} '{name}' {where} is {value}, not taken from a {target} of this stack (it "
+        "depends on no resource of this stack)",
+    )
 
 
 def type_refused(name: str, type_: str, listable: bool = True) -> tuple[str, str]:
@@ -264,6 +283,12 @@ EXPECTED: dict[str, list[tuple[str, str]]] = {
             "RolePolicy 'bypass-role-policy' is attached to role 'OrganizationAccountAccessRole', "
             "which is not a role in this stack; a stack's policies go on its own roles only",
         ),
+        (
+            OWN_REFERENCES,
+            "RolePolicy 'bypass-role-policy' role is 'OrganizationAccountAccessRole', not taken "
+            "from a Role of this stack (it depends on no resource of this stack); pass its output "
+            "(role=role.id)",
+        ),
     ],
     "stage cache cluster": [
         (
@@ -423,6 +448,54 @@ EXPECTED: dict[str, list[tuple[str, str]]] = {
             "operations-budget-own-account",
             "Budget 'bypass-budget' watches account '444444444444' (accountId); this stack's "
             "account is 333333333333, whose spend the budget is for; leave accountId unset",
+        ),
+    ],
+    "stage on a deployment made outside the program": [
+        own_reference("Stage", "deployment", "'abc123'", "Deployment"),
+    ],
+    "stage of another stack's API": [
+        own_reference("Stage", "restApi", "'a1b2c3d4e5'", "RestApi"),
+        UNTHROTTLED,
+    ],
+    # the engine keeps a `.get` out of the stack's resources: the API it reads is not ours
+    "stage of an API read with .get": [
+        own_reference("Stage", "restApi", "'a1b2c3d4e5'", "RestApi"),
+        UNTHROTTLED,
+    ],
+    "stage access logs to a log group outside the stack": [
+        own_reference(
+            "Stage",
+            "accessLogSettings.destinationArn",
+            "'arn:aws:logs:us-east-1:333333333333:log-group:collector'",
+            "LogGroup",
+        ),
+    ],
+    "deployment of another stack's API": [
+        own_reference("Deployment", "restApi", "'a1b2c3d4e5'", "RestApi", "bypass-deployment"),
+    ],
+    "MethodSettings on a stage the program doesn't manage": [
+        own_reference("MethodSettings", "restApi", "'a1b2c3d4e5'", "RestApi", "bypass-settings"),
+        own_reference("MethodSettings", "stageName", "'prod'", "Stage", "bypass-settings"),
+    ],
+    "MethodSettings naming the stage by a literal": [
+        own_reference("MethodSettings", "stageName", "'v1'", "Stage", "bypass-settings"),
+    ],
+    "scaling target on a table by literal name": [
+        own_reference(
+            "Target", "resourceId", "'table/someone-elses-table'", "Table", "bypass-scaling"
+        ),
+    ],
+    "scaling policy without a target of the stack": [
+        (
+            OWN_REFERENCES,
+            "Policy 'bypass-scaling-policy' resourceId is 'table/comments-prod-table-0000000', "
+            "not taken from a Target of this stack (it comes from Table 'comments-prod-table'); "
+            "pass its output (resource_id=target.resource_id)",
+        ),
+    ],
+    "alarm on a table by literal name": [
+        own_reference(
+            "MetricAlarm", "dimensions.TableName", "'someone-elses-table'", "Table", "bypass-alarm"
         ),
     ],
 }

@@ -17,6 +17,7 @@ from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc
 from tests.policy.builders import PACK, Stack, prod_settings
 from tests.policy.operations_builders import monitoring
 from tests.policy_pack_process import served_pack
+from tooling.offline_runner import PlannedResource
 from tooling.policy_check import POLICY_DIR
 
 
@@ -30,6 +31,27 @@ def struct(value: dict[str, Any]) -> struct_pb2.Struct:
     message = struct_pb2.Struct()
     message.update(value)
     return message
+
+
+def stack_request(resources: list[PlannedResource]) -> analyzer_pb2.AnalyzeStackRequest:
+    """What the engine sends at the end of a preview or update: outputs and dependencies."""
+    return analyzer_pb2.AnalyzeStackRequest(
+        resources=[
+            analyzer_pb2.AnalyzerResource(
+                type=r.type,
+                name=r.name,
+                urn=r.urn,
+                properties=struct(json.loads(json.dumps(r.state))),
+                options=analyzer_pb2.AnalyzerResourceOptions(protect=r.protect),
+                dependencies=r.dependencies,
+                propertyDependencies={
+                    key: analyzer_pb2.AnalyzerPropertyDependencies(urns=urns)
+                    for key, urns in r.property_dependencies.items()
+                },
+            )
+            for r in resources
+        ]
+    )
 
 
 def test_pack_announces_its_policies(analyzer: analyzer_pb2_grpc.AnalyzerStub) -> None:
@@ -74,21 +96,44 @@ def test_served_pack_blocks_a_wildcard_action(analyzer: analyzer_pb2_grpc.Analyz
     assert diagnostic.enforcementLevel == analyzer_pb2.MANDATORY
     assert "allows the wildcard action 'dynamodb:*'" in diagnostic.message
 
-    stack_response = analyzer.AnalyzeStack(
-        analyzer_pb2.AnalyzeStackRequest(
-            resources=[
-                analyzer_pb2.AnalyzerResource(
-                    type=r.type,
-                    name=r.name,
-                    urn=r.urn,
-                    properties=struct(json.loads(json.dumps(r.state))),
-                    options=analyzer_pb2.AnalyzerResourceOptions(protect=r.protect),
+    stack_response = analyzer.AnalyzeStack(stack_request(Stack(extra=monitoring()).resources()))
+    assert list(stack_response.diagnostics) == []
+
+
+def test_served_pack_reads_property_dependencies(analyzer: analyzer_pb2_grpc.AnalyzerStub) -> None:
+    """The SDK's analyzer server hands the engine's propertyDependencies to stack policies: a
+    stage whose restApi came from nothing, and throttling whose stage is not in the stack, fail."""
+    analyzer.Configure(
+        analyzer_pb2.ConfigureAnalyzerRequest(
+            policyConfig={
+                name: analyzer_pb2.PolicyConfig(
+                    enforcementLevel=analyzer_pb2.MANDATORY, properties=struct(s.properties)
                 )
-                for r in Stack(extra=monitoring()).resources()
-            ]
+                for name, s in prod_settings().items()
+            }
         )
     )
-    assert list(stack_response.diagnostics) == []
+    resources = Stack(extra=monitoring()).resources()
+    by_name = {r.name: r for r in resources}
+    by_name["comments-stage"].property_dependencies["restApi"] = []
+    read = "urn:pulumi:prod::comments::aws:apigateway/stage:Stage::read-with-get"
+    by_name["comments-throttling"].property_dependencies["stageName"] = [read]
+    response = analyzer.AnalyzeStack(stack_request(resources))
+    assert [(d.policyName, d.message.splitlines()[-1]) for d in response.diagnostics] == [
+        (
+            "stack-references-own-resources",
+            "stack-references-own-resources: Stage 'comments-stage' restApi is 'mockapi123', not "
+            "taken from a RestApi of this stack (it depends on no resource of this stack); pass "
+            "its output (rest_api=api.id) so the rules that check the RestApi cover what this uses",
+        ),
+        (
+            "stack-references-own-resources",
+            "stack-references-own-resources: MethodSettings 'comments-throttling' stageName is "
+            "'v1', not taken from a Stage of this stack (it depends on no resource of this "
+            "stack); pass its output (stage_name=stage.stage_name) so the rules that check the "
+            "Stage cover what this uses",
+        ),
+    ]
 
 
 def test_served_pack_refuses_a_dynamic_provider_resource(
