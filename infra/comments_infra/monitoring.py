@@ -205,7 +205,7 @@ class StackMonitoring:
         *,
         settings: OperationsSettings,
         stack: str,
-        api_name: str,
+        api_name: pulumi.Input[str],
         stage_name: pulumi.Input[str],
         table_name: pulumi.Input[str],
         tags: dict[str, str],
@@ -397,11 +397,11 @@ class StackMonitoring:
             f"{name}-dashboard",
             dashboard_name=name,
             dashboard_body=pulumi.Output.all(
-                region, caller.account_id, stage_name, table_name
+                region, caller.account_id, stage_name, table_name, api_name
             ).apply(
                 lambda values: dashboard_body(
                     region=values[0],
-                    api_name=api_name,
+                    api_name=values[4],
                     stage_name=values[2],
                     table_name=values[3],
                     alarm_arns=[

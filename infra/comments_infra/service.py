@@ -323,7 +323,7 @@ class CommentsService(pulumi.ComponentResource):
             name,
             settings=args.operations,
             stack=pulumi.get_stack(),
-            api_name=title,
+            api_name=self.api.name,
             stage_name=self.stage.stage_name,
             table_name=self.table.name,
             tags=tags,

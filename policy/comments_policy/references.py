@@ -72,9 +72,12 @@ REFERENCES = (
 )
 
 # An alarm's metric dimensions that name a resource: the type they must come from, the output to
-# pass. ApiName is not here: the program names its API's metrics by the literal name it gives the
-# RestApi, which no dependency records.
-DIMENSIONS = {"TableName": (TABLE, "table.name"), "Stage": (STAGE, "stage.stage_name")}
+# pass.
+DIMENSIONS = {
+    "ApiName": (REST_API, "api.name"),
+    "TableName": (TABLE, "table.name"),
+    "Stage": (STAGE, "stage.stage_name"),
+}
 _ALARM_INPUTS = ("dimensions", "metricQueries")
 
 

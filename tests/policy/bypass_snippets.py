@@ -848,4 +848,20 @@ SNIPPETS: dict[str, str] = {
         )
         """
     ),
+    "alarm on an API by literal name": textwrap.dedent(
+        """
+        aws.cloudwatch.MetricAlarm(
+            "bypass-api-alarm",
+            comparison_operator="GreaterThanOrEqualToThreshold",
+            evaluation_periods=1,
+            metric_name="5XXError",
+            namespace="AWS/ApiGateway",
+            dimensions={"ApiName": "someone-elses-api", "Stage": service.stage.stage_name},
+            period=60,
+            statistic="Sum",
+            threshold=1,
+            alarm_actions=[service.monitoring.topic_arn],
+        )
+        """
+    ),
 }

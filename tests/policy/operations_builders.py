@@ -8,7 +8,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.policy.builders import ACCOUNT, REGION, STAGE_URN, TABLE_NAME, TABLE_URN, resource
+from tests.policy.builders import (
+    ACCOUNT,
+    API_URN,
+    REGION,
+    STAGE_URN,
+    TABLE_NAME,
+    TABLE_URN,
+    resource,
+)
 from tooling.offline_runner import PlannedResource
 
 TOPIC_NAME = "comments-alarms"
@@ -54,11 +62,11 @@ def monitoring(*, subscribed: bool = True) -> list[PlannedResource]:
     table = {"TableName": TABLE_NAME}
 
     def metric(name: str, namespace: str, metric_name: str, dims: dict[str, str]) -> Any:
-        # As the program builds them: the stage's name or the table's name is an output.
-        source = STAGE_URN if "Stage" in dims else TABLE_URN
+        # As the program builds them: the API's, the stage's or the table's name is an output.
+        sources = [API_URN, STAGE_URN] if "Stage" in dims else [TABLE_URN]
         return alarm(
             name,
-            {"dimensions": [source]},
+            {"dimensions": sources},
             namespace=namespace,
             metricName=metric_name,
             dimensions=dims,

@@ -498,6 +498,15 @@ EXPECTED: dict[str, list[tuple[str, str]]] = {
             "MetricAlarm", "dimensions.TableName", "'someone-elses-table'", "Table", "bypass-alarm"
         ),
     ],
+    # dimensions depends on the stack's Stage (its Stage value), but on no RestApi
+    "alarm on an API by literal name": [
+        (
+            OWN_REFERENCES,
+            "MetricAlarm 'bypass-api-alarm' dimensions.ApiName is 'someone-elses-api', not taken "
+            "from a RestApi of this stack (it comes from Stage 'comments-prod-stage'); pass its "
+            "output (api.name)",
+        ),
+    ],
 }
 
 

@@ -127,11 +127,21 @@ def alarm(sources: dict[str, list[str]], **inputs: object) -> PlannedResource:
 
 def test_alarm_dimension_by_literal_beside_one_from_the_stage() -> None:
     dimensions = {"ApiName": "comments", "Stage": "v1", "TableName": "someone-elses"}
-    found = messages(alarm({"dimensions": [STAGE_URN]}, dimensions=dimensions))
+    found = messages(alarm({"dimensions": [API_URN, STAGE_URN]}, dimensions=dimensions))
     assert found == [
         f"{RULE}: MetricAlarm 'extra-alarm' dimensions.TableName is 'someone-elses', not taken "
-        "from a Table of this stack (it comes from Stage 'comments-stage'); pass its output "
-        "(table.name) so the rules that check the Table cover what this uses"
+        "from a Table of this stack (it comes from RestApi 'comments-api', Stage "
+        "'comments-stage'); pass its output (table.name) so the rules that check the Table cover "
+        "what this uses"
+    ]
+
+
+def test_alarm_api_name_by_literal() -> None:
+    dimensions = {"ApiName": "someone-elses-api", "Stage": "v1"}
+    assert messages(alarm({"dimensions": [STAGE_URN]}, dimensions=dimensions)) == [
+        f"{RULE}: MetricAlarm 'extra-alarm' dimensions.ApiName is 'someone-elses-api', not taken "
+        "from a RestApi of this stack (it comes from Stage 'comments-stage'); pass its output "
+        "(api.name) so the rules that check the RestApi cover what this uses"
     ]
 
 
@@ -145,7 +155,7 @@ def test_alarm_dimensions_unknown_at_preview() -> None:
     assert messages(alarm({"dimensions": [TABLE_URN]}, dimensions=UNKNOWN)) == []
     assert messages(alarm({}, dimensions=UNKNOWN)) == [
         f"{RULE}: MetricAlarm 'extra-alarm' dimensions is a value unknown until apply, not taken "
-        "from a Table or Stage of this stack (it depends on no resource of this stack); pass its "
-        "output (table.name or stage.stage_name) so the rules that check the Table or Stage "
-        "cover what this uses"
+        "from a RestApi or Table or Stage of this stack (it depends on no resource of this "
+        "stack); pass its output (api.name or table.name or stage.stage_name) so the rules that "
+        "check the RestApi or Table or Stage cover what this uses"
     ]
