@@ -94,6 +94,40 @@ def _concurrently(clients: int, total: int, call: Callable[[int, int], None]) ->
         raise errors[0]
 
 
+def server_cpu_ms(
+    processes: dict[str, list[int]],
+    clients: int,
+    total: int,
+    calls: dict[str, Callable[[int, int], None]],
+) -> dict[str, float]:
+    """Server CPU (ms) per request of `total` calls of each way, from `clients` threads.
+
+    The ways take turns in ROUNDS slices, so work that comes in periods (moto's snapshot
+    every few seconds, IAM re-reads, log shipping, the garbage collector) falls on each in
+    proportion to its share of the run rather than on whichever happened to run then."""
+    spent = dict.fromkeys(calls, 0.0)
+
+    def shifted(call: Callable[[int, int], None], by: int) -> Callable[[int, int], None]:
+        return lambda client, n: call(client, by + n)
+
+    offset = total
+    for call in calls.values():
+        # Warm-up (connections, caches), with numbers of its own so no write collides.
+        warm_up = min(total, 20 * clients)
+        _concurrently(clients, warm_up, shifted(call, offset))
+        offset += warm_up
+    for round_index in range(ROUNDS):
+        start, stop = total * round_index // ROUNDS, total * (round_index + 1) // ROUNDS
+        for way, call in calls.items():
+            before = sum(cpu_seconds(pid) for pid in processes[way])
+            _concurrently(clients, stop - start, shifted(call, start))
+            # The data plane ships access logs to moto in the background: let that work
+            # land too (and give the direct way the same pause).
+            time.sleep(FLUSH_WAIT_SECONDS)
+            spent[way] += sum(cpu_seconds(pid) for pid in processes[way]) - before
+    return {way: seconds * 1000 / total for way, seconds in spent.items()}
+
+
 class ApiClient:
     """Requests to the comments API as a client makes them: a 429 is waited out and retried (a
     machine with more cores than this bench was measured on can exceed the stage's limit; the
@@ -166,40 +200,6 @@ class Bench:
 
     # -- measurements --------------------------------------------------------------------------
 
-    def server_cpu_ms(
-        self,
-        processes: dict[str, list[int]],
-        clients: int,
-        total: int,
-        calls: dict[str, Callable[[int, int], None]],
-    ) -> dict[str, float]:
-        """Server CPU (ms) per request of `total` calls of each way, from `clients` threads.
-
-        The ways take turns in ROUNDS slices, so work that comes in periods (moto's snapshot
-        every few seconds, IAM re-reads, log shipping, the garbage collector) falls on each in
-        proportion to its share of the run rather than on whichever happened to run then."""
-        spent = dict.fromkeys(calls, 0.0)
-
-        def shifted(call: Callable[[int, int], None], by: int) -> Callable[[int, int], None]:
-            return lambda client, n: call(client, by + n)
-
-        offset = total
-        for call in calls.values():
-            # Warm-up (connections, caches), with numbers of its own so no write collides.
-            warm_up = min(total, 20 * clients)
-            _concurrently(clients, warm_up, shifted(call, offset))
-            offset += warm_up
-        for round_index in range(ROUNDS):
-            start, stop = total * round_index // ROUNDS, total * (round_index + 1) // ROUNDS
-            for way, call in calls.items():
-                before = sum(cpu_seconds(pid) for pid in processes[way])
-                _concurrently(clients, stop - start, shifted(call, start))
-                # The data plane ships access logs to moto in the background: let that work
-                # land too (and give the direct way the same pause).
-                time.sleep(FLUSH_WAIT_SECONDS)
-                spent[way] += sum(cpu_seconds(pid) for pid in processes[way]) - before
-        return {way: seconds * 1000 / total for way, seconds in spent.items()}
-
     def cpu_figures(self, total: int) -> list[Figure]:
         moto, gateway = int(self.moto["pid"]), int(self.gateway["pid"])
         run = uuid.uuid4().hex[:8]
@@ -232,7 +232,7 @@ class Bench:
                 ("POST", post_gateway, post_direct),
                 ("GET", get_gateway, get_direct),
             ):
-                per_request = self.server_cpu_ms(
+                per_request = server_cpu_ms(
                     {"via": [gateway, moto], "direct": [moto]},
                     clients,
                     total,
