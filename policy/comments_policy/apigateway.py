@@ -46,6 +46,7 @@ from comments_policy.common import (
     operations,
     reporter,
     short_type,
+    switched_on,
     walk,
 )
 
@@ -74,7 +75,7 @@ def _access_logging(args: ResourceValidationArgs, report: ReportViolation) -> No
     if args.resource_type == METHOD_SETTINGS:
         # Access logs are the trace; a data trace would copy whole requests and responses
         # (comment text, names, what the table returns) into execution logs.
-        if mapping(args.props.get("settings")).get("dataTraceEnabled") is True:
+        if switched_on(mapping(args.props.get("settings")).get("dataTraceEnabled")):
             say(
                 "enables dataTraceEnabled, which logs whole requests and responses (comment text "
                 "and authors) to CloudWatch; the access log format is the trace"
@@ -175,15 +176,14 @@ def _no_cache(args: ResourceValidationArgs, report: ReportViolation) -> None:
     237 GB, thousands of dollars a month) and no budget here counts it, and a cached GET would
     serve comments a moderator has deleted."""
     say = reporter(report, NO_CACHE, label(args.resource_type, args.name))
-    if args.resource_type == STAGE and args.props.get("cacheClusterEnabled") is True:
+    if args.resource_type == STAGE and switched_on(args.props.get("cacheClusterEnabled")):
         size = args.props.get("cacheClusterSize")
         say(
             f"enables a cache cluster (cacheClusterEnabled{f', {size} GB' if size else ''}); "
             "the service caches nothing, and the cache is billed hourly outside the budget"
         )
-    elif (
-        args.resource_type == METHOD_SETTINGS
-        and mapping(args.props.get("settings")).get("cachingEnabled") is True
+    elif args.resource_type == METHOD_SETTINGS and switched_on(
+        mapping(args.props.get("settings")).get("cachingEnabled")
     ):
         say("enables caching (settings.cachingEnabled); the service caches nothing")
 
@@ -251,7 +251,7 @@ def _stage_inputs(args: ResourceValidationArgs, report: ReportViolation) -> None
     if mapping(args.props.get("variables")):
         # Templates read no stage variables; values set here would reach them unchecked.
         say("sets variables (stage variables); no mapping template reads any, so set none")
-    if args.props.get("xrayTracingEnabled") is True:
+    if switched_on(args.props.get("xrayTracingEnabled")):
         allowed = args.get_config().get(_ALLOW_XRAY, False)
         if not isinstance(allowed, bool):
             misconfigured(

@@ -143,6 +143,12 @@ def as_list(value: Any) -> list[Any]:
     return [value]
 
 
+def switched_on(value: Any) -> bool:
+    """Whether a switch input may be on: anything but unset or False counts, so a value the
+    provider could read as true (the string "true", 1) is refused like True itself."""
+    return value is not None and value is not False
+
+
 def mapping(value: Any) -> Mapping[str, Any]:
     return value if isinstance(value, Mapping) else {}
 

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from comments_policy.common import integration_writes
+from comments_policy.common import integration_writes, switched_on
 from tests.policy.builders import (
     PACK,
     Stack,
@@ -648,3 +648,15 @@ def test_xray_is_off_unless_a_stack_config_says_otherwise() -> None:
     for stack in ("local", "dev", "staging", "prod"):
         settings = load_policy_config(POLICY_DIR / "config" / f"{stack}.json", PACK)
         assert settings[STAGE_INPUTS].properties == {"allowXrayTracing": False}, stack
+
+
+def test_a_switch_set_to_anything_but_false_counts_as_on() -> None:
+    """X-Ray, the stage cache, method caching and data traces are refused when on; a value the
+    provider might read as true (the string "true", 1) counts as on, not as unknown-so-fine."""
+    stack = Stack()
+    stack.stage["xrayTracingEnabled"] = "true"
+    [message] = stage_messages(stack)
+    assert message.startswith(f"{STAGE_INPUTS}: Stage 'comments-stage' enables xrayTracingEnabled")
+    on: list[object] = [True, "true", "True", "false", 1]
+    assert [switched_on(value) for value in on] == [True] * len(on)
+    assert [switched_on(value) for value in (None, False)] == [False, False]
