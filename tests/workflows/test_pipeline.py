@@ -94,13 +94,36 @@ def test_pinning_rule_catches_tags_and_missing_version_comments(
     assert any(expected in v for v in rules.hardening_violations("pr.yml", pr, line))
 
 
+def test_pulumi_cli_version_lives_in_one_file() -> None:
+    """Every pulumi/actions step installs the CLI named in .pulumi.version, and nothing else.
+
+    pulumi/actions v7.0.0 (src/config.ts at 8e5e406f) reads `pulumi-version-file` relative to
+    the workspace and refuses a step that also sets `pulumi-version`.
+    """
+    version = (rules.ROOT / ".pulumi.version").read_text().strip()
+    assert re.fullmatch(r"[0-9]+\.[0-9]+\.[0-9]+", version), version
+    steps = 0
+    for path in sorted((rules.ROOT / ".github" / "workflows").glob("*.yml")):
+        for job in (rules.load(path.name).get("jobs") or {}).values():
+            for step in job.get("steps") or []:
+                if str(step.get("uses", "")).startswith("pulumi/actions@"):
+                    steps += 1
+                    assert step["with"].get("pulumi-version-file") == ".pulumi.version", path.name
+                    assert "pulumi-version" not in step["with"], path.name
+    assert steps >= 5
+    assert "PULUMI_VERSION" not in "".join(
+        p.read_text() for p in (rules.ROOT / ".github" / "workflows").glob("*.yml")
+    )
+
+
 def test_pulumi_cli_matches_the_sdk_pin() -> None:
-    """The CLI the workflows install is the version requirements.txt pins for the SDK."""
-    pins = (rules.ROOT / "requirements.txt").read_text()
+    """The CLI version is the one the pinned SDK was released with (its pulumi== pin)."""
+    version = (rules.ROOT / ".pulumi.version").read_text().strip()
+    pins = "".join(p.read_text() for p in rules.ROOT.glob("requirements*.txt"))
+    pins += "".join(p.read_text() for p in rules.ROOT.glob("requirements/*.txt"))
     sdk = re.search(r"^pulumi==(\S+)$", pins, re.MULTILINE)
-    assert sdk, "requirements.txt pins no pulumi version"
-    for name in ("pr.yml", "deploy-environment.yml", "drift.yml"):
-        assert rules.load(name)["env"]["PULUMI_VERSION"] == sdk.group(1), name
+    assert sdk, "no requirements file pins a pulumi version"
+    assert version == sdk.group(1)
 
 
 # --- pull requests -------------------------------------------------------------------------
