@@ -21,7 +21,7 @@ CHECK_AWS_STACK = $(BIN)/python -m tooling.offline_runner '$(ENV)' --check && \
 	{ command -v pulumi >/dev/null || { echo "error: ENV=$(ENV) needs the Pulumi CLI (https://www.pulumi.com/docs/install/); ENV=local needs none" >&2; exit 2; }; }
 
 .DEFAULT_GOAL := help
-.PHONY: help venv lint lint-workflows typecheck test unit deploy preview outputs smoke moderate down local-engine policy policy-all cost bench fuzz race lock clean
+.PHONY: help venv lint lint-workflows typecheck test unit deploy preview outputs smoke moderate down local-engine policy policy-all docs cost bench fuzz race lock clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
@@ -107,6 +107,9 @@ policy: $(INSTALLED) ## Check ENV's program against the policy pack and ENV's po
 
 policy-all: $(INSTALLED) ## Check every stack against its own policy config, offline
 	$(BIN)/python -m tooling.policy_check $(STACKS)
+
+docs: $(INSTALLED) ## Regenerate docs/reference/configuration.md and policies.md from Pulumi.yaml, environments/ and the policy pack
+	$(BIN)/python -m tooling.docs_reference
 
 # `make cost` reports every stack; `make cost ENV=<stack>` only that one.
 COST_STACKS = $(if $(filter command line,$(origin ENV)),'$(ENV)',$(STACKS))
