@@ -9,7 +9,10 @@ access = PipelineAccess(
     "comments-pipeline",
     PipelineAccessArgs(
         github_repository=config.require("githubRepository"),
-        github_repository_id=config.require("githubRepositoryId"),
+        # Empty by default: PipelineAccessArgs refuses them unset, with the commands that print them.
+        github_repository_id=config.get("githubRepositoryId") or "",
+        github_owner_id=config.get("githubOwnerId") or "",
+        github_subject_prefix=config.get("githubSubjectPrefix") or "",
         environments=config.require_object("environments"),
         resource_prefix=config.require("resourcePrefix"),
         stack_project=config.require("stackProject"),

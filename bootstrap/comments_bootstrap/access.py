@@ -31,6 +31,11 @@ class PipelineAccessArgs:
     """owner/name of the repository whose workflows assume the roles."""
     github_repository_id: str
     """GitHub's id of that repository (a repository created under its old name has another)."""
+    github_owner_id: str
+    """GitHub's id of the repository's owner (the immutable subject names it)."""
+    github_subject_prefix: str
+    """The `repo` segment GitHub starts the repository's `sub` with: `repo:<owner>/<name>`, or
+    `repo:<owner>@<owner id>/<name>@<repository id>` with immutable subject claims."""
     environments: list[str]
     resource_prefix: str
     stack_project: str
@@ -51,10 +56,34 @@ class PipelineAccessArgs:
             raise ValueError(
                 f"githubRepository={self.github_repository!r}: expected owner/name, no wildcards"
             )
-        if not self.github_repository_id.isdigit():
+        repo = self.github_repository
+        ids_command = f"gh api repos/{repo} --jq '{{id: .id, owner_id: .owner.id}}'"
+        prefix_command = f"gh api repos/{repo}/actions/oidc/customization/sub"
+        settings = {
+            "githubOwnerId": self.github_owner_id,
+            "githubRepositoryId": self.github_repository_id,
+            "githubSubjectPrefix": self.github_subject_prefix,
+        }
+        missing = [key for key, value in settings.items() if not value]
+        if missing:
             raise ValueError(
-                f"githubRepositoryId={self.github_repository_id!r}: GitHub's numeric id of "
-                f"{self.github_repository} (gh api repos/{self.github_repository} --jq .id)"
+                f"{', '.join(missing)} not set: the roles trust exactly the `sub` GitHub sends "
+                f"for {repo}. `{ids_command}` prints githubRepositoryId (id) and githubOwnerId "
+                f"(owner_id); `{prefix_command}` prints githubSubjectPrefix (sub_claim_prefix: "
+                f"repo:{owner}/{name}, or repo:{owner}@<owner_id>/{name}@<id> for a repository "
+                "with immutable subject claims)"
+            )
+        for key in ("githubRepositoryId", "githubOwnerId"):
+            if not settings[key].isdigit():
+                raise ValueError(
+                    f"{key}={settings[key]!r}: GitHub's numeric id (`{ids_command}` prints it)"
+                )
+        if self.subject_form is None:
+            forms = " or ".join(repr(self._prefix(form)) for form in documents.SUBJECT_FORMS)
+            raise ValueError(
+                f"githubSubjectPrefix={self.github_subject_prefix!r}: GitHub sends {forms} for "
+                f"{repo} with these ids; set the one `{prefix_command}` reports as "
+                "sub_claim_prefix (a job's token starts its `sub` with it too)"
             )
         if not self.environments or len(set(self.environments)) != len(self.environments):
             raise ValueError(f"environments={self.environments!r}: list each environment once")
@@ -98,6 +127,27 @@ class PipelineAccessArgs:
                 f"resourcePrefix={self.resource_prefix!r} would cover the pipeline's own roles "
                 f"(IAM path {ROLE_PATH})"
             )
+
+    def _prefix(self, form: str) -> str:
+        return documents.subject_prefix(
+            self.github_repository, self.github_owner_id, self.github_repository_id, form
+        )
+
+    @property
+    def subject_form(self) -> str | None:
+        """The form githubSubjectPrefix is in, or None if it is neither for these ids."""
+        forms = [
+            f for f in documents.SUBJECT_FORMS if self._prefix(f) == self.github_subject_prefix
+        ]
+        return forms[0] if forms else None
+
+    @property
+    def repository(self) -> documents.GitHubRepository:
+        form = self.subject_form
+        assert form is not None  # __post_init__ refused the settings otherwise
+        return documents.GitHubRepository(
+            self.github_repository, self.github_repository_id, self.github_owner_id, form
+        )
 
 
 # The AWS managed key that encrypts the stacks' tables; DescribeKey of this alias reports (and,
@@ -194,14 +244,14 @@ class PipelineAccess(pulumi.ComponentResource):
             self.deploy_role_arns[env] = self._role(
                 f"{args.stack_project}-deploy-{env}",
                 f"GitHub Actions deploys of the {env} comments stack",
-                documents.deploy_subjects(args.github_repository, args.github_repository_id, env),
+                documents.deploy_subjects(args.repository, env),
                 scope.apply(lambda s: json.dumps(documents.deploy_policy(s))),
                 args,
             )
             self.preview_role_arns[env] = self._role(
                 f"{args.stack_project}-preview-{env}",
                 f"Read-only pull-request previews of the {env} comments stack",
-                documents.preview_subjects(args.github_repository, args.github_repository_id, env),
+                documents.preview_subjects(args.repository, env),
                 scope.apply(lambda s: json.dumps(documents.preview_policy(s))),
                 args,
             )

@@ -31,6 +31,12 @@ MODERATOR_BOUNDARY_ACTIONS = ["execute-api:Invoke"]
 # can trust one workflow on one ref. Both refs: a workflow on any branch may call another at
 # `@main` (`uses: <repo>/.github/workflows/<file>@main`), and then only `ref` tells them apart.
 SUBJECT_CLAIM_KEYS = ("repo", "repository_id", "context", "ref", "job_workflow_ref")
+# The `repo` segment comes in one of two forms (GitHub's OIDC reference, "Immutable subject
+# claims"): `repo:OWNER/REPO`, or, for repositories created, renamed or transferred after
+# 2026-07-15 and for those opted in (by the repository or its organization),
+# `repo:OWNER@OWNER_ID/REPO@REPO_ID`, which a custom template cannot remove. Only the `repo` segment changes: `repository_id` stays as the
+# template lists it, and `job_workflow_ref` names the workflow by repository name either way.
+SUBJECT_FORMS = ("name", "immutable")
 DEPLOY_WORKFLOW = ".github/workflows/deploy-environment.yml"
 PREVIEW_WORKFLOW = ".github/workflows/pr.yml"
 DRIFT_WORKFLOW = ".github/workflows/drift.yml"
@@ -110,15 +116,41 @@ def preview_environment(environment: str) -> str:
     return f"preview-{environment}"
 
 
+def subject_prefix(repository: str, owner_id: str, repository_id: str, form: str) -> str:
+    """The `repo` segment GitHub starts every `sub` of the repository with, in `form`."""
+    if form == "name":
+        return f"repo:{repository}"
+    if form == "immutable":
+        owner, name = repository.split("/")
+        return f"repo:{owner}@{owner_id}/{name}@{repository_id}"
+    raise ValueError(f"subject form {form!r}: one of {SUBJECT_FORMS}")
+
+
+@dataclass(frozen=True)
+class GitHubRepository:
+    """The repository whose workflows assume the roles, and the `sub` prefix GitHub gives it."""
+
+    name: str
+    """owner/name, as GitHub spells it (`job_workflow_ref` names workflows so)."""
+    repository_id: str
+    owner_id: str
+    form: str
+    """One of SUBJECT_FORMS: the one GitHub sends for this repository."""
+
+    @property
+    def prefix(self) -> str:
+        return subject_prefix(self.name, self.owner_id, self.repository_id, self.form)
+
+
 def github_subject(
-    repository: str, repository_id: str, github_environment: str, workflow: str, ref: str
+    repository: GitHubRepository, github_environment: str, workflow: str, ref: str
 ) -> str:
     """The `sub` GitHub issues under SUBJECT_CLAIM_KEYS to a job with an environment, when the
     run's ref and the workflow file's ref are both `ref`."""
     return (
-        f"repo:{repository}:repository_id:{repository_id}"
+        f"{repository.prefix}:repository_id:{repository.repository_id}"
         f":environment:{github_environment}:ref:{ref}"
-        f":job_workflow_ref:{repository}/{workflow}@{ref}"
+        f":job_workflow_ref:{repository.name}/{workflow}@{ref}"
     )
 
 
@@ -266,21 +298,19 @@ def github_trust_policy(provider_arn: str, subjects: list[str]) -> Document:
     }
 
 
-def deploy_subjects(repository: str, repository_id: str, environment: str) -> list[str]:
+def deploy_subjects(repository: GitHubRepository, environment: str) -> list[str]:
     """The deploy job of deploy-environment.yml on main, in the environment's GitHub environment
     (which only main may use): not a pull request that declares `environment: <env>`."""
-    return [github_subject(repository, repository_id, environment, DEPLOY_WORKFLOW, MAIN_REF)]
+    return [github_subject(repository, environment, DEPLOY_WORKFLOW, MAIN_REF)]
 
 
-def preview_subjects(repository: str, repository_id: str, environment: str) -> list[str]:
+def preview_subjects(repository: GitHubRepository, environment: str) -> list[str]:
     """pr.yml's previews of any pull request (GitHub gives forks no token) and drift.yml on main,
     both in the environment's preview GitHub environment."""
     github_environment = preview_environment(environment)
     return [
-        github_subject(
-            repository, repository_id, github_environment, PREVIEW_WORKFLOW, PULL_REQUEST_REF
-        ),
-        github_subject(repository, repository_id, github_environment, DRIFT_WORKFLOW, MAIN_REF),
+        github_subject(repository, github_environment, PREVIEW_WORKFLOW, PULL_REQUEST_REF),
+        github_subject(repository, github_environment, DRIFT_WORKFLOW, MAIN_REF),
     ]
 
 

@@ -102,9 +102,13 @@ def permission_findings(document: dict[str, Any] | str) -> list[str]:
 
 # A subject under the repository's template: repository (name and id), a GitHub environment, the
 # run's ref, and the workflow file and ref the job came from (the same ref). The one wildcard
-# allowed is a pull request's number.
+# allowed is a pull request's number. The repository segment is in one of GitHub's two forms,
+# literal: `repo:OWNER/REPO`, or the immutable `repo:OWNER@OWNER_ID/REPO@REPO_ID` (both ids,
+# digits; `@` appears in no owner or repository name), whose REPO_ID is the repository_id claim.
+_NAME = r"[^:*?@/]+"
 _SUBJECT = re.compile(
-    r"^repo:[^:*?]+/[^:*?]+:repository_id:[0-9]+"
+    rf"^repo:{_NAME}(?:@(?P<owner_id>[0-9]+))?/{_NAME}(?:@(?P<repo_id>[0-9]+))?"
+    r":repository_id:(?P<repository_id>[0-9]+)"
     r":environment:(?P<environment>[^:*?]+):ref:(?P<run_ref>[^:?]+)"
     r":job_workflow_ref:[^:*?@]+@(?P<ref>[^:?]+)$"
 )
@@ -153,6 +157,16 @@ def trust_findings(document: dict[str, Any] | str) -> list[str]:
                 "wildcards"
             )
             continue
+        if (match.group("owner_id") is None) != (match.group("repo_id") is None):
+            found.append(
+                f"GitHub trust `sub` '{subject}': the repository segment is neither "
+                "repo:OWNER/REPO nor repo:OWNER@OWNER_ID/REPO@REPO_ID (GitHub sends one of them)"
+            )
+        elif match.group("repo_id") not in (None, match.group("repository_id")):
+            found.append(
+                f"GitHub trust `sub` '{subject}': the repository's id in the repo segment and "
+                "the repository_id claim differ (no token carries both)"
+            )
         ref = match.group("ref")
         if match.group("run_ref") != ref:
             found.append(

@@ -15,7 +15,16 @@ from comments_bootstrap.access import PipelineAccessArgs
 from pack import PACK_NAME, POLICIES
 from pulumi_policy import EnforcementLevel
 
-from tests.bootstrap.conftest import ACCOUNT, REPOSITORY, REPOSITORY_ID, plan_bootstrap
+from tests.bootstrap.conftest import (
+    ACCOUNT,
+    FORMS,
+    OWNER_ID,
+    REPOSITORY,
+    REPOSITORY_ID,
+    SUBJECT_PREFIXES,
+    github_sub,
+    plan_bootstrap,
+)
 from tests.bootstrap.iam_eval import Request, decide
 from tooling.offline_runner import Plan, PlannedResource
 from tooling.policy_check import Pack, PolicySettings, analyze
@@ -90,30 +99,58 @@ def trusted_subjects(role: PlannedResource) -> list[str]:
     return subjects
 
 
+@pytest.fixture(scope="module")
+def immutable_plan(tmp_path_factory: pytest.TempPathFactory) -> Plan:
+    return plan_bootstrap(tmp_path_factory.mktemp("immutable"), form="immutable")
+
+
 @pytest.mark.parametrize("env", ENVIRONMENTS)
 def test_deploy_role_trusts_only_the_deploy_workflow_on_main_in_its_environment(
-    plan: Plan, env: str
+    plan: Plan, immutable_plan: Plan, env: str
 ) -> None:
-    role = roles(plan)[f"comments-deploy-{env}"]
-    assert trusted_subjects(role) == [
-        f"repo:{REPOSITORY}:repository_id:{REPOSITORY_ID}:environment:{env}:ref:refs/heads/main"
-        ":job_workflow_ref:"
-        f"{REPOSITORY}/.github/workflows/deploy-environment.yml@refs/heads/main"
+    workflow = "deploy-environment.yml@refs/heads/main"
+    assert trusted_subjects(roles(plan)[f"comments-deploy-{env}"]) == [
+        f"repo:example-org/comments:repository_id:123456789:environment:{env}"
+        f":ref:refs/heads/main:job_workflow_ref:example-org/comments/.github/workflows/{workflow}"
+    ]
+    # Immutable subject claims: the `repo` segment carries both ids, nothing else changes.
+    assert trusted_subjects(roles(immutable_plan)[f"comments-deploy-{env}"]) == [
+        "repo:example-org@24681357/comments@123456789:repository_id:123456789"
+        f":environment:{env}:ref:refs/heads/main"
+        f":job_workflow_ref:example-org/comments/.github/workflows/{workflow}"
     ]
 
 
 @pytest.mark.parametrize("env", ENVIRONMENTS)
 def test_preview_role_trusts_pr_previews_and_drift_checks_in_its_preview_environment(
-    plan: Plan, env: str
+    plan: Plan, immutable_plan: Plan, env: str
 ) -> None:
-    role = roles(plan)[f"comments-preview-{env}"]
-    workflows = f"{REPOSITORY}/.github/workflows"
-    assert trusted_subjects(role) == [
-        f"repo:{REPOSITORY}:repository_id:{REPOSITORY_ID}:environment:preview-{env}"
-        f":ref:refs/pull/*/merge:job_workflow_ref:{workflows}/pr.yml@refs/pull/*/merge",
-        f"repo:{REPOSITORY}:repository_id:{REPOSITORY_ID}:environment:preview-{env}"
-        f":ref:refs/heads/main:job_workflow_ref:{workflows}/drift.yml@refs/heads/main",
-    ]
+    for bootstrap, repo in (
+        (plan, "example-org/comments"),
+        (immutable_plan, "example-org@24681357/comments@123456789"),
+    ):
+        assert trusted_subjects(roles(bootstrap)[f"comments-preview-{env}"]) == [
+            f"repo:{repo}:repository_id:123456789:environment:preview-{env}:ref:refs/pull/*/merge"
+            ":job_workflow_ref:example-org/comments/.github/workflows/pr.yml@refs/pull/*/merge",
+            f"repo:{repo}:repository_id:123456789:environment:preview-{env}:ref:refs/heads/main"
+            ":job_workflow_ref:example-org/comments/.github/workflows/drift.yml@refs/heads/main",
+        ]
+
+
+@pytest.mark.parametrize("form", FORMS)
+def test_the_roles_trust_the_sub_in_githubs_documented_format(
+    plan: Plan, immutable_plan: Plan, form: str
+) -> None:
+    """The trusts, compared with the subjects written from GitHub's format (conftest)."""
+    bootstrap = immutable_plan if form == "immutable" else plan
+    for env in ENVIRONMENTS:
+        deploy = github_sub(env, "deploy-environment.yml", "refs/heads/main", form=form)
+        assert trusted_subjects(roles(bootstrap)[f"comments-deploy-{env}"]) == [deploy]
+        preview = [
+            github_sub(f"preview-{env}", "pr.yml", "refs/pull/*/merge", form=form),
+            github_sub(f"preview-{env}", "drift.yml", "refs/heads/main", form=form),
+        ]
+        assert trusted_subjects(roles(bootstrap)[f"comments-preview-{env}"]) == preview
 
 
 @pytest.mark.parametrize("kind", ["deploy", "preview"])
@@ -362,7 +399,26 @@ def test_existing_oidc_provider_is_reused(tmp_path: Path) -> None:
         ({"github_repository": "comments"}, "githubRepository='comments'"),
         ({"github_repository": "org/*"}, "githubRepository='org/*'"),
         ({"github_repository_id": "example-org/comments"}, "githubRepositoryId='example-org/"),
-        ({"github_repository_id": ""}, "githubRepositoryId='': GitHub's numeric id"),
+        ({"github_owner_id": "example-org"}, "githubOwnerId='example-org': GitHub's numeric id"),
+        ({"github_repository_id": ""}, "githubRepositoryId not set"),
+        ({"github_owner_id": "", "github_subject_prefix": ""}, "githubOwnerId, githubSubjectPr"),
+        (  # the name with ids that are not the repository's
+            {"github_subject_prefix": "repo:example-org@1/comments@123456789"},
+            "githubSubjectPrefix='repo:example-org@1/comments@123456789': GitHub sends",
+        ),
+        (  # a wildcard where GitHub sends an id
+            {"github_subject_prefix": "repo:example-org@*/comments@*"},
+            "githubSubjectPrefix='repo:example-org@*/comments@*': GitHub sends",
+        ),
+        (  # half of the immutable form
+            {"github_subject_prefix": "repo:example-org/comments@123456789"},
+            "githubSubjectPrefix='repo:example-org/comments@123456789'",
+        ),
+        (  # IAM's StringEquals is case-sensitive: the spelling GitHub sends, or no token matches
+            {"github_subject_prefix": "repo:Example-Org/comments"},
+            "githubSubjectPrefix='repo:Example-Org/comments'",
+        ),
+        ({"github_subject_prefix": "immutable"}, "githubSubjectPrefix='immutable'"),
         ({"environments": []}, "environments=[]"),
         ({"environments": ["dev", "dev"]}, "environments=['dev', 'dev']"),
         ({"environments": ["dev*"]}, "environment 'dev*': a stack name"),
@@ -378,6 +434,8 @@ def test_invalid_settings_fail_early(kwargs: dict[str, Any], message: str) -> No
     settings: dict[str, Any] = {
         "github_repository": REPOSITORY,
         "github_repository_id": REPOSITORY_ID,
+        "github_owner_id": OWNER_ID,
+        "github_subject_prefix": SUBJECT_PREFIXES["name"],
         "environments": ["dev"],
         "resource_prefix": "comments-",
         "stack_project": "comments",
@@ -427,3 +485,40 @@ def test_aws_stack_files_hold_no_passphrase_secrets(env: str) -> None:
         assert provider.startswith(f"awskms://alias/comments-{env}-secrets?region=")
         assert document.get("encryptedkey")
     assert f"--secrets-provider <the bootstrap's secretsProviders.{env}>" in text
+
+
+# What an operator sees who sets only githubRepository: every missing key at once, and the two
+# commands that print them (GitHub's REST API: the repository's `id` and `owner.id`, and the
+# repository's OIDC subject settings).
+UNSET_GITHUB_IDS = (
+    "githubOwnerId, githubRepositoryId, githubSubjectPrefix not set: the roles trust exactly the "
+    "`sub` GitHub sends for example-org/comments. "
+    "`gh api repos/example-org/comments --jq '{id: .id, owner_id: .owner.id}'` prints "
+    "githubRepositoryId (id) and githubOwnerId (owner_id); "
+    "`gh api repos/example-org/comments/actions/oidc/customization/sub` prints "
+    "githubSubjectPrefix (sub_claim_prefix: repo:example-org/comments, or "
+    "repo:example-org@<owner_id>/comments@<id> for a repository with immutable subject claims)"
+)
+
+
+def test_unset_ids_and_prefix_are_one_error_with_the_commands_that_print_them(
+    tmp_path: Path,
+) -> None:
+    with pytest.raises(Exception) as raised:
+        plan_bootstrap(
+            tmp_path, githubRepositoryId=None, githubOwnerId=None, githubSubjectPrefix=None
+        )
+    assert UNSET_GITHUB_IDS in str(raised.value)
+    assert str(raised.value).count("not set") == 1
+
+
+def test_a_prefix_that_is_neither_form_names_both(tmp_path: Path) -> None:
+    with pytest.raises(Exception) as raised:
+        plan_bootstrap(tmp_path, githubSubjectPrefix="repo:example-org/comments@123456789")
+    assert (
+        "githubSubjectPrefix='repo:example-org/comments@123456789': GitHub sends "
+        "'repo:example-org/comments' or 'repo:example-org@24681357/comments@123456789' for "
+        "example-org/comments with these ids; set the one "
+        "`gh api repos/example-org/comments/actions/oidc/customization/sub` reports as "
+        "sub_claim_prefix"
+    ) in str(raised.value)

@@ -14,7 +14,14 @@ import pytest
 import yaml
 from comments_bootstrap import github_settings
 
-from tests.bootstrap.conftest import BOOTSTRAP, REPOSITORY, REPOSITORY_ID, plan_bootstrap
+from tests.bootstrap.conftest import (
+    BOOTSTRAP,
+    FORMS,
+    OWNER_ID,
+    REPOSITORY,
+    REPOSITORY_ID,
+    plan_bootstrap,
+)
 from tests.workflows import pipeline_rules as rules
 from tooling.offline_runner import DefaultMocks, Plan, PlannedResource, run_stack
 
@@ -287,13 +294,16 @@ def _job_environment(workflow: str, job: str, stack: str) -> str:
     )
 
 
+@pytest.mark.parametrize("form", FORMS)
 def test_the_subject_the_template_yields_is_what_the_roles_trust(
-    settings: Plan, tmp_path: Path
+    settings: Plan, tmp_path: Path, form: str
 ) -> None:
     """Claims as GitHub fills them for each job, from the workflow files; subjects rendered with
-    the template this program sets; trust from the AWS bootstrap planned for the same repository."""
+    the template this program sets; trust from the AWS bootstrap planned for the same repository.
+    With immutable subject claims GitHub fills `repo` with both ids (`OWNER@OWNER_ID/REPO@REPO_ID`),
+    whatever the template; the other claims stay."""
     keys = _subject_keys(settings)
-    aws = plan_bootstrap(tmp_path)
+    aws = plan_bootstrap(tmp_path, form=form)
     deploy = rules.load("deploy.yml")
     assert deploy["jobs"]["prod"]["uses"] == "./.github/workflows/deploy-environment.yml"
     assert rules.triggers(deploy)["push"] == {"branches": ["main"]}
@@ -301,7 +311,9 @@ def test_the_subject_the_template_yields_is_what_the_roles_trust(
 
     def subject(workflow: str, job: str, ref: str, stack: str, run_ref: str = "") -> str:
         claims = {  # deploy.yml calls deploy-environment.yml at the caller's own commit
-            "repo": REPOSITORY,
+            "repo": (
+                f"{OWNER}@{OWNER_ID}/{NAME}@{REPOSITORY_ID}" if form == "immutable" else REPOSITORY
+            ),
             "repository_id": REPOSITORY_ID,
             "context": f"environment:{_job_environment(workflow, job, stack)}",
             "ref": run_ref or ref,

@@ -25,6 +25,7 @@ SCOPE = documents.Scope(
 
 REPOSITORY = "example-org/comments"
 REPOSITORY_ID = "123456789"
+OWNER_ID = "24681357"
 SUB = "token.actions.githubusercontent.com:sub"
 DEPLOY_SUB = (
     f"repo:{REPOSITORY}:repository_id:{REPOSITORY_ID}:environment:dev:ref:refs/heads/main:"
@@ -36,24 +37,42 @@ PR_SUB = (
     "ref:refs/pull/*/merge:job_workflow_ref:"
     f"{REPOSITORY}/.github/workflows/pr.yml@refs/pull/*/merge"
 )
+# The same subjects under immutable subject claims: only the `repo` segment differs.
+IMMUTABLE_REPO = "repo:example-org@24681357/comments@123456789"
+IMMUTABLE_DEPLOY_SUB = DEPLOY_SUB.replace(f"repo:{REPOSITORY}:", f"{IMMUTABLE_REPO}:", 1)
+IMMUTABLE_PR_SUB = PR_SUB.replace(f"repo:{REPOSITORY}:", f"{IMMUTABLE_REPO}:", 1)
+
+
+def repository(form: str = "name") -> documents.GitHubRepository:
+    return documents.GitHubRepository(REPOSITORY, REPOSITORY_ID, OWNER_ID, form)
 
 
 def good_trust() -> dict[str, Any]:
-    return documents.github_trust_policy(
-        PROVIDER, documents.deploy_subjects(REPOSITORY, REPOSITORY_ID, "dev")
+    return documents.github_trust_policy(PROVIDER, documents.deploy_subjects(repository(), "dev"))
+
+
+@pytest.mark.parametrize(
+    ("form", "deploy_sub", "pr_sub"),
+    [("name", DEPLOY_SUB, PR_SUB), ("immutable", IMMUTABLE_DEPLOY_SUB, IMMUTABLE_PR_SUB)],
+)
+def test_both_subject_forms_pass(form: str, deploy_sub: str, pr_sub: str) -> None:
+    deploy = documents.github_trust_policy(
+        PROVIDER, documents.deploy_subjects(repository(form), "dev")
     )
+    assert trust_findings(deploy) == []
+    assert deploy["Statement"][0]["Condition"]["StringEquals"][SUB] == deploy_sub
+    preview = documents.github_trust_policy(
+        PROVIDER, documents.preview_subjects(repository(form), "dev")
+    )
+    assert trust_findings(preview) == []
+    assert [s["Condition"].get("StringLike", {}).get(SUB) for s in preview["Statement"]] == [
+        pr_sub,
+        None,
+    ]
 
 
 def test_happy_path_has_no_findings() -> None:
     assert trust_findings(good_trust()) == []
-    preview = documents.github_trust_policy(
-        PROVIDER, documents.preview_subjects(REPOSITORY, REPOSITORY_ID, "dev")
-    )
-    assert trust_findings(preview) == []
-    assert [s["Condition"].get("StringLike", {}).get(SUB) for s in preview["Statement"]] == [
-        PR_SUB,
-        None,
-    ]
     for document in (
         documents.deploy_policy(SCOPE),
         documents.preview_policy(SCOPE),
@@ -72,7 +91,7 @@ def test_the_guard_and_the_program_agree_on_the_names_they_both_define() -> None
 
 
 def test_the_guard_and_the_program_bound_a_pull_requests_subject_alike() -> None:
-    for subject in (PR_SUB, DEPLOY_SUB, "a:b"):
+    for subject in (PR_SUB, DEPLOY_SUB, IMMUTABLE_PR_SUB, "a:b"):
         assert checks.no_more_colons_than(subject) == documents.no_more_colons_than(subject)
 
 
@@ -87,9 +106,7 @@ def test_the_guard_and_the_program_bound_a_pull_requests_subject_alike() -> None
 def test_trust_rule_catches_a_pull_request_subject_without_its_colon_bound(
     statement: int, mutate: Any
 ) -> None:
-    doc = documents.github_trust_policy(
-        PROVIDER, documents.preview_subjects(REPOSITORY, REPOSITORY_ID, "dev")
-    )
+    doc = documents.github_trust_policy(PROVIDER, documents.preview_subjects(repository(), "dev"))
     mutate(doc["Statement"][statement]["Condition"])
     assert any("needs exactly the StringNotLike" in f for f in trust_findings(doc))
 
@@ -119,6 +136,42 @@ def _condition(doc: dict[str, Any]) -> dict[str, Any]:
                 {SUB: DEPLOY_SUB.replace(f":repository_id:{REPOSITORY_ID}", "")}
             ),
             "does not name the repository with its id",
+        ),
+        (  # a wildcard where the immutable form has the owner's id
+            lambda d: _condition(d)["StringEquals"].update(
+                {SUB: IMMUTABLE_DEPLOY_SUB.replace("@24681357/", "@*/")}
+            ),
+            "does not name the repository with its id",
+        ),
+        (  # ... or the repository's
+            lambda d: _condition(d)["StringEquals"].update(
+                {SUB: IMMUTABLE_DEPLOY_SUB.replace("/comments@123456789:", "/comments@*:")}
+            ),
+            "does not name the repository with its id",
+        ),
+        (  # any owner under the immutable form
+            lambda d: _condition(d)["StringEquals"].update(
+                {SUB: IMMUTABLE_DEPLOY_SUB.replace("repo:example-org@", "repo:*@")}
+            ),
+            "does not name the repository with its id",
+        ),
+        (  # an id that is not digits
+            lambda d: _condition(d)["StringEquals"].update(
+                {SUB: IMMUTABLE_DEPLOY_SUB.replace("@24681357/", "@x/")}
+            ),
+            "does not name the repository with its id",
+        ),
+        (  # half of the immutable form: GitHub sends both ids or neither
+            lambda d: _condition(d)["StringEquals"].update(
+                {SUB: IMMUTABLE_DEPLOY_SUB.replace("@24681357/", "/")}
+            ),
+            "neither repo:OWNER/REPO nor repo:OWNER@OWNER_ID/REPO@REPO_ID",
+        ),
+        (  # two repositories' ids in one subject: no token matches it
+            lambda d: _condition(d)["StringEquals"].update(
+                {SUB: IMMUTABLE_DEPLOY_SUB.replace("/comments@123456789:", "/comments@987654321:")}
+            ),
+            "the repository's id in the repo segment and the repository_id claim differ",
         ),
         (  # a run on a branch that calls the workflow at main
             lambda d: _condition(d)["StringEquals"].update(

@@ -5,22 +5,37 @@ a forged environment name) and against the sessions the pipeline's roles hold.""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 
-from tests.bootstrap.conftest import ACCOUNT, REPOSITORY, REPOSITORY_ID, plan_bootstrap
+from tests.bootstrap.conftest import (
+    ACCOUNT,
+    FORMS,
+    OWNER,
+    github_sub,
+    plan_bootstrap,
+)
 from tests.bootstrap.iam_eval import Request, decide
 from tooling.offline_runner import Plan
 
 ISSUER = "token.actions.githubusercontent.com"
 ASSUME = "sts:AssumeRoleWithWebIdentity"
-WORKFLOWS = f"{REPOSITORY}/.github/workflows"
+Subject = Callable[[str], str]
+"""A token's `sub` for the subject form (FORMS) the repository's roles were bootstrapped with."""
+
+
+@pytest.fixture(scope="module", params=FORMS)
+def form(request: pytest.FixtureRequest) -> str:
+    """Every test runs against a bootstrap for each of GitHub's two subject forms."""
+    value: str = request.param
+    return value
 
 
 @pytest.fixture(scope="module")
-def plan(tmp_path_factory: pytest.TempPathFactory) -> Plan:
-    return plan_bootstrap(tmp_path_factory.mktemp("trust"))
+def plan(tmp_path_factory: pytest.TempPathFactory, form: str) -> Plan:
+    return plan_bootstrap(tmp_path_factory.mktemp(f"trust-{form}"), form=form)
 
 
 def trust(plan: Plan, role: str) -> dict[str, Any]:
@@ -29,21 +44,9 @@ def trust(plan: Plan, role: str) -> dict[str, Any]:
     return document
 
 
-def subject(
-    environment: str,
-    workflow: str,
-    ref: str,
-    repository: str = REPOSITORY,
-    run_ref: str | None = None,
-    repository_id: str = REPOSITORY_ID,
-) -> str:
-    """The `sub` GitHub issues under the repository's template (bootstrap/github): `run_ref` is
-    the ref the run was triggered for, `ref` the one the job's workflow file was read at (they
-    differ when a workflow calls another at a fixed ref)."""
-    return (
-        f"repo:{repository}:repository_id:{repository_id}:environment:{environment}"
-        f":ref:{run_ref or ref}:job_workflow_ref:{repository}/.github/workflows/{workflow}@{ref}"
-    )
+def other(form: str) -> str:
+    (found,) = [f for f in FORMS if f != form]
+    return found
 
 
 def assume(plan: Plan, role: str, sub: str, aud: str = "sts.amazonaws.com") -> str:
@@ -59,47 +62,70 @@ MAIN = "refs/heads/main"
 
 @pytest.mark.parametrize("env", ["dev", "staging", "prod"])
 def test_the_deploy_workflow_on_main_in_its_environment_gets_the_deploy_role(
-    plan: Plan, env: str
+    plan: Plan, form: str, env: str
 ) -> None:
-    assert assume(plan, f"comments-deploy-{env}", subject(env, DEPLOY, MAIN)) == "Allow"
+    assert assume(plan, f"comments-deploy-{env}", github_sub(env, DEPLOY, MAIN, form=form)) == (
+        "Allow"
+    )
 
 
 @pytest.mark.parametrize(
     "sub",
     [
-        pytest.param(subject("dev", DEPLOY, "refs/heads/feature"), id="another branch"),
-        pytest.param(subject("dev", DEPLOY, "refs/tags/main"), id="a tag named main"),
-        pytest.param(subject("dev", "pr.yml", "refs/pull/7/merge"), id="a pull request"),
-        pytest.param(subject("dev", "evil.yml", MAIN), id="another workflow on main"),
-        pytest.param(subject("preview-dev", DEPLOY, MAIN), id="the preview environment"),
-        pytest.param(subject("staging", DEPLOY, MAIN), id="another environment"),
+        pytest.param(
+            lambda f: github_sub("dev", DEPLOY, "refs/heads/feature", form=f), id="branch"
+        ),
+        pytest.param(lambda f: github_sub("dev", DEPLOY, "refs/tags/main", form=f), id="tag main"),
+        pytest.param(lambda f: github_sub("dev", "pr.yml", "refs/pull/7/merge", form=f), id="PR"),
+        pytest.param(lambda f: github_sub("dev", "evil.yml", MAIN, form=f), id="other workflow"),
+        pytest.param(lambda f: github_sub("preview-dev", DEPLOY, MAIN, form=f), id="preview env"),
+        pytest.param(lambda f: github_sub("staging", DEPLOY, MAIN, form=f), id="other env"),
         pytest.param(  # a fork's (or any other repository's) run of our workflow file
-            f"repo:attacker/comments:repository_id:{REPOSITORY_ID}:environment:dev:ref:{MAIN}:"
-            f"job_workflow_ref:{WORKFLOWS}/{DEPLOY}@{MAIN}",
+            lambda f: github_sub("dev", DEPLOY, MAIN, form=f, owner="attacker").replace(
+                "job_workflow_ref:attacker/", f"job_workflow_ref:{OWNER}/"
+            ),
             id="another repository calling our workflow",
         ),
         pytest.param(  # after a rename or transfer, someone creates a repository by the old name
-            subject("dev", DEPLOY, MAIN, repository_id="987654321"),
+            lambda f: github_sub("dev", DEPLOY, MAIN, form=f, repository_id="987654321"),
             id="a new repository under the same name",
         ),
+        pytest.param(  # the same names under another owner account (only this form names its id)
+            lambda f: github_sub("dev", DEPLOY, MAIN, form="immutable", owner_id="13572468"),
+            id="another owner id",
+        ),
+        pytest.param(  # the ids, under a name the roles do not know (a rename: bootstrap again)
+            lambda f: github_sub("dev", DEPLOY, MAIN, form=f, name="comments-renamed"),
+            id="another repository name",
+        ),
+        pytest.param(  # GitHub sends one form; the roles trust that one only
+            lambda f: github_sub("dev", DEPLOY, MAIN, form=other(f)),
+            id="the other subject form",
+        ),
         pytest.param(  # `uses: <repo>/.github/workflows/deploy-environment.yml@main` from a branch
-            subject("dev", DEPLOY, MAIN, run_ref="refs/heads/feature"),
+            lambda f: github_sub("dev", DEPLOY, MAIN, form=f, run_ref="refs/heads/feature"),
             id="another branch calling the workflow at main",
         ),
         pytest.param(
-            subject("dev", DEPLOY, MAIN, run_ref="refs/pull/7/merge"),
+            lambda f: github_sub("dev", DEPLOY, MAIN, form=f, run_ref="refs/pull/7/merge"),
             id="a pull request calling the workflow at main",
         ),
-        pytest.param(f"repo:{REPOSITORY}:environment:dev", id="the default subject template"),
-        pytest.param(subject("dev", DEPLOY, MAIN) + ":x", id="a longer subject"),
+        pytest.param(
+            lambda f: (
+                github_sub("dev", DEPLOY, MAIN, form=f).split(":repository_id:")[0]
+                + ":environment:dev"
+            ),
+            id="the default subject template",
+        ),
+        pytest.param(lambda f: github_sub("dev", DEPLOY, MAIN, form=f) + ":x", id="longer"),
     ],
 )
-def test_no_other_token_gets_the_dev_deploy_role(plan: Plan, sub: str) -> None:
-    assert assume(plan, "comments-deploy-dev", sub) == "ImplicitDeny"
+def test_no_other_token_gets_the_dev_deploy_role(plan: Plan, form: str, sub: Subject) -> None:
+    assert assume(plan, "comments-deploy-dev", sub(form)) == "ImplicitDeny"
 
 
-def test_a_token_for_another_audience_gets_no_role(plan: Plan) -> None:
-    sub = subject("dev", DEPLOY, MAIN)
+def test_a_token_for_another_audience_gets_no_role(plan: Plan, form: str) -> None:
+    sub = github_sub("dev", DEPLOY, MAIN, form=form)
     assert assume(plan, "comments-deploy-dev", sub, aud="https://github.com/example-org") == (
         "ImplicitDeny"
     )
@@ -107,11 +133,12 @@ def test_a_token_for_another_audience_gets_no_role(plan: Plan) -> None:
 
 @pytest.mark.parametrize("env", ["dev", "prod"])
 def test_previews_of_pull_requests_and_drift_checks_get_the_preview_role(
-    plan: Plan, env: str
+    plan: Plan, form: str, env: str
 ) -> None:
     role = f"comments-preview-{env}"
-    assert assume(plan, role, subject(f"preview-{env}", "pr.yml", "refs/pull/12/merge")) == "Allow"
-    assert assume(plan, role, subject(f"preview-{env}", "drift.yml", MAIN)) == "Allow"
+    pull_request = github_sub(f"preview-{env}", "pr.yml", "refs/pull/12/merge", form=form)
+    assert assume(plan, role, pull_request) == "Allow"
+    assert assume(plan, role, github_sub(f"preview-{env}", "drift.yml", MAIN, form=form)) == "Allow"
 
 
 # A job may name any environment, and GitHub creates one it does not know. Named so, it puts the
@@ -119,36 +146,59 @@ def test_previews_of_pull_requests_and_drift_checks_get_the_preview_role(
 # pull request's number swallows the rest: another workflow, on a push to any branch whose
 # name ends in `/merge`, would match `...pr.yml@refs/pull/*/merge`.
 FORGED_ENVIRONMENT = (
-    f"preview-dev:ref:refs/pull/1/merge:job_workflow_ref:{WORKFLOWS}/pr.yml@refs/pull/1"
+    f"preview-dev:ref:refs/pull/1/merge:job_workflow_ref:{OWNER}/comments/.github/workflows/pr.yml"
+    "@refs/pull/1"
 )
+
+
+def _preview(environment: str, workflow: str, ref: str, **kwargs: str) -> Subject:
+    return lambda f: github_sub(environment, workflow, ref, **{"form": f, **kwargs})
 
 
 @pytest.mark.parametrize(
     "sub",
     [
-        pytest.param(subject("preview-dev", "evil.yml", "refs/pull/12/merge"), id="other workflow"),
-        pytest.param(subject("preview-dev", "pr.yml", "refs/heads/x/merge"), id="a branch"),
-        pytest.param(subject("preview-dev", "pr.yml", "refs/pull/12/head"), id="the PR head"),
-        pytest.param(subject("preview-dev", "drift.yml", "refs/heads/x"), id="drift off main"),
-        pytest.param(subject("preview-dev", "pr.yml", MAIN), id="pull_request_target"),
+        pytest.param(_preview("preview-dev", "evil.yml", "refs/pull/12/merge"), id="workflow"),
+        pytest.param(_preview("preview-dev", "pr.yml", "refs/heads/x/merge"), id="a branch"),
+        pytest.param(_preview("preview-dev", "pr.yml", "refs/pull/12/head"), id="the PR head"),
+        pytest.param(_preview("preview-dev", "drift.yml", "refs/heads/x"), id="drift off main"),
+        pytest.param(_preview("preview-dev", "pr.yml", MAIN), id="pull_request_target"),
         pytest.param(
-            subject("preview-dev", "drift.yml", MAIN, run_ref="refs/heads/x"),
+            _preview("preview-dev", "drift.yml", MAIN, run_ref="refs/heads/x"),
             id="a branch calling drift at main",
         ),
-        pytest.param(subject("preview-prod", "pr.yml", "refs/pull/12/merge"), id="prod's env"),
-        pytest.param(subject("dev", "pr.yml", "refs/pull/12/merge"), id="the deploy env"),
+        pytest.param(_preview("preview-prod", "pr.yml", "refs/pull/12/merge"), id="prod's env"),
+        pytest.param(_preview("dev", "pr.yml", "refs/pull/12/merge"), id="the deploy env"),
         pytest.param(
-            subject(FORGED_ENVIRONMENT, "evil.yml", "refs/heads/x/merge"),
+            _preview("preview-dev", "pr.yml", "refs/pull/12/merge", repository_id="987654321"),
+            id="another repository id",
+        ),
+        pytest.param(  # only the immutable form names the owner's id
+            _preview(
+                "preview-dev", "pr.yml", "refs/pull/12/merge", owner_id="13572468", form="immutable"
+            ),
+            id="another owner id",
+        ),
+        pytest.param(
+            _preview("preview-dev", "pr.yml", "refs/pull/12/merge", name="comments-renamed"),
+            id="another repository name",
+        ),
+        pytest.param(
+            lambda f: github_sub("preview-dev", "pr.yml", "refs/pull/12/merge", form=other(f)),
+            id="the other subject form",
+        ),
+        pytest.param(
+            _preview(FORGED_ENVIRONMENT, "evil.yml", "refs/heads/x/merge"),
             id="a forged environment name",
         ),
         pytest.param(
-            subject(FORGED_ENVIRONMENT, "evil.yml", "refs/pull/3/merge"),
+            _preview(FORGED_ENVIRONMENT, "evil.yml", "refs/pull/3/merge"),
             id="a forged environment name in a pull request",
         ),
     ],
 )
-def test_no_other_token_gets_the_dev_preview_role(plan: Plan, sub: str) -> None:
-    assert assume(plan, "comments-preview-dev", sub) == "ImplicitDeny"
+def test_no_other_token_gets_the_dev_preview_role(plan: Plan, form: str, sub: Subject) -> None:
+    assert assume(plan, "comments-preview-dev", sub(form)) == "ImplicitDeny"
 
 
 def test_break_glass_is_refused_to_the_pipelines_sessions(plan: Plan) -> None:
@@ -175,10 +225,13 @@ def test_break_glass_is_refused_to_the_pipelines_sessions(plan: Plan) -> None:
 
 
 @pytest.mark.parametrize("action", ["sts:TagSession", "sts:SetSourceIdentity", "sts:AssumeRole"])
-def test_a_token_sets_no_session_tags_and_no_other_assume(plan: Plan, action: str) -> None:
+def test_a_token_sets_no_session_tags_and_no_other_assume(
+    plan: Plan, form: str, action: str
+) -> None:
     """Session tags would put attacker-chosen aws:PrincipalTag values into every request."""
     provider = plan.outputs["oidcProviderArn"]
-    context = {f"{ISSUER}:sub": subject("dev", DEPLOY, MAIN), f"{ISSUER}:aud": "sts.amazonaws.com"}
+    sub = github_sub("dev", DEPLOY, MAIN, form=form)
+    context = {f"{ISSUER}:sub": sub, f"{ISSUER}:aud": "sts.amazonaws.com"}
     arn = f"arn:aws:iam::{ACCOUNT}:role/github-pipeline/comments-deploy-dev"
     request = Request(action, arn, context, {"Federated": provider})
     assert decide([trust(plan, "comments-deploy-dev")], request) == "ImplicitDeny"
