@@ -1,12 +1,16 @@
-"""The Makefile's bad-input answers: one line naming the problem, non-zero exit, no traceback."""
+"""The front door: the README and its links, the licence, and the Makefile's answers (bad input is
+one line naming the problem, non-zero exit, no traceback)."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 from typing import Any
 
@@ -200,3 +204,178 @@ def test_default_ports_sit_below_the_ephemeral_range_and_the_local_stack_names_t
     stack = yaml.safe_load((REPO_ROOT / "environments" / "Pulumi.local.yaml").read_text())
     urls = {url for entry in stack["config"]["aws:endpoints"] for url in entry.values()}
     assert urls == {f"http://127.0.0.1:{DEFAULT_MOTO_PORT}"}
+
+
+# --- the README, the docs and the licence ---------------------------------------------------
+
+README = REPO_ROOT / "README.md"
+DOCS = REPO_ROOT / "docs"
+# Pages written by hand, one per reader task, and the generated references the README links.
+DOC_PAGES = [
+    "api.md",
+    "local-environment.md",
+    "moderation.md",
+    "operations.md",
+    "policy-pack.md",
+    "delivery.md",
+    "bootstrap.md",
+    "aws.md",
+    "testing.md",
+]
+
+
+def _markdown_files() -> list[Path]:
+    return [README, *sorted(DOCS.rglob("*.md"))]
+
+
+def _prose(text: str) -> str:
+    """The text outside fenced code blocks and inline code, where links are links."""
+    text = re.sub(r"^```.*?^```", "", text, flags=re.DOTALL | re.MULTILINE)
+    return re.sub(r"`[^`\n]*`", "", text)
+
+
+def _links(path: Path) -> list[str]:
+    return re.findall(r"!?\[[^\]]*\]\(([^)\s]+)\)", _prose(path.read_text()))
+
+
+def _anchors(path: Path) -> set[str]:
+    """The fragments GitHub gives the headings of a Markdown file."""
+    seen: dict[str, int] = {}
+    anchors = set()
+    for heading in re.findall(
+        r"^#{1,6} +(.+?) *#*$", _strip_fences(path.read_text()), re.MULTILINE
+    ):
+        slug = re.sub(r"[^\w\- ]", "", heading.strip().lower()).replace(" ", "-")
+        count = seen.get(slug, 0)
+        seen[slug] = count + 1
+        anchors.add(slug if count == 0 else f"{slug}-{count}")
+    return anchors
+
+
+def _strip_fences(text: str) -> str:
+    return re.sub(r"^```.*?^```", "", text, flags=re.DOTALL | re.MULTILINE)
+
+
+def test_the_readme_is_a_front_door() -> None:
+    lines = README.read_text().splitlines()
+    assert len(lines) <= 200, f"README.md has {len(lines)} lines; the depth belongs in docs/"
+    top = lines[:30]
+    for command in ("make deploy", "make test"):
+        assert any(line.startswith(f"{command} ") for line in top), f"`{command}` not in lines 1-30"
+    text = README.read_text()
+    for prerequisite in ("Python 3.11", "make", "Node.js", "npm", ".ci/install-system-packages"):
+        assert prerequisite in text, prerequisite
+    for page in DOC_PAGES:
+        assert f"(docs/{page})" in text, f"README.md does not link docs/{page}"
+    for page in (
+        "docs/reference/configuration.md",
+        "docs/reference/policies.md",
+        "docs/reference/apigateway-http.md",
+        "docs/reference/apigateway-iam.md",
+        "docs/reference/provider-check.md",
+        "docs/reference/provider-calls.md",
+        "docs/vtl-fidelity.md",
+        "docs/proof-kit.md",
+        "LICENSE",
+    ):
+        assert f"({page})" in text, f"README.md does not link {page}"
+
+
+def test_the_readme_keeps_no_dated_measurements() -> None:
+    """Figures come from the commands that measure them, not from a log edited by hand."""
+    assert not re.search(r"\b20\d\d-\d\d-\d\d\b", _prose(README.read_text()))
+
+
+@pytest.mark.parametrize("path", _markdown_files(), ids=lambda p: str(p.relative_to(REPO_ROOT)))
+def test_every_relative_link_resolves(path: Path) -> None:
+    broken = []
+    for link in _links(path):
+        if re.match(r"[a-z][a-z0-9+.-]*:", link):  # https:, mailto:
+            continue
+        target, _, fragment = link.partition("#")
+        file = (path.parent / target).resolve() if target else path
+        if not file.exists():
+            broken.append(f"{link}: no such file")
+        elif fragment and file.suffix == ".md" and fragment not in _anchors(file):
+            broken.append(f"{link}: no heading #{fragment} in {file.relative_to(REPO_ROOT)}")
+    assert broken == [], f"{path.relative_to(REPO_ROOT)}: {broken}"
+
+
+def test_each_docs_page_is_written() -> None:
+    for page in DOC_PAGES:
+        text = (DOCS / page).read_text()
+        assert text.startswith("# "), page
+
+
+# Sections that code, workflows and other pages name by title: where each title now lives.
+NAMED_SECTIONS = {
+    "operations.md": ["Alarms and what to do", "Restoring deleted comments"],
+    "delivery.md": [
+        "Pull requests GitHub gives no token",
+        "Adding an environment",
+        "Rolling back",
+        "Variables the workflows read (no secrets)",
+    ],
+    "bootstrap.md": [
+        "Bootstrap: from an empty AWS account to the first green deploy",
+        "Break glass: a deliberate change to a protected table",
+    ],
+    "moderation.md": ["How the local data plane authorizes"],
+    "aws.md": ["Tearing it down", "Lifting the protection deliberately"],
+}
+
+
+@pytest.mark.parametrize("page", sorted(NAMED_SECTIONS))
+def test_the_named_sections_are_there(page: str) -> None:
+    headings = re.findall(r"^#{1,6} +(.+)$", _strip_fences((DOCS / page).read_text()), re.MULTILINE)
+    for title in NAMED_SECTIONS[page]:
+        assert title in headings, f"docs/{page} has no section {title!r}"
+
+
+def test_alarm_descriptions_name_a_runbook_section_that_exists() -> None:
+    from comments_infra.monitoring import RUNBOOK
+
+    (section,) = re.findall(r"section '([^']+)'", RUNBOOK)
+    pages = [p for p in DOCS.glob("*.md") if f"## {section}\n" in p.read_text()]
+    assert pages, f"no page of docs/ has the section {section!r} the alarms point at"
+
+
+def test_the_unknown_values_decision_is_documented() -> None:
+    """policy/comments_policy/common.py points at it."""
+    assert "**Unknown values at preview.**" in (DOCS / "policy-pack.md").read_text()
+
+
+def test_every_variable_and_secret_the_workflows_read_is_in_the_delivery_page() -> None:
+    names: set[str] = set()
+    for workflow in (REPO_ROOT / ".github" / "workflows").glob("*.yml"):
+        names |= set(re.findall(r"\b(?:vars|secrets)\.([A-Z][A-Z0-9_]*)", workflow.read_text()))
+    assert names
+    delivery = (DOCS / "delivery.md").read_text()
+    assert sorted(n for n in names if f"| `{n}` |" not in delivery) == []
+
+
+def test_tearing_down_names_the_protections_and_how_to_lift_them() -> None:
+    text = (DOCS / "aws.md").read_text()
+    for fact in (
+        "pulumi destroy",
+        "`protect`",
+        "deletionProtectionEnabled",
+        "pulumi state unprotect",
+        "--no-deletion-protection-enabled",
+        "comments-break-glass",
+        "dataProtectedEnvironments",
+        "protectedTables",
+    ):
+        assert fact in text, fact
+
+
+# The Apache License 2.0 as apache.org publishes it (LICENSE-2.0.txt): its SHA-256.
+APACHE_2_SHA256 = "cfc7749b96f63bd31c3c42b5c471bf756814053e847c10f3eb003417bc523d30"
+
+
+def test_the_licence_is_apache_2() -> None:
+    first, _, text = (REPO_ROOT / "LICENSE").read_text().partition("\n")
+    assert first == "Copyright 2026 The comments-service authors"
+    assert hashlib.sha256(text.encode()).hexdigest() == APACHE_2_SHA256
+    with (REPO_ROOT / "pyproject.toml").open("rb") as handle:
+        assert tomllib.load(handle)["project"]["license"] == "Apache-2.0"
