@@ -442,6 +442,8 @@ class Reviewed:
     resource_type: str | None
     build: Callable[[], repo.Document]
     deployed: Callable[[], repo.Document]
+    source: str
+    """Where the deployed document is read: inline, trust, managed, table, bucket, key, topic."""
 
 
 def _document(value: Any) -> repo.Document:
@@ -489,17 +491,18 @@ def managed_policy(clients: Clients, arn: str) -> repo.Document:
 
 
 def reviewed_documents(
-    clients: Clients, account: Account, repository: str, repository_id: Value
+    clients: Clients, account: Account, identity: repo.RepositoryIdentity | Missing
 ) -> list[Reviewed]:
     """Every policy document of this stack and of the bootstrap of its account."""
     scope = account.scope
+    names = account.names
     bootstrap = account.bootstrap
     env = account.environment
 
-    def repo_id() -> str:
-        if isinstance(repository_id, Missing):
-            raise Unavailable(f"GitHub's id of {repository}: {repository_id.reason}")
-        return repository_id
+    def repository() -> repo.RepositoryIdentity:
+        if isinstance(identity, Missing):
+            raise Unavailable(f"the repository's ids and subject prefix: {identity.reason}")
+        return identity
 
     def pipeline(kind: str) -> str:
         return account.names().role_arn(kind)
@@ -511,13 +514,15 @@ def reviewed_documents(
             None,
             lambda: repo.deploy_policy(scope()),
             lambda: inline_policy(clients, pipeline("deploy")),
+            "inline",
         ),
         Reviewed(
             f"deploy role trust ({env})",
             RESOURCE,
             TRUST,
-            lambda: repo.deploy_trust(scope(), repository, repo_id()),
+            lambda: repo.deploy_trust(names(), repository()),
             lambda: trust_policy(clients, pipeline("deploy")),
+            "trust",
         ),
         Reviewed(
             f"preview role policy ({env})",
@@ -525,20 +530,23 @@ def reviewed_documents(
             None,
             lambda: repo.preview_policy(scope()),
             lambda: inline_policy(clients, pipeline("preview")),
+            "inline",
         ),
         Reviewed(
             f"preview role trust ({env})",
             RESOURCE,
             TRUST,
-            lambda: repo.preview_trust(scope(), repository, repo_id()),
+            lambda: repo.preview_trust(names(), repository()),
             lambda: trust_policy(clients, pipeline("preview")),
+            "trust",
         ),
         Reviewed(
             f"integration boundary ({env})",
             IDENTITY,
             None,
-            lambda: repo.boundary_policy(scope()),
+            lambda: repo.boundary_policy(names()),
             lambda: managed_policy(clients, account.names().boundary_arn),
+            "managed",
         ),
     ]
     if repo.protected_environments(account.names()):
@@ -547,15 +555,17 @@ def reviewed_documents(
                 "break-glass role policy",
                 IDENTITY,
                 None,
-                lambda: repo.break_glass_policy(scope()),
+                lambda: repo.break_glass_policy(names()),
                 lambda: inline_policy(clients, pipeline("break-glass")),
+                "inline",
             ),
             Reviewed(
                 "break-glass role trust",
                 RESOURCE,
                 TRUST,
-                lambda: repo.break_glass_trust(scope()),
+                lambda: repo.break_glass_trust(names()),
                 lambda: trust_policy(clients, pipeline("break-glass")),
+                "trust",
             ),
         ]
     table_name = bootstrap.protected_tables.get(env)
@@ -566,12 +576,13 @@ def reviewed_documents(
                 f"table resource policy ({table_name})",
                 RESOURCE,
                 "AWS::DynamoDB::Table",
-                lambda: repo.table_resource_policy(scope(), table_arn),
+                lambda: repo.table_resource_policy(names(), table_arn),
                 lambda: _document(
                     call(clients("dynamodb"), "get_resource_policy", ResourceArn=table_arn)[
                         "Policy"
                     ]
                 ),
+                "table",
             )
         )
     if bootstrap.manage_apigateway_account:
@@ -580,15 +591,17 @@ def reviewed_documents(
                 "API Gateway logging role policy",
                 IDENTITY,
                 None,
-                lambda: repo.apigateway_logging_policy(scope()),
+                lambda: repo.apigateway_logging_policy(names()),
                 lambda: inline_policy(clients, pipeline("apigateway-logging")),
+                "inline",
             ),
             Reviewed(
                 "API Gateway logging role trust",
                 RESOURCE,
                 TRUST,
-                lambda: repo.apigateway_logging_trust(scope()),
+                lambda: repo.apigateway_logging_trust(names()),
                 lambda: trust_policy(clients, pipeline("apigateway-logging")),
+                "trust",
             ),
         ]
     if bootstrap.create_state_bucket:
@@ -597,18 +610,19 @@ def reviewed_documents(
                 "state bucket policy",
                 RESOURCE,
                 "AWS::S3::Bucket",
-                lambda: repo.state_bucket_policy(scope(), account.value("bucket")),
+                lambda: repo.state_bucket_policy(names(), account.value("bucket")),
                 lambda: _document(
                     call(clients("s3"), "get_bucket_policy", Bucket=account.value("bucket"))[
                         "Policy"
                     ]
                 ),
+                "bucket",
             ),
             Reviewed(
                 f"secrets key policy ({env})",
                 RESOURCE,
                 None,
-                lambda: repo.secrets_key_policy(scope()),
+                lambda: repo.secrets_key_policy(names()),
                 lambda: _document(
                     call(
                         clients("kms"),
@@ -617,6 +631,7 @@ def reviewed_documents(
                         PolicyName="default",
                     )["Policy"]
                 ),
+                "key",
             ),
         ]
     settings = account.settings
@@ -627,6 +642,7 @@ def reviewed_documents(
             None,
             lambda: repo.integration_access(account.value("table"), settings),
             lambda: inline_policy(clients, role_arn("integration", account)),
+            "inline",
         ),
         Reviewed(
             "integration role trust",
@@ -634,6 +650,7 @@ def reviewed_documents(
             TRUST,
             lambda: repo.integration_trust(account.account_id),
             lambda: trust_policy(clients, role_arn("integration", account)),
+            "trust",
         ),
         Reviewed(
             "moderator role policy",
@@ -641,6 +658,7 @@ def reviewed_documents(
             None,
             lambda: repo.moderator_access(account.value("api"), account.value("stage"), settings),
             lambda: inline_policy(clients, role_arn("moderator", account)),
+            "inline",
         ),
         Reviewed(
             "moderator role trust",
@@ -648,6 +666,7 @@ def reviewed_documents(
             TRUST,
             lambda: repo.moderator_trust(account.account_id),
             lambda: trust_policy(clients, role_arn("moderator", account)),
+            "trust",
         ),
         Reviewed(
             "alarm topic policy",
@@ -661,6 +680,7 @@ def reviewed_documents(
                     "Attributes"
                 ]["Policy"]
             ),
+            "topic",
         ),
     ]
     return documents

@@ -69,7 +69,7 @@ def aws_rows(
     settings: repo.StackSettings,
     bootstrap: repo.BootstrapSettings,
     args: argparse.Namespace,
-    repository_id: aws.Value,
+    identity: repo.RepositoryIdentity | aws.Missing,
 ) -> list[Check]:
     outputs = aws.stack_outputs(settings.stack, args.outputs)
     try:
@@ -80,9 +80,7 @@ def aws_rows(
     rows = [
         *aws.iam_checks(clients, account),
         *aws.boundary_check(clients, account),
-        *aws.analyzer_checks(
-            clients, aws.reviewed_documents(clients, account, args.github_repo, repository_id)
-        ),
+        *aws.analyzer_checks(clients, aws.reviewed_documents(clients, account, identity)),
         *aws.stack_checks(clients, account),
     ]
     return [first, *rows]
@@ -105,15 +103,20 @@ def run(
         return cache[service]
 
     hub = github.GitHub(http, token, args.github_repo)
-    repository_id: aws.Value
-    if bootstrap.github_repository_id:
-        repository_id = bootstrap.github_repository_id
+    identity: repo.RepositoryIdentity | aws.Missing
+    if bootstrap.github_repository_id and bootstrap.github_owner_id:
+        identity = repo.RepositoryIdentity(
+            args.github_repo,
+            bootstrap.github_repository_id,
+            bootstrap.github_owner_id,
+            bootstrap.github_subject_prefix,
+        )
     else:
         try:
-            repository_id = github.repository_id(hub)
+            identity = github.identity(hub)
         except github.GitHubError as error:
-            repository_id = aws.Missing(str(error))
-    rows = aws_rows(clients, settings, bootstrap, args, repository_id)
+            identity = aws.Missing(str(error))
+    rows = aws_rows(clients, settings, bootstrap, args, identity)
     return [*rows, *github.github_checks(hub, github_settings, args.stack)]
 
 

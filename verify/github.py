@@ -14,7 +14,7 @@ from urllib.parse import quote
 
 import requests
 
-from verify.repo import GitHubSettings
+from verify.repo import GitHubSettings, RepositoryIdentity
 from verify.report import Check, failed, from_problems, not_run
 
 API = "https://api.github.com"
@@ -72,9 +72,16 @@ def _unavailable(name: str, error: GitHubError) -> Check:
     return failed(name, str(error))
 
 
-def repository_id(github: GitHub) -> str:
-    """GitHub's numeric id of the repository (the OIDC subject names it)."""
-    return str(github.get("")["id"])
+def identity(github: GitHub) -> RepositoryIdentity:
+    """The repository's ids and the `repo` segment of its OIDC subjects, as GitHub reports them."""
+    found = github.get("")
+    template = github.get("/actions/oidc/customization/sub")
+    return RepositoryIdentity(
+        name=github.repository,
+        repository_id=str(found["id"]),
+        owner_id=str(found["owner"]["id"]),
+        subject_prefix=str(template.get("sub_claim_prefix") or ""),
+    )
 
 
 def oidc_check(github: GitHub, settings: GitHubSettings) -> Check:

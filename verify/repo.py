@@ -80,6 +80,8 @@ class BootstrapSettings:
     protected_tables: Mapping[str, str]
     allowed_tag_keys: tuple[str, ...]
     github_repository_id: str
+    github_owner_id: str
+    github_subject_prefix: str
 
 
 def bootstrap_settings(stack: str | None = None) -> BootstrapSettings:
@@ -96,6 +98,8 @@ def bootstrap_settings(stack: str | None = None) -> BootstrapSettings:
         protected_tables=dict(values.get("protectedTables") or {}),
         allowed_tag_keys=tuple(values["allowedTagKeys"]),
         github_repository_id=str(values.get("githubRepositoryId") or ""),
+        github_owner_id=str(values.get("githubOwnerId") or ""),
+        github_subject_prefix=str(values.get("githubSubjectPrefix") or ""),
     )
 
 
@@ -263,26 +267,47 @@ def boundary_policy(scope: Scope) -> Document:
     return cast(Document, _documents().boundary_policy(scope.scope()))
 
 
-def _subjects(kind: str, repository: str, repository_id: str, environment: str) -> list[str]:
-    """The `sub` claims the bootstrap's `kind` role trusts, under the subject template's
-    name form of the repository (`repo:owner/name`)."""
+@dataclass(frozen=True)
+class RepositoryIdentity:
+    """The repository as the OIDC subjects name it: owner/name, GitHub's ids, and the `repo`
+    segment GitHub sends (`sub_claim_prefix`; empty: the name form)."""
+
+    name: str
+    repository_id: str
+    owner_id: str
+    subject_prefix: str
+
+
+def _subjects(kind: str, identity: RepositoryIdentity, environment: str) -> list[str]:
+    """The `sub` claims the bootstrap's `kind` role trusts."""
     documents = _documents()
     subjects = getattr(documents, f"{kind}_subjects")
-    if hasattr(documents, "GitHubRepository"):
-        github_repository = documents.GitHubRepository(
-            name=repository, repository_id=repository_id, owner_id="", form="name"
+    if not hasattr(documents, "GitHubRepository"):
+        return list(subjects(identity.name, identity.repository_id, environment))
+    forms = [
+        form
+        for form in documents.SUBJECT_FORMS
+        if documents.subject_prefix(identity.name, identity.owner_id, identity.repository_id, form)
+        == identity.subject_prefix
+    ]
+    if identity.subject_prefix and not forms:
+        raise ValueError(
+            f"GitHub's subject prefix {identity.subject_prefix!r} is in no form the bootstrap "
+            f"knows for {identity.name} ({identity.repository_id}, owner {identity.owner_id})"
         )
-        return list(subjects(github_repository, environment))
-    return list(subjects(repository, repository_id, environment))
+    github_repository = documents.GitHubRepository(
+        identity.name, identity.repository_id, identity.owner_id, forms[0] if forms else "name"
+    )
+    return list(subjects(github_repository, environment))
 
 
-def deploy_trust(scope: Scope, repository: str, repository_id: str) -> Document:
-    subjects = _subjects("deploy", repository, repository_id, scope.environment)
+def deploy_trust(scope: Scope, identity: RepositoryIdentity) -> Document:
+    subjects = _subjects("deploy", identity, scope.environment)
     return cast(Document, _documents().github_trust_policy(scope.oidc_provider_arn, subjects))
 
 
-def preview_trust(scope: Scope, repository: str, repository_id: str) -> Document:
-    subjects = _subjects("preview", repository, repository_id, scope.environment)
+def preview_trust(scope: Scope, identity: RepositoryIdentity) -> Document:
+    subjects = _subjects("preview", identity, scope.environment)
     return cast(Document, _documents().github_trust_policy(scope.oidc_provider_arn, subjects))
 
 
