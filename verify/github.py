@@ -262,14 +262,14 @@ def _rules(environment: Mapping[str, Any], kind: str) -> list[Mapping[str, Any]]
 
 
 def _deploy_environment(github: GitHub, settings: GitHubSettings, stack: str) -> Check:
-    name = f"github: environment {stack} (reviewers, {settings.main} only)"
+    reviewed = stack in settings.reviewed_environments
+    name = f"github: environment {stack} ({'reviewers, ' if reviewed else ''}{settings.main} only)"
     try:
         environment = _environment(github, stack)
         policies = github.get(f"/environments/{quote(stack, safe='')}/deployment-branch-policies")
     except GitHubError as error:
         return _unavailable(name, error)
     problems = []
-    reviewed = stack in settings.reviewed_environments
     rules = _rules(environment, "required_reviewers")
     if reviewed:
         if len(rules) != 1:

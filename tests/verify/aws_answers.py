@@ -74,7 +74,7 @@ def queue_resolve(
     if not integration:
         return
     role = INTEGRATION_ROLE.format(account=account, stack=stack)
-    integration = {"type": "AWS", "credentials": role, "httpMethod": "POST"}
+    method = {"type": "AWS", "credentials": role, "httpMethod": "POST"}
     stubs.add(
         "apigateway",
         "get_resources",
@@ -85,9 +85,9 @@ def queue_resolve(
                     "id": "res1",
                     "path": "/comments",
                     "resourceMethods": {
-                        "GET": {"httpMethod": "GET", "methodIntegration": integration},
-                        "POST": {"httpMethod": "POST", "methodIntegration": integration},
-                        "DELETE": {"httpMethod": "DELETE", "methodIntegration": integration},
+                        "GET": {"httpMethod": "GET", "methodIntegration": method},
+                        "POST": {"httpMethod": "POST", "methodIntegration": method},
+                        "DELETE": {"httpMethod": "DELETE", "methodIntegration": method},
                         "OPTIONS": {"httpMethod": "OPTIONS", "methodIntegration": {"type": "MOCK"}},
                     },
                 },
@@ -313,6 +313,7 @@ def queue_stack(
     pitr: bool | None = None,
     actions_enabled: bool = True,
     budget: str | None = None,
+    budget_refused: bool = False,
 ) -> None:
     settings = account.settings
     protected = settings.enforcement("dynamodb-data-protection") == "mandatory"
@@ -368,6 +369,9 @@ def queue_stack(
         },
         {"AlarmNames": repo.alarm_names(settings)},
     )
+    if budget_refused:
+        stubs.error("budgets", "describe_budget", "AccessDeniedException", "not authorized", 403)
+        return
     cap = settings.parameter("dynamodb-monthly-cost-budget", "monthlyBudgetUsd")
     stubs.add(
         "budgets",

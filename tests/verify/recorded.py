@@ -64,11 +64,10 @@ class Stubs:
             stubber.assert_no_pending_responses()
 
 
-class StubbedSession(botocore.session.Session):
-    """A botocore session with credentials whose clients are the Stubs' ones."""
+class StubbedSession:
+    """Stands in for a botocore session: credentials, and the Stubs' clients."""
 
     def __init__(self, stubs: Stubs) -> None:
-        super().__init__()
         self.stubs = stubs
 
     def get_credentials(self) -> Credentials:
@@ -95,7 +94,7 @@ class RecordedGitHub(BaseAdapter):
 
     def send(
         self, request: requests.PreparedRequest, *args: Any, **kwargs: Any
-    ) -> requests.Response:  # type: ignore[override]
+    ) -> requests.Response:
         self.seen.append(request)
         url = urllib.parse.urlsplit(str(request.url))
         assert url.scheme == "https" and url.netloc == "api.github.com", request.url
