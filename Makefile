@@ -21,7 +21,7 @@ CHECK_AWS_STACK = $(BIN)/python -m tooling.offline_runner '$(ENV)' --check && \
 	{ command -v pulumi >/dev/null || { echo "error: ENV=$(ENV) needs the Pulumi CLI (https://www.pulumi.com/docs/install/); ENV=local needs none" >&2; exit 2; }; }
 
 .DEFAULT_GOAL := help
-.PHONY: help venv lint lint-workflows typecheck test unit deploy preview outputs smoke moderate down local-engine policy policy-all docs cost bench fuzz race lock clean
+.PHONY: help venv lint lint-workflows typecheck test unit deploy preview outputs smoke moderate verify down local-engine policy policy-all docs cost bench fuzz race lock clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
@@ -95,6 +95,9 @@ smoke: $(INSTALLED) ## Run the smoke tests against ENV (or SMOKE_BASE_URL)
 
 moderate: $(INSTALLED) ## Moderate ENV's comments: make moderate ARGS='list --slug /blog/post' (or delete --slug S --created-at N)
 	$(BIN)/python -m moderation --stack $(ENV) $(ARGS)
+
+verify: $(INSTALLED) ## Check ENV in its real AWS account and GitHub repository, read-only (AWS credentials, GITHUB_TOKEN, GITHUB_REPO=owner/name; ARGS='--outputs F')
+	$(BIN)/python -m verify --stack '$(ENV)' $(if $(GITHUB_REPO),--github-repo '$(GITHUB_REPO)') $(ARGS)
 
 down: $(INSTALLED) ## Stop the local environment
 	$(BIN)/python -m emulator down
