@@ -2,8 +2,10 @@
 
 On AWS a person gets sts:AssumeRole on the moderator role from their account's administrator.
 Locally the deploy creates such a person and writes AWS shared config and credentials files, so the
-moderation CLI (and the browser and smoke tests) sign requests through botocore's normal
-credential chain, assuming the role through moto's STS like they would through AWS's:
+moderation CLI (and the browser and smoke tests) sign requests through botocore, assuming the
+role through moto's STS like they would through AWS's. `session()` selects the profile whatever
+the user's own AWS settings say (AWS_PROFILE, AWS_ACCESS_KEY_ID, AWS_REGION...); by hand, with
+no AWS_ACCESS_KEY_ID in the environment (it would win over AWS_PROFILE):
 
     AWS_CONFIG_FILE=.local/aws/config AWS_SHARED_CREDENTIALS_FILE=.local/aws/credentials \\
     AWS_PROFILE=comments-local-moderator python -m moderation list --slug /blog/hello-world
@@ -16,6 +18,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 PROFILE = "comments-local-moderator"
 # The stack output naming the role (comments_infra.outputs.MODERATOR_ROLE_ARN; a test keeps them equal).
@@ -99,3 +102,38 @@ def ensure(
         f"endpoint_url = {endpoint}\n",
     )
     return target
+
+
+def session(local: LocalModerator) -> Any:
+    """A botocore session signing as the local moderator, in the region its profile names.
+
+    Explicitly set, the profile and files win over AWS_PROFILE and AWS_CONFIG_FILE, and botocore
+    leaves out the environment's keys (AWS_ACCESS_KEY_ID): a developer's real AWS credentials
+    never sign a request meant for the local stack.
+    """
+    import botocore.session
+
+    chosen = botocore.session.Session(profile=local.profile)
+    chosen.set_config_variable("config_file", str(local.config_file))
+    chosen.set_config_variable("credentials_file", str(local.credentials_file))
+    region = chosen.get_scoped_config().get("region")
+    if region:  # else AWS_REGION / AWS_DEFAULT_REGION would
+        chosen.set_config_variable("region", region)
+    return chosen
+
+
+def principal(moto_url: str, access_key_id: str) -> str | None:
+    """The ARN an access key signs as in the local environment's moto (what the data plane
+    checks a signature against), or None when moto issued no such key."""
+    import requests
+
+    from emulator.gateway.authorization import CREDENTIALS_PATH
+
+    answer = requests.get(
+        f"{moto_url}{CREDENTIALS_PATH}?{urlencode({'accessKeyId': access_key_id})}", timeout=10
+    )
+    if answer.status_code == 404:
+        return None
+    answer.raise_for_status()
+    arn: str = answer.json()["principalArn"]
+    return arn

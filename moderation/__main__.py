@@ -1,9 +1,11 @@
-"""python -m moderation [--stack STACK | --url URL] list|delete|pending|approve ...
+"""python -m moderation [--stack STACK | --url URL] [--aws-credentials] list|delete|pending|approve ...
 
 Moderate a stack's comments. The API's URL comes from the stack's outputs (the local environment's
 record for `local`, `pulumi stack output` for the others) unless --url names it. Moderation routes
-are signed with SigV4 from botocore's normal credential chain; on the local stack, when no AWS
-credentials are configured, the local moderator `make deploy` wrote to .local/aws/ signs.
+are signed with SigV4. On the local stack the local moderator `make deploy` wrote to .local/aws/
+signs, whatever AWS credentials the environment holds (--aws-credentials signs with them instead);
+elsewhere (and with --url) botocore's normal credential chain does. Before a signed request it
+says on stderr which identity signs: `signing as <arn> (local moderator, ...)`.
 
 Exit status: 0 done, 1 no such comment, 2 refused or misconfigured (one line on stderr).
 """
@@ -13,19 +15,30 @@ from __future__ import annotations
 import argparse
 import datetime
 import json
-import os
 import subprocess
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import botocore.session
+from botocore.config import Config
+from botocore.credentials import Credentials
+from botocore.exceptions import BotoCoreError, ClientError
 
 from moderation.client import ApiError, CommentsApi, region_of
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_REGION = "us-east-1"
-_CREDENTIAL_VARIABLES = ("AWS_PROFILE", "AWS_ACCESS_KEY_ID", "AWS_CONFIG_FILE")
+LOCAL_STACK = "local"
+_LOOPBACK = ("127.0.0.1", "localhost", "::1")
+_LOCAL_MODERATOR_HINT = (
+    "; locally that is the local moderator (profile comments-local-moderator in .local/aws/, "
+    "written by `make deploy`), which signs when --aws-credentials is left out"
+)
+# Asking STS who signs is a courtesy before the real request: fail fast rather than retry.
+_STS_CONFIG = Config(connect_timeout=5, read_timeout=10, retries={"total_max_attempts": 2})
 
 
 class UsageError(Exception):
@@ -52,18 +65,99 @@ def stack_url(stack: str) -> str:
     return url
 
 
-def _use_local_moderator() -> str | None:
-    """Point botocore at the local moderator's profile unless credentials are configured."""
-    if any(os.environ.get(name) for name in _CREDENTIAL_VARIABLES):
-        return None
-    from emulator import moderator
-    from emulator.environment import Paths
+@dataclass(frozen=True)
+class Signer:
+    """Who signs the moderation requests: the credentials, and how to name them."""
 
-    local = moderator.files(Paths.default().root)
-    if not local.credentials_file.exists():
-        return None
-    os.environ.update(local.environment)
-    return local.profile
+    session: Any  # botocore.session.Session
+    credentials: Credentials | None
+    label: str  # "local moderator, profile ...", or where the credential chain found them
+    local_moderator: bool
+    moto_url: str | None  # the local environment's moto, which knows the keys it issued
+
+
+def _local_moto_url() -> str | None:
+    from emulator.environment import Paths, running
+
+    moto = running(Paths.default().moto, "moto")
+    return moto.url if moto else None
+
+
+def _local_stack(args: argparse.Namespace) -> bool:
+    return not args.url and args.stack == LOCAL_STACK
+
+
+def _signer(args: argparse.Namespace) -> Signer:
+    """The local moderator on the local stack (unless --aws-credentials), else the chain."""
+    local_stack = _local_stack(args)
+    if local_stack and not args.aws_credentials:
+        from emulator import moderator
+        from emulator.environment import Paths
+
+        local = moderator.files(Paths.default().root)
+        if not local.credentials_file.exists():
+            raise UsageError(
+                f"the local moderator's profile is missing ({local.credentials_file}): run "
+                "`make deploy`, or pass --aws-credentials to sign with your own AWS credentials"
+            )
+        session = moderator.session(local)
+        return Signer(
+            session,
+            session.get_credentials(),
+            f"local moderator, profile {local.profile} in {local.config_file}",
+            True,
+            _local_moto_url(),
+        )
+    session = botocore.session.Session()
+    credentials = session.get_credentials()
+    method = getattr(credentials, "method", None) or "unknown source"
+    profile = session.get_config_variable("profile")
+    source = f"{method}, profile {profile}" if profile and method != "env" else method
+    # The local data plane checks signatures against the keys moto issued: ask moto, not AWS.
+    host = urlsplit(args.url).hostname if args.url else None
+    moto_url = _local_moto_url() if local_stack or host in _LOOPBACK else None
+    return Signer(session, credentials, f"AWS credentials: {source}", False, moto_url)
+
+
+def _local_region(signer: Signer) -> str:
+    """The local stack's region: the local moderator's profile names it; else its stack file."""
+    region = signer.session.get_scoped_config().get("region") if signer.local_moderator else None
+    if region:
+        return str(region)
+    from tooling.offline_runner import load_stack_config
+
+    return load_stack_config(LOCAL_STACK).get("aws:region", DEFAULT_REGION)
+
+
+def identity(signer: Signer, region: str) -> str:
+    """The ARN the signer's credentials sign as; what is known of them when it cannot tell."""
+    assert signer.credentials is not None
+    frozen = signer.credentials.get_frozen_credentials()
+    key = frozen.access_key
+    if signer.moto_url:
+        import requests
+
+        from emulator import moderator
+
+        try:
+            arn = moderator.principal(signer.moto_url, key)
+        except (requests.RequestException, ValueError, KeyError) as error:
+            # The request still goes out: the API has the last word.
+            return f"access key {key} (the local environment could not say whose: {error})"
+        return arn or f"access key {key}, which the local environment never issued"
+    try:
+        sts = signer.session.create_client(
+            "sts",
+            region_name=region,
+            config=_STS_CONFIG,
+            aws_access_key_id=frozen.access_key,
+            aws_secret_access_key=frozen.secret_key,
+            aws_session_token=frozen.token,
+        )
+        arn = str(sts.get_caller_identity()["Arn"])
+    except (BotoCoreError, ClientError) as error:
+        return f"access key {key} (STS GetCallerIdentity failed: {error})"
+    return arn
 
 
 def _when(created_at: Any) -> str:
@@ -84,6 +178,12 @@ def _parser() -> argparse.ArgumentParser:
     where = parser.add_mutually_exclusive_group()
     where.add_argument("--stack", default="local", help="stack whose url output to use")
     where.add_argument("--url", help="the API's base URL (the stage's invoke URL)")
+    parser.add_argument(
+        "--aws-credentials",
+        action="store_true",
+        help="on the local stack, sign with your AWS credential chain (AWS_PROFILE, "
+        "AWS_ACCESS_KEY_ID, ...) instead of the local moderator",
+    )
     commands = parser.add_subparsers(dest="command", required=True)
     listing = commands.add_parser("list", help="a page of a slug's comments, newest first")
     listing.add_argument("--slug", required=True)
@@ -104,13 +204,18 @@ def _parser() -> argparse.ArgumentParser:
 
 def run(args: argparse.Namespace) -> int:
     base_url = args.url or stack_url(args.stack)
-    profile = _use_local_moderator() if not args.url and args.stack == "local" else None
-    session = botocore.session.Session()
-    region = region_of(base_url, session.get_config_variable("region") or DEFAULT_REGION)
-    api = CommentsApi(base_url, session.get_credentials(), region)
-    if args.command != "list":
-        signer = f"the local moderator (profile {profile})" if profile else "your AWS credentials"
-        print(f"{base_url}: signing as {signer}")
+    if args.command == "list":  # the public route: nothing to sign
+        api = CommentsApi(base_url, None, region_of(base_url, DEFAULT_REGION))
+    else:
+        signer = _signer(args)
+        if _local_stack(args):  # the data plane checks the credential scope's region
+            region = _local_region(signer)
+        else:
+            configured = signer.session.get_config_variable("region") or DEFAULT_REGION
+            region = region_of(base_url, configured)
+        api = CommentsApi(base_url, signer.credentials, region)
+        if signer.credentials is not None:
+            print(f"signing as {identity(signer, region)} ({signer.label})", file=sys.stderr)
     if args.command == "list":
         page = api.list(args.slug, args.limit, args.before)
         print(f"{len(page['items'])} comment(s) on {args.slug}, newest first:")
@@ -152,6 +257,11 @@ def main(argv: list[str] | None = None) -> int:
     except UsageError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
+    except (BotoCoreError, ClientError) as error:  # resolving or refreshing the credentials
+        print(
+            f"error: {args.command}: cannot get the signing credentials: {error}", file=sys.stderr
+        )
+        return 2
     except ApiError as error:
         hint = ""
         if error.status == 403 and str(error) == "Missing Authentication Token":
@@ -162,7 +272,9 @@ def main(argv: list[str] | None = None) -> int:
         elif error.status == 403:
             hint = (
                 " (the request must be signed by a principal allowed to invoke the moderation "
-                "routes: the stack's moderator role)"
+                "routes: the stack's moderator role"
+                + (_LOCAL_MODERATOR_HINT if args.aws_credentials and _local_stack(args) else "")
+                + ")"
             )
         status = f"HTTP {error.status}: " if error.status else ""
         print(f"error: {args.command} refused: {status}{error}{hint}", file=sys.stderr)

@@ -3,15 +3,21 @@
 from __future__ import annotations
 
 import json
+import os
+import re
 import subprocess
 import sys
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
+import boto3
+import botocore.session
 import pytest
 import requests
+from botocore.credentials import Credentials
 
+from emulator.environment import free_port
 from tests.local_environment import isolated_env, run_emulator, run_module
 from tooling.offline_runner import REPO_ROOT
 
@@ -39,6 +45,11 @@ def url(env: dict[str, str]) -> str:
     return value
 
 
+def moto_url(env: dict[str, str]) -> str:
+    port = json.loads((Path(env["COMMENTS_LOCAL_DIR"]) / "moto.json").read_text())["port"]
+    return f"http://127.0.0.1:{port}"
+
+
 def post(env: dict[str, str], slug: str, comment: str) -> int:
     response = requests.post(
         url(env) + "/comments", json={"slug": slug, "author": "Eve", "comment": comment}, timeout=30
@@ -59,8 +70,10 @@ def test_list_then_delete_as_the_local_moderator(local_env: dict[str, str]) -> N
 
     deleted = moderate(local_env, "delete", "--slug", slug, "--created-at", str(spam))
     assert deleted.returncode == 0, deleted.stderr
-    assert "signing as the local moderator (profile comments-local-moderator)" in deleted.stdout
-    assert f"deleted from {slug}: {spam}  " in deleted.stdout
+    assert signed_as_the_local_moderator(local_env, deleted.stderr), deleted.stderr
+    assert deleted.stdout.splitlines() == [
+        f"deleted from {slug}: " + listed.stdout.splitlines()[1][2:]
+    ]
     page = requests.get(url(local_env) + "/comments", params={"slug": slug}, timeout=30).json()
     assert page["items"] == []
 
@@ -71,23 +84,120 @@ def test_list_then_delete_as_the_local_moderator(local_env: dict[str, str]) -> N
     )
 
 
-def test_credentials_the_api_does_not_know_are_refused(local_env: dict[str, str]) -> None:
+def signed_as_the_local_moderator(env: dict[str, str], stderr: str) -> bool:
+    """Whether stderr is the one line the CLI prints before a request the local moderator signs:
+    the role's assumed-role session ARN, and the profile it comes from."""
+    role = json.loads(run_emulator(env, "outputs").stdout)["moderatorRoleArn"]
+    account, name = re.fullmatch(r"arn:aws:iam::(\d{12}):role/(.+)", role).groups()  # type: ignore[union-attr]
+    config = Path(env["COMMENTS_LOCAL_DIR"]) / "aws" / "config"
+    line = (
+        rf"signing as arn:aws:sts::{account}:assumed-role/{re.escape(name)}/[\w.@=,-]+ "
+        rf"\(local moderator, profile comments-local-moderator in {re.escape(str(config))}\)\n"
+    )
+    return re.fullmatch(line, stderr) is not None
+
+
+# What a developer's shell holds: keys and a profile of their real AWS account, another region.
+THEIR_AWS = {
+    "AWS_ACCESS_KEY_ID": "AKIAIOSFODNN7EXAMPLE",
+    "AWS_SECRET_ACCESS_KEY": "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+    "AWS_SESSION_TOKEN": "their-session-token",
+    "AWS_PROFILE": "their-admin",
+    "AWS_REGION": "eu-west-1",
+    "AWS_DEFAULT_REGION": "eu-west-1",
+}
+
+
+def their_aws(env: dict[str, str], tmp_path: Path) -> dict[str, str]:
+    config = tmp_path / "their-aws-config"
+    config.write_text("[profile their-admin]\nregion = eu-west-1\n")
+    return {**env, **THEIR_AWS, "AWS_CONFIG_FILE": str(config)}
+
+
+def test_the_local_moderator_signs_locally_whatever_aws_credentials_are_set(
+    local_env: dict[str, str], tmp_path: Path
+) -> None:
+    slug = f"/cli/{uuid.uuid4().hex}"
+    spam = post(local_env, slug, "spam")
+    env = their_aws(local_env, tmp_path)
+    deleted = moderate(env, "delete", "--slug", slug, "--created-at", str(spam))
+    assert deleted.returncode == 0, deleted.stderr
+    assert signed_as_the_local_moderator(local_env, deleted.stderr), deleted.stderr
+    assert deleted.stdout.startswith(f"deleted from {slug}: {spam}  ")
+
+
+def test_credentials_the_api_does_not_know_are_refused(
+    local_env: dict[str, str], tmp_path: Path
+) -> None:
     slug = f"/cli/{uuid.uuid4().hex}"
     kept = post(local_env, slug, "stays")
-    env = {
-        **local_env,
-        "AWS_ACCESS_KEY_ID": "AKIAIOSFODNN7EXAMPLE",
-        "AWS_SECRET_ACCESS_KEY": "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
-    }
-    refused = moderate(env, "delete", "--slug", slug, "--created-at", str(kept))
+    env = their_aws(local_env, tmp_path)
+    refused = moderate(
+        env, "--aws-credentials", "delete", "--slug", slug, "--created-at", str(kept)
+    )
     assert refused.returncode == 2
-    assert refused.stderr.strip() == (
+    assert refused.stderr.splitlines() == [
+        "signing as access key AKIAIOSFODNN7EXAMPLE, which the local environment never issued "
+        "(AWS credentials: env)",
         "error: delete refused: HTTP 403: The security token included in the request is invalid. "
         "(the request must be signed by a principal allowed to invoke the moderation routes: the "
-        "stack's moderator role)"
-    )
+        "stack's moderator role; locally that is the local moderator (profile "
+        "comments-local-moderator in .local/aws/, written by `make deploy`), which signs when "
+        "--aws-credentials is left out)",
+    ]
     listed = moderate(local_env, "list", "--slug", slug)
     assert "Eve: stays" in listed.stdout
+
+
+def test_on_an_aws_stack_it_says_which_identity_signs(
+    local_env: dict[str, str], tmp_path: Path
+) -> None:
+    """`--stack dev` reads the URL from `pulumi stack output` and signs with the credential chain;
+    here a stand-in pulumi names the local API, and STS is moto's, which issued the user's key."""
+    iam = boto3.client(
+        "iam",
+        endpoint_url=moto_url(local_env),
+        region_name="us-east-1",
+        aws_access_key_id="test",
+        aws_secret_access_key="test",
+    )
+    user = f"cli-{uuid.uuid4().hex[:8]}"
+    arn = iam.create_user(UserName=user)["User"]["Arn"]
+    key = iam.create_access_key(UserName=user)["AccessKey"]
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    pulumi = bin_dir / "pulumi"
+    pulumi.write_text(f"#!/bin/sh\necho '{json.dumps({'url': url(local_env)})}'\n")
+    pulumi.chmod(0o755)
+    env = {
+        **local_env,
+        "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}",
+        "AWS_ACCESS_KEY_ID": key["AccessKeyId"],
+        "AWS_SECRET_ACCESS_KEY": key["SecretAccessKey"],
+        "AWS_ENDPOINT_URL_STS": moto_url(local_env),
+        "AWS_CONFIG_FILE": str(tmp_path / "none"),
+        "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "none"),
+    }
+    refused = moderate(env, "--stack", "dev", "delete", "--slug", "/x", "--created-at", "1")
+    assert refused.returncode == 2
+    assert refused.stderr.splitlines()[0] == f"signing as {arn} (AWS credentials: env)"
+    assert refused.stderr.splitlines()[1].endswith(
+        "(the request must be signed by a principal allowed to invoke the moderation routes: "
+        "the stack's moderator role)"
+    )
+
+
+def test_when_sts_cannot_say_it_names_the_key(monkeypatch: pytest.MonkeyPatch) -> None:
+    from moderation.__main__ import Signer, identity
+
+    monkeypatch.setenv("AWS_ENDPOINT_URL_STS", f"http://127.0.0.1:{free_port()}")
+    session = botocore.session.Session()
+    credentials = Credentials("AKIAIOSFODNN7EXAMPLE", "secret", method="env")
+    signer = Signer(session, credentials, "AWS credentials: env", False, None)
+    described = identity(signer, "eu-west-1")
+    assert described.startswith(
+        "access key AKIAIOSFODNN7EXAMPLE (STS GetCallerIdentity failed: Could not connect"
+    ), described
 
 
 def test_without_any_credentials_it_says_what_to_configure(
@@ -162,7 +272,8 @@ def test_with_pre_moderation_a_comment_is_invisible_until_approved(
 def test_approve_on_a_post_moderation_stack_says_why(local_env: dict[str, str]) -> None:
     refused = moderate(local_env, "approve", "--slug", "/x", "--created-at", "1")
     assert refused.returncode == 2
-    assert refused.stderr.strip() == (
+    assert refused.stderr.splitlines()[0].startswith("signing as ")
+    assert refused.stderr.splitlines()[1] == (
         "error: approve refused: HTTP 403: Missing Authentication Token (this stack has no such "
         "route: pending and approve need comments:moderation pre)"
     )
