@@ -5,6 +5,8 @@ python -m emulator.moto_backend --host 127.0.0.1 --port 24560 [--log-file F] [--
 moto is a library dependency, not a fork: each fix is one function named after the behaviour it
 changes, written against moto 5.2.5 (the version requirements.txt pins) and applied by
 `apply_fixes()`. Each says when it can be dropped; tests/moto_backend/ pins what each fixes.
+The AWS calls pulumi-aws makes that moto lacks are fixed in emulator/moto_provider_calls.py,
+which `apply_fixes()` applies too.
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ from moto.dynamodb.models.table import Table
 from moto.logs import models as logs_models
 from moto.server import main as moto_server_main
 
-from emulator import credentials
+from emulator import credentials, moto_provider_calls
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -191,6 +193,7 @@ def apply_fixes() -> None:
     _query_reads_only_the_partition()
     _item_operations_are_atomic()
     _log_streams_are_bounded()
+    moto_provider_calls.apply()
     apply_fixes.applied = True  # type: ignore[attr-defined]
 
 
