@@ -4,7 +4,8 @@ python -m emulator deploy [--stack local] [--dry-run] [--config KEY=VALUE ...] [
                                   check the policy pack, start what is needed, deploy the stack
 python -m emulator up [--moto-only]                     start the backend (and the data plane)
 python -m emulator outputs [--stack local]              the stack outputs as JSON
-python -m emulator status                               what is running, and where
+python -m emulator status                               what is running, and where; what died
+                                  (exit 0 all running, 1 nothing running, 3 a process died)
 python -m emulator down                                 stop everything it started
 python -m emulator gateway-from-state CHECKPOINT        serve what `pulumi up` deployed into moto
 """
@@ -136,26 +137,59 @@ def _outputs(paths: Paths, stack: str) -> int:
     return 0
 
 
+# `status` exits 0 when everything recorded runs, 1 when nothing is, 3 when a process died.
+STATUS_DEAD = 3
+
+
 def _status(paths: Paths) -> int:
     from emulator import demo_site
 
-    moto = environment.running(paths.moto, "moto")
-    gateway = environment.running(paths.gateway, "gateway")
-    if not moto and not gateway:
+    processes = [
+        ("moto backend", environment.inspect(paths.moto, "moto")),
+        ("data plane", environment.inspect(paths.gateway, "gateway")),
+        ("widget demo", environment.inspect(demo_site.record(paths), "demo")),
+    ]
+    if all(recorded.process is None for _, recorded in processes):
         print("the local environment is not running (make deploy starts it)")
         return 1
-    if moto:
-        print(f"moto backend:  {moto.url}  (pid {moto.pid})")
-    if gateway:
-        print(f"data plane:    {gateway.url}  (pid {gateway.pid}, logs in {paths.log('gateway')})")
-    record = paths.stack(DEFAULT_STACK)
-    if record.exists():
-        print(f"API url:       {json.loads(record.read_text()).get('outputs', {}).get('url')}")
-    demo = environment.running(demo_site.record(paths), "demo")
-    if demo:
-        print(f"widget demo:   {demo.url}/")
+    for label, recorded in processes:
+        line = f"{label + ':':14} {recorded.state:12}"
+        if recorded.state == "running" and recorded.process:
+            url = recorded.process.url + ("/" if recorded.name == "demo" else "")
+            line += f" {url}  ({recorded.detail}"
+            line += f", logs in {paths.log(recorded.name)})"
+        elif recorded.state == "dead":
+            line += f" {recorded.detail} (last lines in {paths.log(recorded.name)})"
+        print(line.rstrip())
+    print(f"{'API url:':14} {_api_url(paths, processes[0][1], processes[1][1])}")
+    dead = [label for label, recorded in processes if recorded.state == "dead"]
+    if dead:
+        print(f"dead: {', '.join(dead)}; make deploy restarts what is missing, make down stops all")
+        return STATUS_DEAD
     print("stop it with:  make down")
     return 0
+
+
+def _api_url(paths: Paths, moto: environment.Recorded, gateway: environment.Recorded) -> str:
+    """The stack's URL if something answers it, else why not (never a URL that cannot work)."""
+    record = paths.stack(DEFAULT_STACK)
+    saved = json.loads(record.read_text()) if record.exists() else {}
+    url = saved.get("outputs", {}).get("url")
+    if not url:
+        return f"none (stack {DEFAULT_STACK!r} is not deployed: make deploy)"
+    for label, recorded in (("the data plane", gateway), ("moto", moto)):
+        if recorded.state != "running":
+            return f"none answering: {label} is {recorded.state} (make deploy restarts it)"
+    assert moto.process is not None
+    try:
+        served = json.loads(paths.gateway.read_text()).get("awsEndpoint")
+    except (OSError, ValueError):  # stopped since it was inspected
+        served = None
+    if served != moto.process.url:
+        return "none answering: the data plane serves another moto (make deploy restarts it)"
+    if saved.get("motoInstance") != moto.process.instance:
+        return f"none answering: stack {DEFAULT_STACK!r} is not deployed in this moto (make deploy)"
+    return str(url)
 
 
 def _down(paths: Paths) -> int:

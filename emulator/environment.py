@@ -124,6 +124,43 @@ def free_port() -> int:
         return port
 
 
+@dataclass(frozen=True)
+class Recorded:
+    """A process record and what is true of it now: `state` is running, dead or not started."""
+
+    name: str
+    process: Process | None  # None: nothing recorded
+    alive: bool = False
+    answering: bool = False
+
+    @property
+    def state(self) -> str:
+        if self.process is None:
+            return "not started"
+        return "running" if self.alive and self.answering else "dead"
+
+    @property
+    def detail(self) -> str:
+        """Why a recorded process is dead, in words."""
+        if self.process is None:
+            return "no process recorded"
+        if not self.alive:
+            return f"pid {self.process.pid} recorded, no longer running"
+        if not self.answering:
+            return f"pid {self.process.pid} running, port {self.process.port} not answering"
+        return f"pid {self.process.pid}"
+
+
+def inspect(path: Path, name: str) -> Recorded:
+    """The recorded process, whether its pid is alive and whether its port answers."""
+    record = _read(path)
+    if not record:
+        return Recorded(name, None)
+    process = Process(name, int(record["pid"]), int(record["port"]), str(record["instance"]))
+    alive = _alive(process.pid)
+    return Recorded(name, process, alive, alive and _answers(process.port))
+
+
 def running(path: Path, name: str) -> Process | None:
     """The recorded process if it is still alive and answering, else None."""
     record = _read(path)

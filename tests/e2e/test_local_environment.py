@@ -112,6 +112,11 @@ def test_deploy_recovers_after_the_backend_died(tmp_path: Path) -> None:
         assert run_emulator(env, "deploy").returncode == 0
         moto = json.loads((tmp_path / "moto.json").read_text())
         os.killpg(moto["pid"], signal.SIGKILL)
+        status = run_emulator(env, "status")
+        assert status.returncode == 3, status.stdout + status.stderr
+        assert f"moto backend:  dead         pid {moto['pid']} recorded" in status.stdout
+        assert "data plane:    running " in status.stdout
+        assert "API url:       none answering: moto is dead" in status.stdout
         again = run_emulator(env, "deploy")
         assert again.returncode == 0, again.stderr
         assert "started moto" in again.stdout and f"{resource_count()} created" in again.stdout, (
