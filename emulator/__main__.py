@@ -58,7 +58,6 @@ def _deploy(
     program_dir: Path | None,
     overrides: dict[str, Any] | None = None,
 ) -> int:
-    from emulator import demo_site, deployer, moderator
     from tooling import policy_check
     from tooling.offline_runner import run_stack
 
@@ -83,6 +82,33 @@ def _deploy(
             f"the local environment is not running; a deploy would start it and create {len(created)}"
         )
         return 0
+    # A deploy that fails stops what it started (not what was running before it).
+    with environment.stopping_on_failure(_processes(paths)):
+        return _start_and_deploy(paths, stack, region, dry_run, program_dir, overrides)
+
+
+def _processes(paths: Paths) -> list[tuple[Path, str]]:
+    """The environment's processes (record, name) in the order to stop them: the data plane
+    before moto (on its way out it delivers its last access-log lines to moto)."""
+    from emulator import demo_site
+
+    return [
+        (demo_site.record(paths), "demo site"),
+        (paths.gateway, "data plane"),
+        (paths.moto, "moto"),
+    ]
+
+
+def _start_and_deploy(
+    paths: Paths,
+    stack: str,
+    region: str,
+    dry_run: bool,
+    program_dir: Path | None,
+    overrides: dict[str, Any] | None,
+) -> int:
+    from emulator import demo_site, deployer, moderator
+
     moto, fresh = environment.ensure_moto(paths)
     if fresh:
         print(f"started moto on {moto.url}")
@@ -223,7 +249,8 @@ def _gateway_from_state(paths: Paths, checkpoint: Path, stack: str) -> int:
             "the moto backend is not running: start it with `python -m emulator up --moto-only`"
         )
     environment.write_json(paths.gateway_state, deployer.gateway_state_from_checkpoint(checkpoint))
-    gateway = environment.ensure_gateway(paths, moto, _region(stack))
+    with environment.stopping_on_failure(_processes(paths)):
+        gateway = environment.ensure_gateway(paths, moto, _region(stack))
     apis = json.loads(paths.gateway_state.read_text())["restApis"]
     for api_id, api in apis.items():
         for stage in api["stages"]:
@@ -268,12 +295,12 @@ def main(argv: list[str] | None = None) -> int:
                 paths, args.stack, args.dry_run, args.program_dir, config_overrides(args.config)
             )
         if args.command == "up":
-            moto, _ = environment.ensure_moto(paths)
-            print(f"moto backend: {moto.url}")
-            if not args.moto_only:
-                print(
-                    f"data plane:   {environment.ensure_gateway(paths, moto, _region(DEFAULT_STACK)).url}"
-                )
+            with environment.stopping_on_failure(_processes(paths)):
+                moto, _ = environment.ensure_moto(paths)
+                print(f"moto backend: {moto.url}")
+                if not args.moto_only:
+                    gateway = environment.ensure_gateway(paths, moto, _region(DEFAULT_STACK))
+                    print(f"data plane:   {gateway.url}")
             return 0
         if args.command == "outputs":
             return _outputs(paths, args.stack)

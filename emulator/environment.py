@@ -15,6 +15,7 @@ import subprocess
 import sys
 import time
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -307,3 +308,24 @@ def stop_all(paths: list[Path]) -> list[bool]:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(pid, signal.SIGKILL)
     return results
+
+
+def _instance(path: Path) -> str | None:
+    record = _read(path)
+    return str(record["instance"]) if record else None
+
+
+@contextlib.contextmanager
+def stopping_on_failure(processes: list[tuple[Path, str]]) -> Iterator[None]:
+    """If the block fails, stop each process (record, name) it started, in the order given: a
+    record that appeared, or that now names another instance. What ran before the block stays."""
+    before = {path: _instance(path) for path, _ in processes}
+    try:
+        yield
+    except BaseException:
+        started = [(p, n) for p, n in processes if _instance(p) not in (None, before[p])]
+        for path, _ in started:
+            stop(path)
+        if started:
+            print(f"stopped what this command started: {', '.join(n for _, n in started)}")
+        raise

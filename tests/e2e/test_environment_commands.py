@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from emulator.environment import free_port
+from emulator.environment import LocalEnvironmentError, free_port
 from tests.local_environment import isolated_env, run_emulator
 
 API_URL = "http://127.0.0.1:4561/abcdef1234/v1"
@@ -120,3 +120,62 @@ def test_nothing_recorded_is_not_running(tmp_path: Path) -> None:
     result = status(tmp_path)
     assert result.returncode == 1
     assert result.stdout == "the local environment is not running (make deploy starts it)\n"
+
+
+def sleeper() -> subprocess.Popen[bytes]:
+    """A process of this test's own, in a session of its own as the environment's are."""
+    return subprocess.Popen(["sleep", "60"], start_new_session=True)
+
+
+def test_a_failing_block_stops_what_it_started_and_only_that(tmp_path: Path) -> None:
+    from emulator.environment import stopping_on_failure
+
+    already, started = sleeper(), sleeper()
+    try:
+        record(tmp_path, "moto", already.pid, free_port())
+        processes = [(tmp_path / "gateway.json", "data plane"), (tmp_path / "moto.json", "moto")]
+        with pytest.raises(LocalEnvironmentError), stopping_on_failure(processes):
+            record(tmp_path, "gateway", started.pid, free_port())
+            raise LocalEnvironmentError("port in use")
+        started.wait(timeout=15)  # stop() reaped it already (it is this process's child)
+        with pytest.raises(ProcessLookupError):
+            os.kill(started.pid, 0)
+        assert not (tmp_path / "gateway.json").exists()
+        assert already.poll() is None  # running before the block: left alone
+        assert (tmp_path / "moto.json").exists()
+    finally:
+        for child in (already, started):
+            child.kill()
+            child.wait()
+
+
+def answers(port: int) -> bool:
+    with socket.socket() as probe:
+        probe.settimeout(0.5)
+        return probe.connect_ex(("127.0.0.1", port)) == 0
+
+
+@pytest.mark.e2e
+def test_a_deploy_failing_on_a_busy_port_leaves_nothing_running(tmp_path: Path) -> None:
+    moto_port = free_port()
+    with socket.socket() as squatter:
+        squatter.bind(("127.0.0.1", 0))
+        squatter.listen()
+        busy = squatter.getsockname()[1]
+        env = {
+            **isolated_env(tmp_path),
+            "COMMENTS_MOTO_PORT": str(moto_port),
+            "COMMENTS_GATEWAY_PORT": str(busy),
+        }
+        try:
+            result = run_emulator(env, "deploy")
+            assert result.returncode == 2, result.stdout + result.stderr
+            assert result.stderr.strip().splitlines()[-1] == (
+                f"error: port {busy} on 127.0.0.1 is in use by another program: stop it, or "
+                "choose another port with COMMENTS_GATEWAY_PORT=<port>"
+            )
+            assert not answers(moto_port), "the failed deploy left moto running"
+            assert not (tmp_path / "moto.json").exists()
+            assert run_emulator(env, "status").returncode == 1
+        finally:
+            run_emulator(env, "down")
