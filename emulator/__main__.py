@@ -82,9 +82,25 @@ def _deploy(
             f"the local environment is not running; a deploy would start it and create {len(created)}"
         )
         return 0
+    _check_ports(paths, stack, demo=not dry_run)
     # A deploy that fails stops what it started (not what was running before it).
     with environment.stopping_on_failure(_processes(paths)):
         return _start_and_deploy(paths, stack, region, dry_run, program_dir, overrides)
+
+
+def _check_ports(paths: Paths, stack: str, demo: bool) -> None:
+    """Refuse, before anything starts, a port variable that differs from the port of a process
+    the deploy keeps running, or a port another program holds for one it will start."""
+    from emulator import demo_site
+
+    if not demo:
+        environment.check_ports(paths)
+        return
+    record = paths.stack(stack)
+    url = json.loads(record.read_text()).get("outputs", {}).get("url") if record.exists() else None
+    page = environment.running(demo_site.record(paths), "demo")
+    kept = page is not None and page.instance == url  # a page for another API restarts
+    environment.check_ports(paths, (demo_site.PORT, page, kept))
 
 
 def _processes(paths: Paths) -> list[tuple[Path, str]]:
@@ -295,6 +311,7 @@ def main(argv: list[str] | None = None) -> int:
                 paths, args.stack, args.dry_run, args.program_dir, config_overrides(args.config)
             )
         if args.command == "up":
+            environment.check_ports(paths, gateway=not args.moto_only)
             with environment.stopping_on_failure(_processes(paths)):
                 moto, _ = environment.ensure_moto(paths)
                 print(f"moto backend: {moto.url}")

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import html
-import os
 import socket
 import subprocess
 import sys
@@ -25,6 +24,7 @@ WIDGET_DIR = Path(__file__).resolve().parent.parent / "widget"
 DEFAULT_SLUG = "/demo/hello-world"
 DEFAULT_PORT = 4562
 PORT_VARIABLE = "COMMENTS_DEMO_PORT"
+PORT = environment.PortSetting("demo site", PORT_VARIABLE, DEFAULT_PORT)
 
 
 def page(api_url: str, slug: str) -> bytes:
@@ -75,20 +75,12 @@ def ensure(paths: environment.Paths, api_url: str) -> environment.Process:
     """The running demo site for `api_url`, (re)started if needed (`make down` stops it)."""
     process = environment.running(record(paths), "demo")
     if process and process.instance == api_url:
-        return process
+        return PORT.keep(process)
     if process:
         environment.stop(record(paths))
-    value = os.environ.get(PORT_VARIABLE, str(DEFAULT_PORT))
-    if not value.isdigit() or not 0 <= int(value) <= 65535:
-        raise environment.LocalEnvironmentError(
-            f"{PORT_VARIABLE}={value!r}: allowed values are port numbers 0..65535"
-        )
-    port = int(value) or environment.free_port()
+    port = PORT.requested() or environment.free_port()
     if _answers(port):
-        raise environment.LocalEnvironmentError(
-            f"port {port} on {environment.HOST} is in use by another program: stop it, or choose "
-            f"another port with {PORT_VARIABLE}=<port>"
-        )
+        raise PORT.in_use(port)
     paths.root.mkdir(parents=True, exist_ok=True)
     log = paths.log("demo").open("ab")
     command = [

@@ -80,6 +80,62 @@ class Process:
         return f"http://{HOST}:{self.port}"
 
 
+@dataclass(frozen=True)
+class PortSetting:
+    """The variable choosing a process's port, and its default (0 in the variable: any port)."""
+
+    label: str  # as messages name the process
+    variable: str
+    default: int
+
+    def requested(self) -> int:
+        """The port asked for; 0 for any free one."""
+        value = os.environ.get(self.variable, str(self.default))
+        if not value.isdigit() or not 0 <= int(value) <= 65535:
+            raise LocalEnvironmentError(
+                f"{self.variable}={value!r}: allowed values are port numbers 0..65535"
+            )
+        return int(value)
+
+    def in_use(self, port: int) -> LocalEnvironmentError:
+        return LocalEnvironmentError(
+            f"port {port} on {HOST} is in use by another program: stop it, or choose another "
+            f"port with {self.variable}=<port>"
+        )
+
+    def keep(self, process: Process) -> Process:
+        """`process`, which keeps running, if the variable does not ask for another port."""
+        requested = self.requested()
+        if requested and requested != process.port:
+            asked = (
+                f"{self.variable}={requested}"
+                if self.variable in os.environ
+                else f"{self.variable} is unset (default {self.default})"
+            )
+            raise LocalEnvironmentError(
+                f"{asked}, but the running {self.label} listens on port {process.port}, and a "
+                "port changes only when the environment starts: run `make down` first, then "
+                f"deploy again for port {requested} (or set {self.variable}={process.port} "
+                "to keep the running one)"
+            )
+        return process
+
+    def check(self, process: Process | None, kept: bool) -> None:
+        """Before anything starts: the running `process` is `kept` on the port asked for, or
+        the port for a process that will start is free (or held by `process`, which it stops)."""
+        if process and kept:
+            self.keep(process)
+            return
+        requested = self.requested()
+        if requested and _answers(requested) and not (process and process.port == requested):
+            raise self.in_use(requested)
+
+
+MOTO_PORT = PortSetting("moto backend", "COMMENTS_MOTO_PORT", DEFAULT_MOTO_PORT)
+GATEWAY_PORT = PortSetting("data plane", "COMMENTS_GATEWAY_PORT", DEFAULT_GATEWAY_PORT)
+_PORTS = {"moto": MOTO_PORT, "gateway": GATEWAY_PORT}
+
+
 def _read(path: Path) -> dict[str, Any] | None:
     try:
         data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
@@ -175,11 +231,7 @@ def running(path: Path, name: str) -> Process | None:
 
 def _start(paths: Paths, name: str, command: list[str], port: int) -> Process:
     if _answers(port):
-        variable = PORT_VARIABLES[name]
-        raise LocalEnvironmentError(
-            f"port {port} on {HOST} is in use by another program: stop it, or choose another "
-            f"port with {variable}=<port>"
-        )
+        raise _PORTS[name].in_use(port)
     paths.root.mkdir(parents=True, exist_ok=True)
     log = paths.log(name).open("ab")
     child = subprocess.Popen(  # noqa: S603 - our own interpreter and module, no shell
@@ -204,21 +256,22 @@ def _start(paths: Paths, name: str, command: list[str], port: int) -> Process:
     return process
 
 
-def _port(variable: str, default: int) -> int:
-    value = os.environ.get(variable, str(default))
-    if not value.isdigit() or not 0 <= int(value) <= 65535:
-        raise LocalEnvironmentError(
-            f"{variable}={value!r}: allowed values are port numbers 0..65535"
-        )
-    return int(value) or free_port()
+def _port(setting: PortSetting) -> int:
+    return setting.requested() or free_port()
+
+
+def gateway_serves(paths: Paths) -> str | None:
+    """The moto URL the recorded data plane talks to."""
+    endpoint = (_read(paths.gateway) or {}).get("awsEndpoint")
+    return str(endpoint) if endpoint else None
 
 
 def ensure_moto(paths: Paths) -> tuple[Process, bool]:
     """The running moto backend, started if needed; True when it was (re)started empty."""
     process = running(paths.moto, "moto")
     if process:
-        return process, False
-    port = _port(PORT_VARIABLES["moto"], DEFAULT_MOTO_PORT)
+        return MOTO_PORT.keep(process), False
+    port = _port(MOTO_PORT)
     paths.root.mkdir(parents=True, exist_ok=True)
     command = [
         sys.executable,
@@ -239,14 +292,13 @@ def ensure_moto(paths: Paths) -> tuple[Process, bool]:
 def ensure_gateway(paths: Paths, moto: Process, region: str) -> Process:
     """The running data plane serving what the state file describes, started if needed."""
     process = running(paths.gateway, "gateway")
-    record = _read(paths.gateway) or {}
-    if process and record.get("awsEndpoint") == moto.url:
-        return process
+    if process and gateway_serves(paths) == moto.url:
+        return GATEWAY_PORT.keep(process)
     if process:  # serving an older moto instance
         stop(paths.gateway)
     if not paths.gateway_state.exists():
         write_json(paths.gateway_state, {"restApis": {}})
-    port = _port(PORT_VARIABLES["gateway"], DEFAULT_GATEWAY_PORT)
+    port = _port(GATEWAY_PORT)
     command = [
         sys.executable,
         "-m",
@@ -329,3 +381,24 @@ def stopping_on_failure(processes: list[tuple[Path, str]]) -> Iterator[None]:
         if started:
             print(f"stopped what this command started: {', '.join(n for _, n in started)}")
         raise
+
+
+def check_ports(
+    paths: Paths, *others: tuple[PortSetting, Process | None, bool], gateway: bool = True
+) -> None:
+    """Before anything starts: refuse a port variable that asks a process that keeps running
+    to move, and a busy port for one that will start (moto, the data plane unless `gateway` is
+    False, and `others`: (setting, process, kept))."""
+    moto = running(paths.moto, "moto")
+    MOTO_PORT.check(moto, kept=moto is not None)
+    if not gateway:
+        return
+    # The data plane keeps running if it talks to the moto URL there will be: a moto restarted
+    # on the same port has the same URL.
+    requested = MOTO_PORT.requested()
+    moto_url = moto.url if moto else (f"http://{HOST}:{requested}" if requested else None)
+    data_plane = running(paths.gateway, "gateway")
+    serves = gateway_serves(paths)
+    GATEWAY_PORT.check(data_plane, kept=data_plane is not None and serves == moto_url)
+    for setting, process, kept in others:
+        setting.check(process, kept)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -18,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from emulator.environment import LocalEnvironmentError, free_port
+from emulator.environment import LocalEnvironmentError, Paths, free_port
 from tests.local_environment import isolated_env, run_emulator
 
 API_URL = "http://127.0.0.1:4561/abcdef1234/v1"
@@ -179,3 +180,150 @@ def test_a_deploy_failing_on_a_busy_port_leaves_nothing_running(tmp_path: Path) 
             assert run_emulator(env, "status").returncode == 1
         finally:
             run_emulator(env, "down")
+
+
+def check_ports(paths: Paths, *, gateway: bool = True) -> None:
+    from emulator.environment import check_ports as check
+
+    check(paths, gateway=gateway)
+
+
+@pytest.fixture
+def running_moto(tmp_path: Path, listening: int) -> Paths:
+    """Records of a moto and a data plane that talks to it, both alive and answering."""
+    record(tmp_path, "moto", os.getpid(), listening)
+    record(tmp_path, "gateway", os.getpid(), listening, awsEndpoint=f"http://127.0.0.1:{listening}")
+    return Paths(tmp_path)
+
+
+def test_a_port_variable_asking_a_running_process_to_move_is_refused(
+    running_moto: Paths, listening: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    other = free_port()
+    monkeypatch.setenv("COMMENTS_MOTO_PORT", str(other))
+    with pytest.raises(LocalEnvironmentError) as refused:
+        check_ports(running_moto)
+    assert str(refused.value) == (
+        f"COMMENTS_MOTO_PORT={other}, but the running moto backend listens on port {listening}, "
+        "and a port changes only when the environment starts: run `make down` first, then "
+        f"deploy again for port {other} (or set COMMENTS_MOTO_PORT={listening} to keep the "
+        "running one)"
+    )
+    monkeypatch.delenv("COMMENTS_MOTO_PORT")  # unset asks for the default
+    with pytest.raises(
+        LocalEnvironmentError,
+        match=r"^COMMENTS_MOTO_PORT is unset \(default 4560\), but the running moto backend listens on port \d+",
+    ):
+        check_ports(running_moto, gateway=False)
+    for same in (str(listening), "0"):  # the running port, or any port
+        monkeypatch.setenv("COMMENTS_MOTO_PORT", same)
+        monkeypatch.setenv("COMMENTS_GATEWAY_PORT", same)
+        check_ports(running_moto)
+    monkeypatch.setenv("COMMENTS_GATEWAY_PORT", str(other))
+    with pytest.raises(
+        LocalEnvironmentError,
+        match=r"^COMMENTS_GATEWAY_PORT=\d+, but the running data plane listens",
+    ):
+        check_ports(running_moto)
+
+
+def test_a_data_plane_that_restarts_anyway_may_move(
+    tmp_path: Path, listening: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # It talks to a moto that is gone: the deploy starts moto on a free port and the data plane
+    # again, on the port now asked for.
+    record(tmp_path, "gateway", os.getpid(), listening, awsEndpoint="http://127.0.0.1:9")
+    monkeypatch.setenv("COMMENTS_MOTO_PORT", "0")
+    monkeypatch.setenv("COMMENTS_GATEWAY_PORT", str(free_port()))
+    check_ports(Paths(tmp_path))
+    monkeypatch.setenv("COMMENTS_GATEWAY_PORT", str(listening))  # its own port: it stops first
+    check_ports(Paths(tmp_path))
+
+
+def test_a_busy_port_is_refused_before_anything_starts(
+    tmp_path: Path, listening: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COMMENTS_MOTO_PORT", "0")
+    monkeypatch.setenv("COMMENTS_GATEWAY_PORT", str(listening))
+    with pytest.raises(LocalEnvironmentError) as refused:
+        check_ports(Paths(tmp_path))
+    assert str(refused.value) == (
+        f"port {listening} on 127.0.0.1 is in use by another program: stop it, or choose "
+        "another port with COMMENTS_GATEWAY_PORT=<port>"
+    )
+    assert not (tmp_path / "moto.json").exists()
+
+
+@pytest.fixture(scope="module")
+def deployed_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
+    state = tmp_path_factory.mktemp("environment-commands")
+    env = isolated_env(state)
+    result = run_emulator(env, "deploy")
+    assert result.returncode == 0, result.stdout + result.stderr
+    yield env
+    run_emulator(env, "down")
+
+
+def ports(env: dict[str, str]) -> dict[str, int]:
+    state = Path(env["COMMENTS_LOCAL_DIR"])
+    return {
+        name: json.loads((state / f"{name}.json").read_text())["port"]
+        for name in ("moto", "gateway", "demo")
+    }
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize(
+    ("variable", "name", "label"),
+    [
+        ("COMMENTS_MOTO_PORT", "moto", "moto backend"),
+        ("COMMENTS_GATEWAY_PORT", "gateway", "data plane"),
+        ("COMMENTS_DEMO_PORT", "demo", "demo site"),
+    ],
+)
+def test_a_deploy_asking_the_running_environment_for_another_port_is_refused(
+    deployed_env: dict[str, str], variable: str, name: str, label: str
+) -> None:
+    before = ports(deployed_env)
+    other = free_port()
+    result = run_emulator({**deployed_env, variable: str(other)}, "deploy")
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert result.stderr == (
+        f"error: {variable}={other}, but the running {label} listens on port {before[name]}, "
+        "and a port changes only when the environment starts: run `make down` first, then deploy "
+        f"again for port {other} (or set {variable}={before[name]} to keep the running one)\n"
+    )
+    assert "started" not in result.stdout
+    assert ports(deployed_env) == before
+    assert run_emulator(deployed_env, "status").returncode == 0
+    # The port it runs on is no change: the deploy goes ahead.
+    same = run_emulator({**deployed_env, variable: str(before[name])}, "deploy")
+    assert same.returncode == 0, same.stdout + same.stderr
+    assert ports(deployed_env) == before
+
+
+@pytest.mark.e2e
+def test_a_failed_deploy_leaves_the_running_environment_running(
+    deployed_env: dict[str, str],
+) -> None:
+    state = Path(deployed_env["COMMENTS_LOCAL_DIR"])
+    before = ports(deployed_env)
+    os.killpg(json.loads((state / "demo.json").read_text())["pid"], signal.SIGKILL)
+    with socket.socket() as squatter:
+        squatter.bind(("127.0.0.1", 0))
+        squatter.listen()
+        busy = squatter.getsockname()[1]
+        result = run_emulator({**deployed_env, "COMMENTS_DEMO_PORT": str(busy)}, "deploy")
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert result.stderr == (
+        f"error: port {busy} on 127.0.0.1 is in use by another program: stop it, or choose "
+        "another port with COMMENTS_DEMO_PORT=<port>\n"
+    )
+    status = run_emulator(deployed_env, "status")
+    assert status.stdout.startswith("moto backend:  running "), status.stdout
+    assert "data plane:    running " in status.stdout
+    assert "widget demo:   dead " in status.stdout
+    assert ports(deployed_env)["moto"] == before["moto"]
+    again = run_emulator(deployed_env, "deploy")  # starts the demo page again
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert run_emulator(deployed_env, "status").returncode == 0
