@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import shlex
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -181,13 +182,19 @@ def _local_target(stack: str) -> tuple[str, str]:
     return moto.url, str(record["outputs"]["tableName"])
 
 
-def main(argv: list[str] | None = None) -> int:
+DEFAULT_STACK = "local"
+COMMAND = ["python", "-m", "tooling.restore"]
+
+
+def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m tooling.restore", description=(__doc__ or "").splitlines()[0]
     )
     parser.add_argument("--local", action="store_true", help="the local environment's moto")
     parser.add_argument(
-        "--stack", default="local", help="the stack: its aws:region, and with --local its table"
+        "--stack",
+        default=DEFAULT_STACK,
+        help="the stack: its aws:region, and with --local its table",
     )
     parser.add_argument("--region", help="AWS region (default: the stack's aws:region)")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -203,8 +210,22 @@ def main(argv: list[str] | None = None) -> int:
     copy.add_argument("--until", required=True, type=parse_time, help="the restore point")
     copy.add_argument("--since", type=parse_time, help="only comments created at or after this")
     copy.add_argument("--apply", action="store_true", help="write; without it, only list")
-    args = parser.parse_args(argv)
+    return parser
 
+
+def next_command(args: argparse.Namespace, *command: str) -> str:
+    """The line to paste for the next step: `command` after every option that chose where this
+    one ran (--local, --stack, --region), so the next step aims at the same table and endpoint."""
+    aimed = ["--local"] if args.local else []
+    if args.stack != DEFAULT_STACK:
+        aimed += ["--stack", args.stack]
+    if args.region:
+        aimed += ["--region", args.region]
+    return "next: " + shlex.join([*COMMAND, *aimed, *command])
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
     try:
         endpoint, table = _local_target(args.stack) if args.local else (None, None)
         region = args.region or load_stack_config(args.stack).get("aws:region", "us-east-1")
@@ -216,8 +237,9 @@ def main(argv: list[str] | None = None) -> int:
             target = point_in_time(dynamodb, source, args.to, args.target)
             print(f"restored {source} as of {iso(args.to)} into {target}")
             print(
-                f"next: python -m tooling.restore copy-back --from {target} --into {source} "
-                f"--until {iso(args.to)}"
+                next_command(
+                    args, "copy-back", "--from", target, "--into", source, "--until", iso(args.to)
+                )
             )
             return 0
         live = args.target or table
@@ -232,6 +254,22 @@ def main(argv: list[str] | None = None) -> int:
             f"{found.newer} outside the restore window left alone"
             + ("" if args.apply else " (add --apply to write)")
         )
+        if not args.apply and found.missing:
+            since = ["--since", iso(args.since)] if args.since else []
+            print(
+                next_command(
+                    args,
+                    "copy-back",
+                    "--from",
+                    args.source,
+                    "--into",
+                    live,
+                    "--until",
+                    iso(args.until),
+                    *since,
+                    "--apply",
+                )
+            )
         return 0
     except RestoreError as error:
         print(f"error: {error}", file=sys.stderr)

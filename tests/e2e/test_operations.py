@@ -9,6 +9,7 @@ past, and that copy-back's createdAt filter keeps anything newer than the restor
 from __future__ import annotations
 
 import json
+import shlex
 import subprocess
 import sys
 import time
@@ -60,6 +61,22 @@ def client(env: dict[str, str], service: str) -> Any:
 def restore(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "tooling.restore", "--local", *args],
+        cwd=REPO_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+
+
+def pasted(env: dict[str, str], output: str) -> subprocess.CompletedProcess[str]:
+    """The `next:` line of `output` run as printed (with this interpreter for `python`)."""
+    (line,) = [line for line in output.splitlines() if line.startswith("next: ")]
+    words = shlex.split(line.removeprefix("next: "))
+    assert words[:3] == ["python", "-m", "tooling.restore"], line
+    return subprocess.run(
+        [sys.executable, *words[1:]],
         cwd=REPO_ROOT,
         env=env,
         capture_output=True,
@@ -186,7 +203,8 @@ def test_restore_runbook_brings_back_deleted_comments(env: dict[str, str]) -> No
     slug = "/e2e/restore/runbook"
     post(env, slug, "A")
     before = now_after(post(env, slug, "B"))
-    restored = restored_table(restore(env, "point-in-time", "--to", iso(before)))
+    restoring = restore(env, "point-in-time", "--to", iso(before))
+    restored = restored_table(restoring)
     assert scan(env, restored) == [(slug, "A"), (slug, "B")]
     post(env, slug, "C")
     a_created = next(
@@ -197,16 +215,18 @@ def test_restore_runbook_brings_back_deleted_comments(env: dict[str, str]) -> No
     delete(env, slug, a_created)  # the incident
     assert authors(env, slug) == ["C", "B"]
 
-    listed = restore(env, "copy-back", "--from", restored, "--until", iso(before))
+    # The next steps as the tool prints them, pasted as they are: they stay on the local stack.
+    listed = pasted(env, restoring.stdout)
     assert listed.returncode == 0, listed.stderr
-    assert listed.stdout.splitlines() == [
+    table = outputs(env)["tableName"]
+    assert listed.stdout.splitlines()[:2] == [
         f"  would copy {slug} {a_created}",
-        f"would copy 1 comment(s) into {outputs(env)['tableName']}; 1 already there; "
+        f"would copy 1 comment(s) into {table}; 1 already there; "
         "0 outside the restore window left alone (add --apply to write)",
     ]
     assert authors(env, slug) == ["C", "B"]  # a listing writes nothing
 
-    applied = restore(env, "copy-back", "--from", restored, "--until", iso(before), "--apply")
+    applied = pasted(env, listed.stdout)
     assert applied.returncode == 0, applied.stderr
     assert (
         f"copied 1 comment(s) into {outputs(env)['tableName']}; 1 already there" in applied.stdout
