@@ -21,7 +21,7 @@ from urllib.parse import parse_qs, urlsplit
 from emulator import environment
 
 WIDGET_DIR = Path(__file__).resolve().parent.parent / "widget"
-DEFAULT_SLUG = "/demo/hello-world"
+DEFAULT_SLUG = "/blog/hello-world"  # the slug of the examples in README.md and docs/
 DEFAULT_PORT = 4562
 PORT_VARIABLE = "COMMENTS_DEMO_PORT"
 PORT = environment.PortSetting("demo site", PORT_VARIABLE, DEFAULT_PORT)
