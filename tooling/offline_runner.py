@@ -413,6 +413,23 @@ class _EngineMonitor(pulumi_mocks.MockMonitor):
                 }
             return self.default_provider_urn, self.providers[self.default_provider_urn]
 
+    def _keep_prior_autoname(
+        self, type_: str, name: str, inputs: dict[str, Any]
+    ) -> dict[str, Any]:
+        """An update keeps the name Check gave at create: Check receives the old inputs and the
+        bridge reuses their auto-name (pulumi-terraform-bridge pkg/tfbridge/info/autonaming.go,
+        "will not change during normal updates"). Mocks that hold earlier state say it through
+        `prior_state(type, name)`."""
+        spec = provider_check.PROVIDER_CHECK.get(type_)
+        prior_state = getattr(self.mocks, "prior_state", None)
+        if spec is None or spec.autoname is None or prior_state is None:
+            return inputs
+        key = spec.autoname.key
+        prior = prior_state(type_, name)
+        if key in inputs or not prior or not prior.get(key):
+            return inputs
+        return {**inputs, key: prior[key]}
+
     def RegisterResource(self, request: Any) -> Any:
         urn = self.make_urn(request.parent, request.type, request.name)
         if request.type == "pulumi:pulumi:Stack":
@@ -426,6 +443,7 @@ class _EngineMonitor(pulumi_mocks.MockMonitor):
             if request.type.startswith("aws:"):
                 # Every allowed type is modelled (tests/policy/test_provider_check.py); any other
                 # is refused by its type alone, whatever Check would add to it.
+                inputs = self._keep_prior_autoname(request.type, request.name, inputs)
                 with contextlib.suppress(provider_check.UnmodelledResourceType):
                     inputs = provider_check.checked_inputs(
                         request.type,

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from pulumi_policy import EnforcementLevel, ResourceValidationArgs, ResourceValidationPolicy
 
-from tooling.offline_runner import UNKNOWN, Plan, run_stack
+from tooling.offline_runner import UNKNOWN, DefaultMocks, Plan, run_stack
 from tooling.policy_check import PolicySettings, analyze, load_pack, main, stack_mocks
 
 PROD_ACCOUNT = "333333333333"
@@ -203,3 +203,20 @@ def test_preview_runs_on_a_program_that_adds_resources(
     assert status == 1, out  # the additions are not allowed, and the check says so
     assert "Traceback" not in out
     assert "[mandatory] allowed-resource-types" in out
+
+
+def test_an_update_keeps_the_auto_name_the_resource_was_created_with() -> None:
+    """Check reuses the old inputs' auto-name (pulumi-terraform-bridge autonaming.go: "will not
+    change during normal updates"), so a deploy over existing state renames nothing."""
+
+    class Existing(DefaultMocks):
+        def prior_state(self, type_: str, name: str) -> dict[str, str] | None:
+            if type_ == "aws:dynamodb/table:Table":
+                return {"name": "comments-prod-table-1234abc"}
+            return None
+
+    plan = run_stack("prod", Existing(account_id=PROD_ACCOUNT))
+    table = plan.one("aws:dynamodb/table:Table")
+    assert table.inputs["name"] == table.id == "comments-prod-table-1234abc"
+    role = plan.of_type("aws:iam/role:Role")[0]
+    assert re.fullmatch(r"comments-prod-[a-z]+-role-[0-9a-f]{7}", role.inputs["name"])
