@@ -29,6 +29,8 @@ from emulator import environment
 from tests.moto_backend.provider_calls import ALLOWED_AWS_TYPES, PROVIDER_CALLS, ProviderCall
 from tooling.offline_runner import REPO_ROOT
 
+pytestmark = pytest.mark.server
+
 REGION = "us-east-1"
 ACCOUNT = "123456789012"  # moto's default account
 TAGS = {"stack": "local", "project": "comments"}

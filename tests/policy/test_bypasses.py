@@ -15,6 +15,8 @@ from tooling.offline_runner import run_stack
 from tooling.policy_check import main
 from tooling.provider_check import checked_inputs
 
+pytestmark = pytest.mark.slow
+
 # Names and ids the engine stand-in gives: the prod program's table and API, a bypass's table.
 _PROD = run_stack("prod")
 PROD_TABLE = _PROD.one("aws:dynamodb/table:Table").id
