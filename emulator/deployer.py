@@ -830,6 +830,13 @@ class MotoMocks(pulumi.runtime.Mocks):
         self._lock = threading.Lock()  # the SDK registers resources from several threads
         self._preview = DefaultMocks(region=ctx.region, account_id=ctx.account_id)
 
+    def prior_state(self, type_: str, logical_name: str) -> Record | None:
+        """The state this resource had, in this moto or one that has since stopped."""
+        record = self.previous.get(f"{type_}::{logical_name}") or self.ctx.earlier(
+            type_, logical_name
+        )
+        return record["state"] if record else None
+
     def _record(self, key: str, record: Record, action: str) -> None:
         self.current[key] = record
         self.changes.append(Change(action, record["type"], record["name"], record["id"]))

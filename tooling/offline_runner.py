@@ -2,8 +2,18 @@
 
 Loads `Pulumi.yaml` defaults and `environments/Pulumi.<stack>.yaml` the way the CLI does, runs
 `infra/__main__.py` under Pulumi mocks, and returns every planned resource (type, name, inputs,
-options such as `protect`) and the stack outputs. Unit tests use the default mocks; the offline
-policy check and the local deploy plug in their own `pulumi.runtime.Mocks`.
+resource options) and the stack outputs. Unit tests use the default mocks; the offline policy check
+and the local deploy plug in their own `pulumi.runtime.Mocks`.
+
+What the engine does between the program and an analyzer is modelled here, each step from its
+source (docs/reference/provider-check.md):
+- the provider's Check runs first: pulumi-aws adds `tagsAll`, `region` and auto-names to the
+  inputs (tooling/provider_check.py), and the analyzer sees those inputs;
+- ids and ARNs have AWS's shapes, with the stack's account and region (tooling/aws_identities.py);
+- the default provider `default_<version>` is a resource of the stack, its inputs the `aws:*`
+  config (pulumi/pulumi pkg/resource/deploy/default_providers.go);
+- in a preview (`preview=True`) a resource being created has an unknown id and unknown computed
+  outputs; only its checked inputs are known, as the engine's preview of a create step gives.
 
     python -m tooling.offline_runner <stack>            # prints the plan as JSON
     python -m tooling.offline_runner <stack> --check    # only validates (used before pulumi runs)
@@ -13,27 +23,41 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
+import difflib
 import gc
+import hashlib
 import json
 import re
 import runpy
 import sys
+import threading
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, NoReturn
 
 import pulumi
 import pulumi.runtime
 import yaml
+from pulumi.output import Unknown
 from pulumi.runtime import mocks as pulumi_mocks
+from pulumi.runtime import rpc
 from pulumi.runtime import settings as pulumi_settings
+from pulumi.runtime.proto import resource_pb2
 from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
+from tooling import provider_check
+from tooling.aws_identities import Where, identity
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 MOCK_ACCOUNT_ID = "123456789012"
+# How the engine marks a value it cannot know before the step runs (pulumi/pulumi sdk: rpc.UNKNOWN).
+UNKNOWN = rpc.UNKNOWN
+PROVIDER_TYPE_PREFIX = "pulumi:providers:"
 _STACK_NAME = re.compile(r"^[A-Za-z0-9_.-]{1,100}$")
 _PROJECT_TYPES = {"string": str, "integer": int, "boolean": bool, "array": list}
 
@@ -51,6 +75,24 @@ class Project:
 
 
 @dataclass
+class ResourceOptions:
+    """The options the program registered a resource with, as the engine receives them."""
+
+    ignore_changes: list[str] = field(default_factory=list)
+    # `delete_before_replace` is None when the program left it unset
+    delete_before_replace: bool | None = None
+    retain_on_delete: bool = False
+    import_id: str | None = None
+    # the provider reference ('<urn>::<id>') the program chose; None: the default provider
+    provider: str | None = None
+    aliases: list[str] = field(default_factory=list)
+    additional_secret_outputs: list[str] = field(default_factory=list)
+    replace_on_changes: list[str] = field(default_factory=list)
+    custom_timeouts: dict[str, str] = field(default_factory=dict)
+    deleted_with: str | None = None
+
+
+@dataclass
 class PlannedResource:
     """One resource the program registered, as the engine would see it."""
 
@@ -58,6 +100,7 @@ class PlannedResource:
     name: str
     urn: str
     id: str
+    # after the provider's Check: what an analyzer receives
     inputs: dict[str, Any]
     state: dict[str, Any]
     parent: str | None = None
@@ -66,6 +109,9 @@ class PlannedResource:
     # input name -> URNs of the resources its value came from (the request's propertyDependencies)
     property_dependencies: dict[str, list[str]] = field(default_factory=dict)
     custom: bool = True
+    options: ResourceOptions = field(default_factory=ResourceOptions)
+    # the URN of the provider resource that manages it (explicit or default); None for components
+    provider_urn: str | None = None
 
 
 @dataclass
@@ -75,6 +121,18 @@ class Plan:
     config: dict[str, str]
     resources: list[PlannedResource]
     outputs: dict[str, Any]
+    # `.get` reads: the engine keeps them out of the stack's resources and no policy sees them
+    reads: list[PlannedResource] = field(default_factory=list)
+    # the providers the engine registers itself (`default_<version>`); the analyzer sees them too
+    default_providers: list[PlannedResource] = field(default_factory=list)
+    preview: bool = False
+
+    def analyzed(self) -> list[PlannedResource]:
+        """Every resource an analyzer sees: the program's and the engine's default providers."""
+        return [*self.default_providers, *self.resources]
+
+    def resource(self, urn: str) -> PlannedResource | None:
+        return next((r for r in self.analyzed() if r.urn == urn), None)
 
     def of_type(self, type_: str) -> list[PlannedResource]:
         return [r for r in self.resources if r.type == type_]
@@ -194,15 +252,52 @@ def load_stack_config(
                     f"unknown config key {qualified} in {path.name}; known keys: {known}"
                 )
             _check_type(qualified, value, project.declared[qualified])
+        elif namespace not in config_namespaces(project):
+            # The CLI would hand it to no one: a typo ('comment:') that leaves a default in force.
+            allowed = sorted(config_namespaces(project))
+            near = difflib.get_close_matches(namespace, allowed, n=1, cutoff=0.6)
+            hint = f"did you mean {near[0]}:{qualified.split(':', 1)[1]}? " if near else ""
+            raise StackConfigError(
+                f"config key {qualified} in {path.name} is in namespace {namespace!r}, which is "
+                f"neither this project's nor a provider's; {hint}namespaces here: "
+                f"{', '.join(allowed)}"
+            )
         values[qualified] = value
     return {key: _as_config_string(value) for key, value in values.items()}
+
+
+def config_namespaces(project: Project) -> set[str]:
+    """The project's own namespace, the engine's (`pulumi:`) and each installed provider's.
+
+    A provider package is a `pulumi_<name>` distribution whose pulumi-plugin.json says
+    `"resource": true` (the file the SDK ships for its plugin): its name is its config namespace.
+    """
+    return {project.name, "pulumi", *_provider_packages()}
+
+
+@lru_cache(maxsize=1)
+def _provider_packages() -> frozenset[str]:
+    names: set[str] = set()
+    for entry in sys.path:
+        for plugin in Path(entry or ".").glob("pulumi_*/pulumi-plugin.json"):
+            try:
+                document = json.loads(plugin.read_text(encoding="utf-8"))
+            except (OSError, json.JSONDecodeError):
+                continue
+            if document.get("resource") and isinstance(document.get("name"), str):
+                names.add(document["name"])
+    return frozenset(names)
 
 
 # -- mocks -----------------------------------------------------------------------------------------
 
 
 class DefaultMocks(pulumi.runtime.Mocks):
-    """Deterministic ids and the computed properties the program reads (ARNs, names, URLs)."""
+    """Ids and computed outputs of AWS's shapes (ARNs in the stack's account and region).
+
+    A created resource gets an id of the kind AWS draws (derived from its URN, so each is
+    distinct); a `.get` or an import gets the outputs of the resource its id names.
+    """
 
     def __init__(self, region: str = "us-east-1", account_id: str = MOCK_ACCOUNT_ID) -> None:
         self.region = region
@@ -211,32 +306,11 @@ class DefaultMocks(pulumi.runtime.Mocks):
     def new_resource(
         self, args: pulumi.runtime.MockResourceArgs
     ) -> tuple[str | None, dict[str, Any]]:
-        if args.resource_id:
-            return args.resource_id, {**args.inputs}  # a `.get`: the existing resource asked for
-        name = args.inputs.get("name") or f"{args.name}-0000000"
-        resource_id = f"{args.name}-id"
-        state: dict[str, Any] = {**args.inputs}
-        arn_prefix = f"arn:aws:%s:{self.region}:{self.account_id}"
-        if args.typ == "aws:dynamodb/table:Table":
-            state.update(name=name, arn=f"{arn_prefix % 'dynamodb'}:table/{name}")
-            resource_id = name
-        elif args.typ == "aws:iam/role:Role":
-            state.update(name=name, arn=f"arn:aws:iam::{self.account_id}:role/{name}")
-            resource_id = name
-        elif args.typ == "aws:cloudwatch/logGroup:LogGroup":
-            state.update(name=name, arn=f"{arn_prefix % 'logs'}:log-group:{name}")
-            resource_id = name
-        elif args.typ == "aws:apigateway/restApi:RestApi":
-            resource_id = "mockapi123"
-            state.update(
-                rootResourceId="mockroot",
-                executionArn=f"{arn_prefix % 'execute-api'}:{resource_id}",
-            )
-        elif args.typ == "aws:apigateway/stage:Stage":
-            api_id = args.inputs.get("restApi", "mockapi123")
-            stage = args.inputs["stageName"]
-            state["invokeUrl"] = f"https://{api_id}.execute-api.{self.region}.amazonaws.com/{stage}"
-        return resource_id, state
+        if not args.custom:
+            return f"{args.name}-component", {}
+        where = Where(self.region, self.account_id, _urn_of(args), args.name)
+        resource_id, computed = identity(args.typ, where, args.inputs, args.resource_id)
+        return resource_id, {**args.inputs, **computed}
 
     def call(
         self, args: pulumi.runtime.MockCallArgs
@@ -244,8 +318,8 @@ class DefaultMocks(pulumi.runtime.Mocks):
         functions = {
             "aws:index/getCallerIdentity:getCallerIdentity": {
                 "accountId": self.account_id,
-                "arn": f"arn:aws:iam::{self.account_id}:user/offline",
-                "userId": "offline",
+                "arn": f"arn:aws:sts::{self.account_id}:assumed-role/deploy/session",
+                "userId": "AROAEXAMPLEEXAMPLE:session",
                 "id": self.account_id,
             },
             "aws:index/getRegion:getRegion": {
@@ -253,35 +327,237 @@ class DefaultMocks(pulumi.runtime.Mocks):
                 "region": self.region,
                 "id": self.region,
             },
+            "aws:index/getPartition:getPartition": {
+                "partition": "aws",
+                "dnsSuffix": "amazonaws.com",
+                "id": "aws",
+            },
         }
         if args.token not in functions:
             raise NotImplementedError(f"the offline runner has no mock for function {args.token}")
         return functions[args.token], []
 
 
-class _RecordingMonitor(pulumi_mocks.MockMonitor):
-    """Keeps each registration's options (protect, parent, dependencies) beside its state."""
+def _urn_of(args: pulumi.runtime.MockResourceArgs) -> str:
+    """A stand-in for the URN as the seed of drawn ids (type and name are unique in a stack)."""
+    return f"{args.typ}::{args.name}"
 
-    def __init__(self, mocks: pulumi.runtime.Mocks) -> None:
+
+def _provider_version() -> str:
+    """The pulumi_aws plugin version the default provider is named after (its pulumi-plugin.json)."""
+    import pulumi_aws
+
+    plugin = Path(pulumi_aws.__file__).parent / "pulumi-plugin.json"
+    return str(json.loads(plugin.read_text(encoding="utf-8"))["version"])
+
+
+class _EngineMonitor(pulumi_mocks.MockMonitor):
+    """The engine's side of each registration, in the order the engine takes it.
+
+    Provider Check (computed inputs), then the mocks' create or read, then, at preview, the create
+    step's planned state: checked inputs known, id and computed outputs unknown. Every
+    registration's options, provider and property dependencies are kept for the policy check.
+    """
+
+    def __init__(
+        self, mocks: pulumi.runtime.Mocks, config: Mapping[str, str], preview: bool
+    ) -> None:
         super().__init__(mocks)
-        self.options: dict[str, dict[str, Any]] = {}
+        self.config = config
+        self.preview = preview
+        self.registrations: dict[str, dict[str, Any]] = {}
+        self.default_providers: dict[str, dict[str, Any]] = {}
+        self.reads: dict[str, dict[str, Any]] = {}
+        # provider URN -> its inputs; the default provider is registered on first use
+        self.providers: dict[str, dict[str, Any]] = {}
+        self.default_provider_urn: str | None = None
+        self._lock = threading.Lock()  # the SDK registers resources from several threads
+
+    def _package_config(self, package: str) -> dict[str, Any]:
+        """The default provider's inputs: the stack's `<package>:*` config and the plugin version."""
+        prefix = f"{package}:"
+        inputs: dict[str, Any] = {
+            key.removeprefix(prefix): value
+            for key, value in self.config.items()
+            if key.startswith(prefix)
+        }
+        inputs["version"] = _provider_version()
+        return inputs
+
+    def _provider_for(self, reference: str, type_: str) -> tuple[str, dict[str, Any]]:
+        """(provider URN, provider inputs) for a registration's provider reference."""
+        if reference:
+            urn = reference.rsplit("::", 1)[0]
+            return urn, self.providers.get(urn, {})
+        with self._lock:
+            if self.default_provider_urn is None:
+                version = _provider_version()
+                name = f"default_{version.replace('.', '_')}"
+                urn = self.make_urn("", f"{PROVIDER_TYPE_PREFIX}aws", name)
+                inputs = self._package_config("aws")
+                self.providers[urn] = inputs
+                self.default_provider_urn = urn
+                self.default_providers[urn] = {
+                    "type": f"{PROVIDER_TYPE_PREFIX}aws",
+                    "name": name,
+                    "parent": None,
+                    "protect": False,
+                    "dependencies": [],
+                    "property_dependencies": {},
+                    "custom": True,
+                    "inputs": inputs,
+                    "id": _drawn_uuid(urn),
+                    "state": dict(inputs),
+                    "options": ResourceOptions(),
+                    "provider_urn": None,
+                }
+            return self.default_provider_urn, self.providers[self.default_provider_urn]
+
+    def _keep_prior_autoname(
+        self, type_: str, name: str, inputs: dict[str, Any]
+    ) -> dict[str, Any]:
+        """An update keeps the name Check gave at create: Check receives the old inputs and the
+        bridge reuses their auto-name (pulumi-terraform-bridge pkg/tfbridge/info/autonaming.go,
+        "will not change during normal updates"). Mocks that hold earlier state say it through
+        `prior_state(type, name)`."""
+        spec = provider_check.PROVIDER_CHECK.get(type_)
+        prior_state = getattr(self.mocks, "prior_state", None)
+        if spec is None or spec.autoname is None or prior_state is None:
+            return inputs
+        key = spec.autoname.key
+        prior = prior_state(type_, name)
+        if key in inputs or not prior or not prior.get(key):
+            return inputs
+        return {**inputs, key: prior[key]}
 
     def RegisterResource(self, request: Any) -> Any:
-        response = super().RegisterResource(request)  # type: ignore[no-untyped-call]
-        if request.type != "pulumi:pulumi:Stack":
-            self.options[response.urn] = {
-                "type": request.type,
-                "name": request.name,
-                "parent": request.parent or None,
-                "protect": bool(request.protect),
-                "dependencies": list(request.dependencies),
-                "property_dependencies": {
-                    key: list(deps.urns) for key, deps in request.propertyDependencies.items()
-                },
-                "custom": bool(request.custom),
-                "inputs": pulumi.runtime.rpc.deserialize_properties(request.object),
+        urn = self.make_urn(request.parent, request.type, request.name)
+        if request.type == "pulumi:pulumi:Stack":
+            return resource_pb2.RegisterResourceResponse(urn=urn)
+        # Unknowns as the engine's marks, which is how a provider and an analyzer receive them.
+        inputs = _plain(rpc.deserialize_properties(request.object))
+        is_provider = request.type.startswith(PROVIDER_TYPE_PREFIX)
+        provider_urn: str | None = None
+        if request.custom and not is_provider:
+            provider_urn, provider_inputs = self._provider_for(request.provider, request.type)
+            if request.type.startswith("aws:"):
+                # Every allowed type is modelled (tests/policy/test_provider_check.py); any other
+                # is refused by its type alone, whatever Check would add to it.
+                inputs = self._keep_prior_autoname(request.type, request.name, inputs)
+                with contextlib.suppress(provider_check.UnmodelledResourceType):
+                    inputs = provider_check.checked_inputs(
+                        request.type,
+                        inputs,
+                        {f"aws:{k}": _as_config_string(v) for k, v in provider_inputs.items()},
+                        resource_name=request.name,
+                    )
+        args = pulumi_mocks.MockResourceArgs(
+            typ=request.type,
+            name=request.name,
+            inputs=inputs,
+            provider=request.provider,
+            resource_id=request.importId or None,
+            custom=request.custom or False,
+        )
+        resource_id, state = self.mocks.new_resource(args)
+        if self.preview and request.custom and not request.importId:
+            # A create step at preview: the inputs are known, what the cloud assigns is not.
+            state = {
+                key: (value if key in inputs else UNKNOWN) for key, value in (state or {}).items()
             }
+            resource_id = "" if not is_provider else resource_id
+        if is_provider:
+            self.providers[urn] = dict(inputs)
+        response = resource_pb2.RegisterResourceResponse(
+            urn=urn,
+            id=resource_id or "",
+            object=_sync_await(rpc.serialize_properties(state or {}, {})),
+        )
+        self.resources[urn] = pulumi_mocks.MockMonitor.ResourceRegistration(
+            urn, resource_id or "", state
+        )
+        self.registrations[urn] = {
+            "type": request.type,
+            "name": request.name,
+            "parent": request.parent or None,
+            "protect": bool(request.protect),
+            "dependencies": list(request.dependencies),
+            "property_dependencies": {
+                key: list(deps.urns) for key, deps in request.propertyDependencies.items()
+            },
+            "custom": bool(request.custom),
+            "inputs": inputs,
+            "id": resource_id or "",
+            "state": state or {},
+            "options": _options_of(request),
+            "provider_urn": provider_urn,
+        }
         return response
+
+    def ReadResource(self, request: Any) -> Any:
+        """A `.get`: the provider reads the resource the id names; its outputs are known."""
+        urn = self.make_urn(request.parent, request.type, request.name)
+        args = pulumi_mocks.MockResourceArgs(
+            typ=request.type,
+            name=request.name,
+            inputs=_plain(rpc.deserialize_properties(request.properties)),
+            provider=request.provider,
+            resource_id=request.id,
+            custom=True,
+        )
+        resource_id, state = self.mocks.new_resource(args)
+        self.resources[urn] = pulumi_mocks.MockMonitor.ResourceRegistration(
+            urn, resource_id or request.id, state
+        )
+        self.reads[urn] = {
+            "type": request.type,
+            "name": request.name,
+            "parent": request.parent or None,
+            "protect": False,
+            "dependencies": list(request.dependencies),
+            "property_dependencies": {},
+            "custom": True,
+            "inputs": {},
+            "id": resource_id or request.id,
+            "state": state or {},
+            "options": ResourceOptions(provider=request.provider or None),
+            "provider_urn": None,
+        }
+        return resource_pb2.ReadResourceResponse(
+            urn=urn, properties=_sync_await(rpc.serialize_properties(state or {}, {}))
+        )
+
+
+def _drawn_uuid(seed: str) -> str:
+    digest = hashlib.sha256(seed.encode()).hexdigest()
+    return f"{digest[:8]}-{digest[8:12]}-{digest[12:16]}-{digest[16:20]}-{digest[20:32]}"
+
+
+def _options_of(request: Any) -> ResourceOptions:
+    timeouts = request.customTimeouts
+    return ResourceOptions(
+        ignore_changes=list(request.ignoreChanges),
+        delete_before_replace=(
+            bool(request.deleteBeforeReplace) if request.deleteBeforeReplaceDefined else None
+        ),
+        retain_on_delete=bool(request.retainOnDelete),
+        import_id=request.importId or None,
+        provider=request.provider or None,
+        aliases=[alias.urn or alias.spec.name for alias in request.aliases]
+        or list(request.aliasURNs),
+        additional_secret_outputs=list(request.additionalSecretOutputs),
+        replace_on_changes=list(request.replaceOnChanges),
+        custom_timeouts={
+            key: value
+            for key, value in (
+                ("create", timeouts.create),
+                ("update", timeouts.update),
+                ("delete", timeouts.delete),
+            )
+            if value
+        },
+        deleted_with=request.deletedWith or None,
+    )
 
 
 # -- running the program ---------------------------------------------------------------------------
@@ -307,12 +583,32 @@ def _program_on_path(program_dir: Path) -> Iterator[None]:
 
 
 def _plain(value: Any) -> Any:
-    """Protobuf-decoded values (Struct lists/maps) as plain Python."""
+    """Protobuf-decoded values (Struct lists/maps) as plain Python; unknowns as the engine's mark."""
+    if isinstance(value, Unknown):
+        return UNKNOWN
     if isinstance(value, Mapping):
         return {k: _plain(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
         return [_plain(v) for v in value]
     return value
+
+
+def _planned(urn: str, registration: Mapping[str, Any]) -> PlannedResource:
+    return PlannedResource(
+        type=registration["type"],
+        name=registration["name"],
+        urn=urn,
+        id=registration["id"],
+        inputs=_plain(registration["inputs"]),
+        state=_plain(registration["state"]),
+        parent=registration["parent"],
+        protect=registration["protect"],
+        dependencies=registration["dependencies"],
+        property_dependencies=registration["property_dependencies"],
+        custom=registration["custom"],
+        options=registration["options"],
+        provider_urn=registration["provider_urn"],
+    )
 
 
 def run_stack(
@@ -324,10 +620,16 @@ def run_stack(
     config_overrides: Mapping[str, Any] | None = None,
     preview: bool = False,
 ) -> Plan:
-    """Run the program for `stack` under mocks and return what it planned."""
+    """Run the program for `stack` under mocks and return what it planned.
+
+    `preview=True` runs it as `pulumi preview` of a first deploy: every resource is created, so
+    its id and computed outputs are unknown to the program and to the policies.
+    """
     project = load_project(root)
     config = load_stack_config(stack, project, config_overrides)
-    monitor = _RecordingMonitor(mocks or DefaultMocks(region=config.get("aws:region", "us-east-1")))
+    monitor = _EngineMonitor(
+        mocks or DefaultMocks(region=config.get("aws:region", "us-east-1")), config, preview
+    )
     pulumi_settings.ROOT.set(None)
     pulumi.runtime.set_mocks(
         monitor.mocks, project=project.name, stack=stack, preview=preview, monitor=monitor
@@ -343,33 +645,28 @@ def run_stack(
         _sync_await(run_pulumi_func(run))
         stack_resource = pulumi_settings.get_root_resource()
         exported: dict[str, Any] = getattr(stack_resource, "outputs", {})
-        outputs = _sync_await(pulumi.Output.from_input(exported).future()) or {}
+        outputs = _plain(_sync_await(_known_or_unknown(exported)))
 
-    resources = []
-    for urn, registration in monitor.resources.items():
-        options = monitor.options.get(urn)
-        if options is None:
-            # A `.get` read: the engine keeps reads out of the stack's resources, so no policy
-            # sees them and nothing refers to them as a resource of the stack.
-            continue
-        resources.append(
-            PlannedResource(
-                type=options["type"],
-                name=options["name"],
-                urn=urn,
-                id=registration.id,
-                inputs=_plain(options["inputs"]),
-                state=_plain(registration.state),
-                parent=options["parent"],
-                protect=options["protect"],
-                dependencies=options["dependencies"],
-                property_dependencies=options["property_dependencies"],
-                custom=options["custom"],
-            )
-        )
     return Plan(
-        stack=stack, project=project.name, config=config, resources=resources, outputs=outputs
+        stack=stack,
+        project=project.name,
+        config=config,
+        resources=[_planned(urn, r) for urn, r in monitor.registrations.items()],
+        outputs=outputs,
+        reads=[_planned(urn, r) for urn, r in monitor.reads.items()],
+        default_providers=[_planned(urn, r) for urn, r in monitor.default_providers.items()],
+        preview=preview,
     )
+
+
+async def _known_or_unknown(exported: Mapping[str, Any]) -> dict[str, Any]:
+    """The stack outputs; at preview an output that depends on a created resource is unknown."""
+    values: dict[str, Any] = {}
+    for key, value in exported.items():
+        output = pulumi.Output.from_input(value)
+        known = await output.is_known()
+        values[key] = await output.future() if known else UNKNOWN
+    return values
 
 
 def run_or_exit(stack: str, **kwargs: Any) -> Plan:

@@ -31,11 +31,13 @@ from types import ModuleType
 from typing import Any, cast
 
 import jsonschema
+import yaml
 from google.protobuf import json_format, struct_pb2
 from pulumi_policy import (
     EnforcementLevel,
     Policy,
     PolicyCustomTimeouts,
+    PolicyProviderResource,
     PolicyResource,
     PolicyResourceOptions,
     ResourceValidationArgs,
@@ -43,6 +45,7 @@ from pulumi_policy import (
     StackValidationArgs,
     StackValidationPolicy,
 )
+from pulumi_policy.deserialize import deserialize_properties
 from pulumi_policy.policy import _NotApplicableError  # what args.not_applicable() raises
 from pulumi_policy.proxy import UnknownValueError, unknown_checking_proxy
 
@@ -75,6 +78,8 @@ class Pack:
     policies: list[Policy]
     # policy name -> config errors its schema cannot express (e.g. a type pulumi_aws lacks)
     config_checks: Mapping[str, Callable[[dict[str, Any]], list[str]]] = field(default_factory=dict)
+    # PulumiPolicy.yaml's version, which the analyzer names in its "can't run" lines
+    version: str = "0.0.0"
 
 
 @dataclass(frozen=True)
@@ -107,8 +112,10 @@ def pack_module(name: str, policy_dir: Path = POLICY_DIR) -> ModuleType:
 def load_pack(policy_dir: Path = POLICY_DIR) -> Pack:
     """The pack's own policy objects, the ones `policy/__main__.py` serves."""
     module = pack_module("comments_policy.pack", policy_dir)
+    manifest = yaml.safe_load((policy_dir / "PulumiPolicy.yaml").read_text(encoding="utf-8"))
     return Pack(
         name=cast(str, module.PACK_NAME),
+        version=str(manifest.get("version", "0.0.0")),
         default_level=cast(EnforcementLevel, module.DEFAULT_ENFORCEMENT),
         policies=cast(list[Policy], module.POLICIES),
         config_checks=cast(
@@ -218,21 +225,55 @@ def load_policy_config(path: Path, pack: Pack) -> dict[str, PolicySettings]:
 
 
 def _wire(value: Mapping[str, Any]) -> dict[str, Any]:
-    """A property bag as the analyzer receives it: through a protobuf Struct (numbers as floats)."""
+    """A property bag as the analyzer receives it: through a protobuf Struct (numbers as floats),
+    then pulumi_policy's own deserialisation (secrets, assets; unknowns stay the engine's marks,
+    which the unknown-checking proxy turns into "can't run")."""
     struct = struct_pb2.Struct()
     struct.update(copy.deepcopy(dict(value)))
-    return json_format.MessageToDict(struct)
+    return deserialize_properties(json_format.MessageToDict(struct))
+
+
+def _seconds(duration: str) -> float:
+    """A custom timeout as the engine sends it ('5m', '1h30m', '90s') in seconds."""
+    total, number = 0.0, ""
+    for char in duration:
+        if char.isdigit() or char == ".":
+            number += char
+        else:
+            total += float(number or 0) * {"h": 3600, "m": 60, "s": 1}.get(char, 0)
+            number = ""
+    return total + float(number or 0)
 
 
 def _options(resource: PlannedResource) -> PolicyResourceOptions:
+    """The options the analyzer protocol carries (pulumi/pulumi proto/pulumi/analyzer.proto,
+    AnalyzerResourceOptions; pkg/resource/deploy/step_generator.go fills it). `import` and
+    `retainOnDelete` are not among them: no policy can see them. The plan records them
+    (PlannedResource.options) for the checks that run outside the pack."""
+    options = resource.options
+    timeouts = options.custom_timeouts
     return PolicyResourceOptions(
         protect=resource.protect,
-        ignore_changes=[],
-        delete_before_replace=None,
-        aliases=[],
-        custom_timeouts=PolicyCustomTimeouts(0, 0, 0),
-        additional_secret_outputs=[],
+        ignore_changes=list(options.ignore_changes),
+        delete_before_replace=options.delete_before_replace,
+        aliases=list(options.aliases),
+        custom_timeouts=PolicyCustomTimeouts(
+            _seconds(timeouts.get("create", "")),
+            _seconds(timeouts.get("update", "")),
+            _seconds(timeouts.get("delete", "")),
+        ),
+        additional_secret_outputs=list(options.additional_secret_outputs),
         parent=resource.parent,
+    )
+
+
+def _provider(plan: Plan, resource: PlannedResource) -> PolicyProviderResource | None:
+    """The provider resource the engine sends beside a resource (explicit or default)."""
+    provider = plan.resource(resource.provider_urn) if resource.provider_urn else None
+    if provider is None:
+        return None
+    return PolicyProviderResource(
+        provider.type, unknown_checking_proxy(_wire(provider.inputs)), provider.urn, provider.name
     )
 
 
@@ -244,15 +285,15 @@ def _stack_resources(plan: Plan) -> list[PolicyResource]:
             r.urn,
             r.name,
             _options(r),
-            None,
+            _provider(plan, r),
             None,
             [],
             {},
         )
-        for r in plan.resources
+        for r in plan.analyzed()
     }
     # Like the analyzer server: URNs become the stack's resource objects, others are dropped.
-    for planned in plan.resources:
+    for planned in plan.analyzed():
         resource = resources[planned.urn]
         resource.parent = resources.get(planned.parent or "")
         resource.dependencies = [resources[d] for d in planned.dependencies if d in resources]
@@ -275,6 +316,7 @@ async def _await(result: Awaitable[Any]) -> None:
 
 def _run(
     policy: Policy,
+    pack: Pack,
     level: EnforcementLevel,
     default_urn: str,
     findings: list[Finding],
@@ -301,15 +343,16 @@ def _run(
         if inspect.isawaitable(result):
             asyncio.run(_await(result))
     except UnknownValueError as error:
-        # The CLI shows this as advisory at preview and enforces at `pulumi up`; offline there is
-        # no later run, so a policy that could not look counts at its own level.
+        # What pulumi_policy's analyzer answers (policy.py, Analyze and AnalyzeStack): an advisory
+        # diagnostic with no URN, whatever the policy's level. The preview passes; only a check
+        # that fails closed on its own (or a resource policy at `up`) can stop the change.
         findings.append(
             Finding(
-                level.value,
+                EnforcementLevel.ADVISORY.value,
                 policy.name,
-                default_urn,
-                f"can't run policy '{policy.name}': {error.message}; the value must be known for "
-                "the policy to check it",
+                "",
+                f"can't run policy '{policy.name}' from policy pack '{pack.name}@v{pack.version}' "
+                f"during preview: {error.message}",
             )
         )
     except _NotApplicableError:
@@ -335,23 +378,23 @@ def analyze(plan: Plan, pack: Pack, settings: Mapping[str, PolicySettings]) -> l
         properties = settings[policy.name].properties
         config = _wire(properties) if properties else None
         if isinstance(policy, ResourceValidationPolicy):
-            for resource in plan.resources:
+            for resource in plan.analyzed():
                 args = ResourceValidationArgs(
                     resource.type,
                     unknown_checking_proxy(_wire(resource.inputs)),
                     resource.urn,
                     resource.name,
                     _options(resource),
-                    None,
+                    _provider(plan, resource),
                     config,
                     {},
                 )
-                _run(policy, level, resource.urn, findings, args)
+                _run(policy, pack, level, resource.urn, findings, args)
         elif isinstance(policy, StackValidationPolicy):
             if stack_resources is None:
                 stack_resources = _stack_resources(plan)
             stack_args = StackValidationArgs(stack_resources, config, {})
-            _run(policy, level, stack_urn(plan), findings, stack_args)
+            _run(policy, pack, level, stack_urn(plan), findings, stack_args)
     return findings
 
 

@@ -204,6 +204,9 @@ _REVIEWED_INPUTS: dict[str, frozenset[str]] = {
             "restApi",
             "stageName",
             "tags",
+            # pulumi-aws's Check merges the provider's default tags into it before any analyzer
+            # runs (docs/reference/provider-check.md); programs cannot set it.
+            "tagsAll",
             "variables",
             "xrayTracingEnabled",
         }

@@ -189,6 +189,18 @@ def _repo_with_stack(tmp_path: Path, body: str) -> Path:
             "config comments:tableReadCapacity: '2' is not of the type declared in Pulumi.yaml (integer)",
         ),
         ("config: [\n", "Pulumi.test.yaml is not valid YAML"),
+        (
+            # A namespace typo would reach no one and leave the default throttle in force.
+            "config:\n  comment:throttleRateLimit: 100\n",
+            "config key comment:throttleRateLimit in Pulumi.test.yaml is in namespace 'comment', "
+            "which is neither this project's nor a provider's; did you mean "
+            "comments:throttleRateLimit? namespaces here: aws, comments, github, pulumi",
+        ),
+        (
+            "config:\n  awz:region: us-east-1\n",
+            "config key awz:region in Pulumi.test.yaml is in namespace 'awz', which is neither "
+            "this project's nor a provider's; did you mean aws:region?",
+        ),
     ],
 )
 def test_stack_file_problems(tmp_path: Path, body: str, message: str) -> None:

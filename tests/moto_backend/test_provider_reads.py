@@ -21,12 +21,15 @@ from typing import Any
 
 import boto3
 import pytest
+import yaml
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from emulator import environment
 from tests.moto_backend.provider_calls import ALLOWED_AWS_TYPES, PROVIDER_CALLS, ProviderCall
 from tooling.offline_runner import REPO_ROOT
+
+pytestmark = pytest.mark.server
 
 REGION = "us-east-1"
 ACCOUNT = "123456789012"  # moto's default account
@@ -1585,3 +1588,19 @@ def test_the_reference_tables_list_the_same_calls() -> None:
             operation = call.split("`")[1].split(":", 1)[1]
             listed.add((resource_type, phase, operation))
     assert listed == {key(call) for call in PROVIDER_CALLS}
+
+
+# pulumi-aws's endpoint keys for the boto3 service names the calls use.
+_ENDPOINT_KEY = {
+    "application-autoscaling": "appautoscaling",
+    "logs": "cloudwatchlogs",
+}
+
+
+def test_every_service_the_provider_calls_has_a_local_endpoint() -> None:
+    """`pulumi up --stack local` sends each call to moto only if aws:endpoints names its service;
+    one left out goes to real AWS (a missing kms entry sent the table's key lookup there)."""
+    stack = yaml.safe_load((REPO_ROOT / "environments" / "Pulumi.local.yaml").read_text())
+    (endpoints,) = stack["config"]["aws:endpoints"]
+    services = {_ENDPOINT_KEY.get(call.service, call.service) for call in PROVIDER_CALLS}
+    assert services - set(endpoints) == set()

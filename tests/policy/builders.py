@@ -7,6 +7,7 @@ enforcement levels) with the prod policy config unless a test says otherwise.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from dataclasses import dataclass, field
 from typing import Any
@@ -15,7 +16,6 @@ from tooling.offline_runner import Plan, PlannedResource
 from tooling.policy_check import (
     POLICY_DIR,
     Finding,
-    Pack,
     PolicySettings,
     analyze,
     load_pack,
@@ -315,7 +315,7 @@ def findings(
     settings = dict(settings or prod_settings())
     current = settings[policy]
     settings[policy] = PolicySettings(current.level, {**current.properties, **properties})
-    only = Pack(PACK.name, PACK.default_level, [p for p in PACK.policies if p.name == policy])
+    only = dataclasses.replace(PACK, policies=[p for p in PACK.policies if p.name == policy])
     assert only.policies, f"no policy named {policy} in the pack"
     plan = Plan(stack="prod", project="comments", config={}, resources=resources, outputs={})
     return analyze(plan, only, settings)

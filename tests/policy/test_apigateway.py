@@ -543,7 +543,7 @@ STAGE_TYPE = "aws:apigateway/stage:Stage"
 DEPLOYMENT_TYPE = "aws:apigateway/deployment:Deployment"
 STAGE_REVIEWED = (
     "accessLogSettings, cacheClusterEnabled, deployment, description, documentationVersion, "
-    "region, restApi, stageName, tags, variables, xrayTracingEnabled"
+    "region, restApi, stageName, tags, tagsAll, variables, xrayTracingEnabled"
 )
 UNKNOWN_OBJECT = "dd056dcd-154b-4c76-9bd3-c8f88648b5ff"  # the engine's unknown-at-preview sentinel
 

@@ -11,8 +11,19 @@ from pathlib import Path
 import pytest
 
 from tests.policy.bypass_snippets import PRELUDE, SNIPPETS
+from tooling.offline_runner import run_stack
 from tooling.policy_check import main
+from tooling.provider_check import checked_inputs
 
+pytestmark = pytest.mark.slow
+
+# Names and ids the engine stand-in gives: the prod program's table and API, a bypass's table.
+_PROD = run_stack("prod")
+PROD_TABLE = _PROD.one("aws:dynamodb/table:Table").id
+PROD_API_ID = _PROD.one("aws:apigateway/restApi:RestApi").id
+BYPASS_TABLE = checked_inputs("aws:dynamodb/table:Table", {}, {}, resource_name="bypass-table")[
+    "name"
+]
 ALLOW = "allowed-resource-types"
 TRUST = "iam-trust-api-gateway-only"
 UNWATCHED = "operations-alarms-required"
@@ -120,7 +131,7 @@ EXPECTED: dict[str, list[tuple[str, str]]] = {
         (
             "stack-trust-names-own-api",
             "Role 'bypass-role' trust policy statement 0 aws:SourceArn names API 'abc123', "
-            "which is not a REST API in this stack (mockapi123)",
+            f"which is not a REST API in this stack ({PROD_API_ID})",
         )
     ],
     "trust: our account plus a condition on another key": [
@@ -167,13 +178,15 @@ EXPECTED: dict[str, list[tuple[str, str]]] = {
     "MethodSettings without throttling": [
         (
             "apigateway-throttling-within-caps",
-            "MethodSettings 'bypass-metrics' leaves throttlingRateLimit unset, which the "
-            "provider sends as -1 (throttling off); set it at most 100",
+            # pulumi-aws's Check fills the unset limits with their schema default, -1
+            # (docs/reference/provider-check.md), which is what the analyzer then reads.
+            "MethodSettings 'bypass-metrics' turns throttling off (throttlingRateLimit -1); set "
+            "it at most 100",
         ),
         (
             "apigateway-throttling-within-caps",
-            "MethodSettings 'bypass-metrics' leaves throttlingBurstLimit unset, which the "
-            "provider sends as -1 (throttling off); set it at most 200",
+            "MethodSettings 'bypass-metrics' turns throttling off (throttlingBurstLimit -1); set "
+            "it at most 200",
         ),
     ],
     "warm throughput": [
@@ -189,7 +202,7 @@ EXPECTED: dict[str, list[tuple[str, str]]] = {
         ),
         (
             "dynamodb-monthly-cost-budget",
-            "table 'bypass-table-0000000' 1 RCU + 1 WCU + warm throughput 40000 read / 40000 "
+            f"table '{BYPASS_TABLE}' 1 RCU + 1 WCU + warm throughput 40000 read / 40000 "
             "write units/s",
         ),
     ],
@@ -197,7 +210,7 @@ EXPECTED: dict[str, list[tuple[str, str]]] = {
         type_refused("bypass-replica", "aws:dynamodb/tableReplica:TableReplica"),
         (
             "dynamodb-monthly-cost-budget",
-            "costs $6.5520/month (table 'comments-prod-table-0000000' 20 RCU + 10 WCU (x2 copies)",
+            f"costs $6.5520/month (table '{PROD_TABLE}' 20 RCU + 10 WCU (x2 copies)",
         ),
     ],
     "replicas on a table": [
@@ -213,8 +226,8 @@ EXPECTED: dict[str, list[tuple[str, str]]] = {
         ),
         (
             "dynamodb-monthly-cost-budget",
-            "costs $7.2072/month (table 'bypass-table-0000000' 12 RCU + 6 WCU (x6 copies) = $3.9312; "
-            "table 'comments-prod-table-0000000' 10 RCU + 5 WCU = $3.2760)",
+            f"costs $7.2072/month (table '{BYPASS_TABLE}' 12 RCU + 6 WCU (x6 copies) = $3.9312; "
+            f"table '{PROD_TABLE}' 10 RCU + 5 WCU = $3.2760)",
         ),
         (
             REGION,
@@ -232,7 +245,7 @@ EXPECTED: dict[str, list[tuple[str, str]]] = {
         ),
         (
             "dynamodb-monthly-cost-budget",
-            "costs $3746.3400/month (table 'comments-prod-table-0000000' 40000 RCU + 5 WCU",
+            f"costs $3746.3400/month (table '{PROD_TABLE}' 40000 RCU + 5 WCU",
         ),
     ],
     "IAM user with a key and policies": [
@@ -399,6 +412,8 @@ EXPECTED: dict[str, list[tuple[str, str]]] = {
     ],
     "provider named like the default one, another region": [
         (REGION, f"provider 'default_7_51_1' sets region 'eu-west-1'; {ELSEWHERE}"),
+        # Check put the provider's region into the topic's inputs.
+        (REGION, f"Topic 'bypass-topic' sets region 'eu-west-1'; {ELSEWHERE}"),
     ],
     "stage canary to another deployment": [
         (
@@ -488,7 +503,7 @@ EXPECTED: dict[str, list[tuple[str, str]]] = {
     "scaling policy without a target of the stack": [
         (
             OWN_REFERENCES,
-            "Policy 'bypass-scaling-policy' resourceId is 'table/comments-prod-table-0000000', "
+            f"Policy 'bypass-scaling-policy' resourceId is 'table/{PROD_TABLE}', "
             "not taken from a Target of this stack (it comes from Table 'comments-prod-table'); "
             "pass its output (resource_id=target.resource_id)",
         ),

@@ -113,15 +113,18 @@ def test_missing_config_is_a_clear_error(tmp_path: Path) -> None:
 UNKNOWN_STRING = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"  # the engine's unknown-at-preview sentinel
 
 
-def test_unknown_at_preview_is_reported_at_the_policy_level_never_passed() -> None:
+def test_unknown_at_preview_is_reported_as_the_analyzer_does() -> None:
+    """pulumi_policy's analyzer (policy.py, Analyze) turns an unknown a policy reads into an
+    advisory "can't run" with no URN, whatever the policy's level: the offline check says the
+    same, so it never shows a preview as stricter than the CLI's."""
     role_policy = resource(
         "aws:iam/rolePolicy:RolePolicy", "pending", {"role": "r", "policy": UNKNOWN_STRING}
     )
     [finding] = findings("iam-least-privilege", [role_policy])
-    assert finding.level == "mandatory"
+    assert (finding.level, finding.urn) == ("advisory", "")
     assert finding.message == (
-        "can't run policy 'iam-least-privilege': string value at .policy can't be known during "
-        "preview; the value must be known for the policy to check it"
+        "can't run policy 'iam-least-privilege' from policy pack 'comments-guardrails@v0.1.0' "
+        "during preview: string value at .policy can't be known during preview"
     )
 
 
