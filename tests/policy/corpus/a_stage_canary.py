@@ -1,0 +1,34 @@
+"""A canary on the stage sends a share of traffic to a deployment no rule checked."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pulumi
+import pulumi_aws as aws
+
+CLASS = "a"
+EXPECT = [
+    ("apigateway-stage-inputs", "sets canarySettings"),
+    ("apigateway-stage-throttled", "Stage 'bypass-stage' has no MethodSettings for '*/*'"),
+    ("stack-references-own-resources", "Stage 'bypass-stage' deployment is"),
+    ("stack-references-own-resources", "Stage 'bypass-stage' accessLogSettings.destinationArn"),
+]
+
+
+def apply(service: Any) -> None:
+    deployment = aws.apigateway.Deployment(
+        "bypass-deployment", rest_api=service.api.id, triggers={"v": "2"}
+    )
+    aws.apigateway.Stage(
+        "bypass-stage",
+        rest_api=service.api.id,
+        deployment=service.stage.deployment,
+        stage_name="canary",
+        access_log_settings={
+            "destination_arn": service.stage.access_log_settings.destination_arn,
+            "format": "$context.requestId",
+        },
+        canary_settings={"deployment_id": deployment.id, "percent_traffic": 50},
+        opts=pulumi.ResourceOptions(depends_on=[deployment]),
+    )

@@ -1,0 +1,118 @@
+"""Every entry of the bypass corpus (tests/policy/corpus/) fails `make policy ENV=prod` with
+exactly its findings, with known values and at preview; the unchanged repository passes both."""
+
+from __future__ import annotations
+
+import importlib
+import json
+import pkgutil
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pytest
+import yaml
+
+from tests.policy import corpus
+from tooling.policy_check import main
+
+pytestmark = pytest.mark.slow
+
+# A bypass that adds a table or a stage is also unwatched by the stack's alarms; that rule has its
+# own tests, so its findings are counted only for entries aimed at it.
+UNWATCHED = "operations-alarms-required"
+ENTRIES = sorted(
+    info.name for info in pkgutil.iter_modules(corpus.__path__) if not info.name.startswith("_")
+)
+
+
+def entry(name: str) -> ModuleType:
+    return importlib.import_module(f"{corpus.__name__}.{name}")
+
+
+def _prepare(module: ModuleType, root: Path) -> None:
+    for path, old, new in getattr(module, "EDITS", ()):
+        target = root / path
+        text = target.read_text(encoding="utf-8")
+        assert old in text, f"{module.__name__}: {old!r} not in {path}"
+        target.write_text(text.replace(old, new), encoding="utf-8")
+    overrides: dict[str, Any] = getattr(module, "CONFIG", {})
+    if overrides:
+        stack_file = root / "environments" / "Pulumi.prod.yaml"
+        document = yaml.safe_load(stack_file.read_text(encoding="utf-8"))
+        document["config"].update(overrides)
+        stack_file.write_text(yaml.safe_dump(document), encoding="utf-8")
+    if hasattr(module, "apply"):
+        with (root / "infra" / "__main__.py").open("a", encoding="utf-8") as program:
+            program.write(f"\nimport {module.__name__} as _entry\n\n_entry.apply(service)\n")
+
+
+def _mandatory(out: str, counted: bool) -> list[tuple[str, str]]:
+    lines = [line.split(maxsplit=3) for line in out.splitlines()]
+    return [
+        (fields[1], fields[3])
+        for fields in lines
+        if fields and fields[0] == "[mandatory]" and (counted or fields[1] != UNWATCHED)
+    ]
+
+
+def check(name: str, root: Path, preview: bool, capsys: pytest.CaptureFixture[str]) -> None:
+    module = entry(name)
+    _prepare(module, root)
+    args = ["prod", "--root", str(root)] + (["--preview"] if preview else [])
+    status = main(args)
+    out = capsys.readouterr().out
+    expected: list[tuple[str, str]] = list(module.EXPECT)
+    counted = any(policy == UNWATCHED for policy, _ in expected)
+    found = _mandatory(out, counted)
+    assert status == 1, out
+    assert len(found) == len(expected), out
+    for policy, fragment in expected:
+        matching = [m for p, m in found if p == policy and fragment in m]
+        assert len(matching) == 1, f"{policy} {fragment!r} in:\n{out}"
+
+
+def test_every_entry_declares_its_class_and_findings() -> None:
+    assert ENTRIES
+    for name in ENTRIES:
+        module = entry(name)
+        assert module.__doc__, name
+        assert module.CLASS in corpus.ATTEMPT_CLASSES, name
+        assert module.EXPECT, name
+        assert any(hasattr(module, k) for k in ("EDITS", "CONFIG", "apply")), name
+
+
+@pytest.mark.parametrize("name", ENTRIES)
+def test_entry_fails_with_known_values(
+    name: str, repo_copy: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    check(name, repo_copy, False, capsys)
+
+
+@pytest.mark.parametrize("name", ENTRIES)
+def test_entry_fails_at_preview(
+    name: str, repo_copy: Path, capsys: pytest.CaptureFixture[str], request: pytest.FixtureRequest
+) -> None:
+    gap = getattr(entry(name), "PREVIEW_GAP", None)
+    if gap:
+        request.applymarker(pytest.mark.xfail(reason=gap, strict=True))
+    check(name, repo_copy, True, capsys)
+
+
+@pytest.mark.parametrize("preview", [False, True], ids=["known", "preview"])
+def test_the_unchanged_copy_has_no_mandatory_finding(
+    preview: bool, repo_copy: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    status = main(["prod", "--root", str(repo_copy)] + (["--preview"] if preview else []))
+    out = capsys.readouterr().out
+    assert status == 0, out
+    assert _mandatory(out, True) == []
+
+
+def test_corpus_count_per_class() -> None:
+    """The corpus by class, printed for the record (pytest -s)."""
+    counts: dict[str, int] = {}
+    for name in ENTRIES:
+        counts[entry(name).CLASS] = counts.get(entry(name).CLASS, 0) + 1
+    print(json.dumps(counts, sort_keys=True))
+    assert set(counts) <= set(corpus.ATTEMPT_CLASSES)
