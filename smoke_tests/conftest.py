@@ -7,6 +7,11 @@ spoken: the same suite runs against AWS.
 
 Moderator credentials: on the local stack, the local moderator `make deploy` writes; elsewhere
 the AWS profile named by SMOKE_MODERATOR_PROFILE (one that assumes the stack's moderator role).
+
+Every comment the suite posts is under the stack's comments:smokeSlugPrefix (SMOKE_SLUG_PREFIX
+overrides it), which gives it a TTL. At the end of the run the moderator deletes each comment the
+run created; without moderator credentials they stay until their TTL (comments:smokeTtlHours)
+expires. The last lines of the run say which.
 """
 
 from __future__ import annotations
@@ -26,11 +31,30 @@ import pytest
 import requests
 from botocore.credentials import Credentials
 
-from moderation.client import CommentsApi, region_of
+from moderation.client import ApiError, CommentsApi, region_of
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-# Must match the stack's comments:smokeSlugPrefix: comments under it get a TTL.
-SMOKE_SLUG_PREFIX = os.environ.get("SMOKE_SLUG_PREFIX", "/__smoke__/")
+DEFAULT_SMOKE_SLUG_PREFIX = "/__smoke__/"  # Pulumi.yaml's default for comments:smokeSlugPrefix
+
+
+def smoke_slug_prefix() -> str:
+    """SMOKE_SLUG_PREFIX, else the stack's comments:smokeSlugPrefix (comments under it get a TTL),
+    read from environments/ like the deploy reads it; the project's default for an unknown stack."""
+    given = os.environ.get("SMOKE_SLUG_PREFIX")
+    if given:
+        return given
+    from tooling.offline_runner import StackConfigError, load_stack_config
+
+    try:
+        config = load_stack_config(os.environ.get("SMOKE_STACK", "local"))
+    except StackConfigError:
+        return DEFAULT_SMOKE_SLUG_PREFIX
+    return config.get("comments:smokeSlugPrefix", DEFAULT_SMOKE_SLUG_PREFIX)
+
+
+SMOKE_SLUG_PREFIX = smoke_slug_prefix()
+# What the run created, and what became of it at the end: for the summary line.
+CLEANUP = pytest.StashKey[list[str]]()
 RETRYABLE = {429, 500, 502, 503, 504}
 ATTEMPTS = 6
 TIMEOUT_SECONDS = 15
@@ -66,6 +90,8 @@ class Api:
     def __init__(self, base_url: str) -> None:
         self.base_url = base_url.rstrip("/")
         self.session = requests.Session()
+        # (slug, createdAt) of every comment the API stored for this run, pending ones included.
+        self.created: list[tuple[str, int]] = []
 
     def request(self, method: str, path: str, **kwargs: Any) -> requests.Response:
         kwargs.setdefault("timeout", TIMEOUT_SECONDS)
@@ -78,10 +104,21 @@ class Api:
                     raise
             else:
                 if response.status_code not in RETRYABLE:
+                    self._note_created(method, path, response)
                     return response
             time.sleep(0.25 * 2**attempt)
         assert response is not None
         return response
+
+    def _note_created(self, method: str, path: str, response: requests.Response) -> None:
+        if (method, path) != ("POST", "/comments") or response.status_code not in (201, 202):
+            return
+        stored = response.json()
+        self.created.append((stored["slug"], stored["createdAt"]))
+        assert stored["slug"].startswith(SMOKE_SLUG_PREFIX), (
+            f"a smoke test stored a comment outside the reserved prefix {SMOKE_SLUG_PREFIX}: "
+            f"{stored['slug']}"
+        )
 
     def post_comment(self, **body: Any) -> requests.Response:
         return self.request("POST", "/comments", json=body)
@@ -141,10 +178,8 @@ def _moderator_credentials() -> Credentials | None:
     local = moderator.files(Paths.default().root)
     if not local.credentials_file.exists():
         return None
-    session = botocore.session.Session(profile=local.profile)
-    session.set_config_variable("config_file", str(local.config_file))
-    session.set_config_variable("credentials_file", str(local.credentials_file))
-    return session.get_credentials()
+    credentials: Credentials | None = moderator.session(local).get_credentials()
+    return credentials
 
 
 @pytest.fixture(scope="session")
@@ -161,6 +196,44 @@ def moderator(api: Api) -> CommentsApi | None:
     if credentials is None:
         return None
     return CommentsApi(api.base_url, credentials, region_of(api.base_url, "us-east-1"))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def remove_what_the_run_created(
+    request: pytest.FixtureRequest, api: Api, moderator: CommentsApi | None
+) -> Iterator[None]:
+    """At the end of the run, the moderator deletes every comment the run created; without one
+    they are left to their TTL. Either way the summary says so."""
+    yield
+    report = request.config.stash.setdefault(CLEANUP, [])
+    if not api.created:
+        return
+    if moderator is None:
+        report.append(
+            f"smoke comments: {len(api.created)} left under {SMOKE_SLUG_PREFIX} until their TTL "
+            "(comments:smokeTtlHours) expires: no moderator credentials (SMOKE_MODERATOR_PROFILE)"
+        )
+        return
+    deleted, failures = 0, []
+    for slug, created_at in api.created:
+        try:
+            deleted += moderator.delete(slug, created_at) is not None
+        except ApiError as error:
+            failures.append(f"{slug} {created_at}: HTTP {error.status}: {error}")
+    gone = len(api.created) - deleted - len(failures)
+    report.append(
+        f"smoke comments: deleted {deleted} of the {len(api.created)} this run created "
+        f"({gone} deleted by the tests themselves)"
+    )
+    if failures:
+        pytest.fail(
+            f"{len(failures)} smoke comment(s) could not be deleted: " + "; ".join(failures[:5])
+        )
+
+
+def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    for line in config.stash.get(CLEANUP, []):
+        terminalreporter.write_line(line)
 
 
 class Comments:

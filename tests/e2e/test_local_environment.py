@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -13,13 +14,15 @@ import sys
 import textwrap
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
+import boto3
 import pytest
 import requests
 
 from comments_infra import outputs as output_names
 from tests.local_environment import isolated_env, run_emulator
-from tooling.offline_runner import REPO_ROOT, run_stack
+from tooling.offline_runner import REPO_ROOT, load_stack_config, run_stack
 
 pytestmark = pytest.mark.e2e
 
@@ -74,6 +77,33 @@ def test_smoke_tests_pass_against_the_local_stack(local_env: dict[str, str]) -> 
     )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
     assert " passed" in result.stdout
+    # They post under the stack's smoke prefix, and the local moderator removes it all at the end.
+    created = re.search(
+        r"smoke comments: deleted (\d+) of the (\d+) this run created", result.stdout
+    )
+    assert created and int(created[2]) > 10, result.stdout[-2000:]
+    assert smoke_comments(local_env) == []
+
+
+def smoke_comments(env: dict[str, str]) -> list[dict[str, Any]]:
+    """Every item of the local stack's table under its comments:smokeSlugPrefix."""
+    port = json.loads((Path(env["COMMENTS_LOCAL_DIR"]) / "moto.json").read_text())["port"]
+    dynamodb = boto3.client(
+        "dynamodb",
+        endpoint_url=f"http://127.0.0.1:{port}",
+        region_name="us-east-1",
+        aws_access_key_id="test",
+        aws_secret_access_key="test",
+    )
+    prefix = load_stack_config("local")["comments:smokeSlugPrefix"]
+    items: list[dict[str, Any]] = []
+    for page in dynamodb.get_paginator("scan").paginate(
+        TableName=outputs(env)["tableName"],
+        FilterExpression="begins_with(slug, :prefix)",
+        ExpressionAttributeValues={":prefix": {"S": prefix}},
+    ):
+        items.extend(page["Items"])
+    return items
 
 
 def test_a_second_deploy_changes_nothing(local_env: dict[str, str]) -> None:

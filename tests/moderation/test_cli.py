@@ -296,10 +296,17 @@ def test_the_smoke_tests_pass_on_a_pre_moderating_stack(pre_env: dict[str, str])
     signed = smoke({**pre_env, "SMOKE_STACK": "local"})
     assert signed.returncode == 0, signed.stdout[-3000:] + signed.stderr[-2000:]
     assert " passed" in signed.stdout and "skipped" not in signed.stdout, signed.stdout[-2000:]
+    assert re.search(r"smoke comments: deleted \d+ of the \d+ this run created", signed.stdout)
     # A bare URL has no moderator: 202, invisible, the unsigned approval refused, then skipped.
     unsigned = smoke({**pre_env, "SMOKE_BASE_URL": url(pre_env), "SMOKE_MODERATION": "pre"})
     assert unsigned.returncode == 0, unsigned.stdout[-3000:] + unsigned.stderr[-2000:]
     assert "checked 202, invisible, unsigned approval refused" in unsigned.stdout
+    # Nor can it delete: what it posted stays until the smoke TTL, and it says so.
+    assert re.search(
+        r"smoke comments: \d+ left under /__smoke__/ until their TTL \(comments:smokeTtlHours\) "
+        r"expires: no moderator credentials \(SMOKE_MODERATOR_PROFILE\)",
+        unsigned.stdout,
+    ), unsigned.stdout[-2000:]
     # Told the wrong mode, they fail: a pre-moderating stack answers 202, not 201.
     wrong = smoke({**pre_env, "SMOKE_STACK": "local", "SMOKE_MODERATION": "post"})
     assert wrong.returncode == 1 and "assert 202 == 201" in wrong.stdout, wrong.stdout[-2000:]
