@@ -3,8 +3,8 @@
 python -m emulator.moto_backend --host 127.0.0.1 --port 24560 [--log-file F] [--snapshot F]
 
 moto is a library dependency, not a fork: each fix is one function named after the behaviour it
-changes, written against moto 5.2.5 (the version requirements.txt pins) and applied by
-`apply_fixes()`. Each says when it can be dropped; tests/moto_backend/ pins what each fixes.
+changes, written against moto MOTO_VERSION (the release requirements/runtime.in pins) and applied
+by `apply_fixes()`. Each says when it can be dropped; tests/moto_backend/ pins what each fixes.
 The AWS calls pulumi-aws makes that moto lacks are fixed in emulator/moto_provider_calls.py,
 which `apply_fixes()` applies too.
 """
@@ -38,6 +38,10 @@ from moto.server import main as moto_server_main
 from emulator import credentials, moto_provider_calls
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+# The moto release the fixes below are written against; requirements/runtime.in pins it, and
+# tests/test_requirements.py fails while that pin, the lock or the installed moto is another.
+MOTO_VERSION = "5.2.5"
 
 # moto's log store keeps every event it is sent; a long load test would grow it without end.
 LOG_EVENTS_KEPT_PER_STREAM = 10_000

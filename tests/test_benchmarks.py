@@ -54,6 +54,7 @@ def api() -> Iterator[tuple[ApiClient, type[_Throttling]]]:
         server.server_close()
 
 
+@pytest.mark.server
 def test_a_429_is_retried_and_counted(api: tuple[ApiClient, type[_Throttling]]) -> None:
     client, handler = api
     handler.answers = [429, 429, 200]

@@ -18,6 +18,8 @@ import pytest
 
 from tooling.offline_runner import REPO_ROOT, StackConfigError, load_project, load_stack_config
 
+pytestmark = pytest.mark.slow
+
 
 def make(*args: str, path: str | None = None) -> subprocess.CompletedProcess[str]:
     env = None if path is None else {"PATH": path}

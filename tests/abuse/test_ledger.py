@@ -12,6 +12,8 @@ import pytest
 
 from tests.abuse.conftest import Ledger
 
+pytestmark = pytest.mark.server
+
 THROTTLED = {
     "status": 429,
     "headers": {

@@ -3,12 +3,15 @@ path; it must import its rules without the program's package and serve every pol
 
 from __future__ import annotations
 
+import pytest
 from google.protobuf import empty_pb2
 from pack import PACK_NAME, POLICIES
 from pulumi.runtime.proto import analyzer_pb2
 
 from tests.bootstrap.conftest import BOOTSTRAP
 from tests.policy_pack_process import served_pack
+
+pytestmark = pytest.mark.server
 
 GUARD = BOOTSTRAP / "guard"
 

@@ -21,6 +21,8 @@ from moto import mock_aws
 from comments_infra import api_definition
 from emulator.gateway.vtl import ResponseOverride, render, template_namespace
 
+pytestmark = pytest.mark.slow
+
 TABLE = "comments-contract"
 EPOCH_MS = 1_795_601_162_737
 SMOKE_PREFIX = "/__smoke__/"

@@ -33,6 +33,8 @@ from emulator.gateway.routing import match_route
 from tests.gateway.apis import ACCOUNT, REGION, TABLE, TABLE_ARN
 from tests.gateway.conftest import Aws, Deployer
 
+pytestmark = pytest.mark.server
+
 STAGE = "test"
 
 

@@ -14,6 +14,8 @@ import pytest
 
 from emulator.gateway.aws import AwsBackend
 
+pytestmark = pytest.mark.server
+
 
 class _Backend(socketserver.ThreadingTCPServer):
     daemon_threads = True

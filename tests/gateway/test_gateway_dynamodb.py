@@ -8,6 +8,8 @@ import uuid
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+import pytest
+
 from emulator.gateway import GatewayServer
 from emulator.gateway.aws import CACHE_SECONDS
 from tests.gateway.apis import (
@@ -22,6 +24,8 @@ from tests.gateway.apis import (
     method,
 )
 from tests.gateway.conftest import Aws, Deployer
+
+pytestmark = pytest.mark.server
 
 # The shape the real templates use: escape as JavaScript, then undo \' which JSON rejects.
 PUT_TEMPLATE = """#set($slug = $util.escapeJavaScript($input.path('$.slug')).replaceAll("\\\\'", "'"))

@@ -10,6 +10,8 @@ from emulator.gateway import GatewayServer
 from tests.gateway.apis import api, invoke, method, mock
 from tests.gateway.conftest import Deployer
 
+pytestmark = pytest.mark.server
+
 TEXT = {"type": "string", "minLength": 1, "maxLength": 2000}
 MODEL = {
     "type": "object",

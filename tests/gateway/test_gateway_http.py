@@ -23,6 +23,8 @@ from emulator.gateway.http_server import MAX_HEAD_BYTES, MAX_PAYLOAD_BYTES, Limi
 from tests.gateway.apis import ACCESS_LOG_GROUP, ACCOUNT, REGION
 from tests.gateway.conftest import Aws, Deployer
 
+pytestmark = pytest.mark.server
+
 ORIGIN = "https://site.example"
 # Generous for the client, short for the server: a test waits for the server's timeout to fire,
 # never for a fixed time, so neither a slow nor a fast machine changes the outcome.

@@ -8,6 +8,8 @@ from emulator.gateway import GatewayServer
 from tests.gateway.apis import api, echo_api, invoke, method, mock
 from tests.gateway.conftest import Deployer
 
+pytestmark = pytest.mark.server
+
 # The mock integration answers the status its request template names, so a response of
 # 201 proves the raw body was passed through and 200 proves the JSON template ran.
 RESPONSES = {"201": {"statusCode": "201"}, "default": {"statusCode": "200"}}

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from emulator.gateway import GatewayServer
 from tests.gateway.apis import api, invoke, method, mock
 from tests.gateway.conftest import Deployer
+
+pytestmark = pytest.mark.server
 
 
 def _status_api(

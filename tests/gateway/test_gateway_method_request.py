@@ -10,6 +10,8 @@ from emulator.gateway import GatewayServer
 from tests.gateway.apis import api, invoke, method, mock
 from tests.gateway.conftest import Deployer
 
+pytestmark = pytest.mark.server
+
 COMMENT_SCHEMA = {
     "type": "object",
     "required": ["slug", "comment"],

@@ -24,6 +24,8 @@ from tests.gateway.conftest import Aws
 from tests.gateway.test_gateway_http import LOG_FORMAT, _api, _send_chunked, read_response
 from tooling.offline_runner import REPO_ROOT
 
+pytestmark = pytest.mark.server
+
 API_ID = "processapi"
 START_TIMEOUT = 60.0
 MIB = 1 << 20

@@ -19,6 +19,8 @@ from emulator.gateway import GatewayServer
 from tests.gateway.apis import ACCOUNT, REGION, TABLE, TABLE_ARN
 from tests.gateway.conftest import Aws, Deployer
 
+pytestmark = pytest.mark.server
+
 JSON = {"Content-Type": "application/json"}
 
 

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import time
 
+import pytest
+
 from emulator.gateway import GatewayServer
 from tests.gateway.apis import echo_api, invoke
 from tests.gateway.conftest import Deployer
+
+pytestmark = pytest.mark.server
 
 CORS = {"gatewayresponse.header.Access-Control-Allow-Origin": "'*'"}
 

@@ -14,6 +14,8 @@ from emulator.gateway import GatewayServer
 from tests.gateway.conftest import Deployer
 from tests.gateway.test_gateway_dynamodb import _put_api
 
+pytestmark = pytest.mark.server
+
 
 @pytest.fixture(scope="module")
 def put_api(deployer: Deployer, writer_role: str) -> str:

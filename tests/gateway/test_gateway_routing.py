@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import pytest
+
 from emulator.gateway import GatewayServer
 from tests.gateway.apis import echo_api, invoke
 from tests.gateway.conftest import Deployer
+
+pytestmark = pytest.mark.server
 
 
 def test_unknown_api_stage_route_or_method_is_403_missing_authentication_token(

@@ -8,6 +8,8 @@ from emulator.gateway import GatewayServer
 from tests.gateway.apis import echo_api, invoke
 from tests.gateway.conftest import Deployer
 
+pytestmark = pytest.mark.server
+
 
 def _render(gateway: GatewayServer, deployer: Deployer, template: str, **kwargs: object) -> str:
     api_id = deployer.deploy(echo_api(template))

@@ -7,7 +7,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tooling.offline_runner import REPO_ROOT
+
+pytestmark = pytest.mark.slow
 
 
 def mypy(program: Path) -> subprocess.CompletedProcess[str]:

@@ -31,6 +31,8 @@ from tests.gateway.apis import api, dynamodb, method
 from tests.moto_backend.conftest import REGION, TABLE, create_table
 from tooling.offline_runner import REPO_ROOT
 
+pytestmark = pytest.mark.server
+
 WRITERS = 32
 ROUNDS = 1000
 # Over HTTP every write is a request to a server: 32,000 of them take minutes on two cores, so

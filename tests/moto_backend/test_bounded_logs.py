@@ -17,6 +17,8 @@ from emulator import moto_backend
 from tests.moto_backend.conftest import REGION
 from tooling.offline_runner import REPO_ROOT
 
+pytestmark = pytest.mark.slow
+
 GROUP, STREAM = "/aws/apigateway/comments-local", "access"
 DAY_MS = 86_400_000
 

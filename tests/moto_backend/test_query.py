@@ -11,6 +11,8 @@ from moto.dynamodb.models.table import Table
 
 from tests.moto_backend.conftest import TABLE
 
+pytestmark = pytest.mark.slow
+
 # Look-alike partitions around the one queried, so a query that leaks across partitions shows.
 SLUGS = ["/blog/a", "/blog/a/", "/blog/A", "/blog/ab", "/blog", "/\u00e9t\u00e9"]
 BASE = 1_795_000_000_000

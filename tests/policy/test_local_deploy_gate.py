@@ -18,6 +18,8 @@ from tooling import offline_runner
 from tooling.offline_runner import REPO_ROOT, run_stack
 from tooling.policy_check import load_pack
 
+pytestmark = pytest.mark.slow
+
 POLICY_COUNT = len(load_pack().policies)
 LOCAL_RESOURCES = len(run_stack("local").resources)
 

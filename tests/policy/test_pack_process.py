@@ -20,6 +20,8 @@ from tests.policy_pack_process import served_pack
 from tooling.offline_runner import PlannedResource
 from tooling.policy_check import POLICY_DIR
 
+pytestmark = pytest.mark.server
+
 
 @pytest.fixture(scope="module")
 def analyzer() -> Iterator[analyzer_pb2_grpc.AnalyzerStub]:

@@ -12,6 +12,8 @@ import pytest
 from tooling.offline_runner import REPO_ROOT, run_stack
 from tooling.policy_check import load_pack, main
 
+pytestmark = pytest.mark.slow
+
 STACKS = ("local", "dev", "staging", "prod")
 POLICY_COUNT = len(load_pack().policies)
 

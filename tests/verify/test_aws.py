@@ -10,6 +10,8 @@ from tests.verify.recorded import Stubs
 from verify import aws, cases, repo
 from verify.report import Check, Status
 
+pytestmark = pytest.mark.slow
+
 IDENTITY = repo.RepositoryIdentity(
     "example-org/comments", "123456789", "1", "repo:example-org/comments"
 )

@@ -14,6 +14,8 @@ from tests.verify import github_examples as examples
 from tests.verify.recorded import RecordedGitHub, StubbedSession, Stubs, github_session
 from verify import aws, cli, repo
 
+pytestmark = pytest.mark.slow
+
 STACK = "dev"
 ENVIRON = {"GITHUB_TOKEN": "ghs_example"}
 

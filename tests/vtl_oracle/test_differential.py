@@ -27,6 +27,8 @@ from emulator.gateway.vtl import (
 from tests.vtl_oracle.cases import Case, all_cases
 from tests.vtl_oracle.oracle import OracleUnavailable, classpath, render_batch
 
+pytestmark = pytest.mark.jvm
+
 # Cases kept out of the comparison, each with the reason (docs/vtl-fidelity.md, "Excluded").
 # Only differences that come from the harness, never from Velocity, belong here.
 _JDK_DOUBLE = (

@@ -8,6 +8,8 @@ import pytest
 
 from tooling import workflow_lint
 
+pytestmark = pytest.mark.slow
+
 BROKEN_WORKFLOW = """\
 on: pull_request
 permissions: {}

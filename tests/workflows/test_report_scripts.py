@@ -19,6 +19,8 @@ import pytest
 
 from tests.workflows import pipeline_rules as rules
 
+pytestmark = pytest.mark.server
+
 SCRIPTS = rules.ROOT / ".github" / "scripts"
 BOT = "github-actions[bot]"
 REPO = "example-org/comments"
