@@ -33,7 +33,7 @@ CHECK_AWS_STACK = $(BIN)/python -m tooling.offline_runner '$(ENV)' --check && \
 	{ command -v pulumi >/dev/null || { echo "error: ENV=$(ENV) needs the Pulumi CLI (https://www.pulumi.com/docs/install/); ENV=local needs none" >&2; exit 2; }; }
 
 .DEFAULT_GOAL := help
-.PHONY: help venv venv-runtime lint lint-workflows typecheck check test unit deploy preview outputs smoke moderate verify down local-engine policy policy-all docs cost bench fuzz race lock clean
+.PHONY: help venv venv-runtime lint lint-workflows typecheck check test unit deploy preview outputs smoke moderate verify destroy down local-engine policy policy-all docs cost bench fuzz race lock clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
@@ -118,6 +118,8 @@ endif
 
 smoke: $(RUNTIME_INSTALLED) ## Run the smoke tests against ENV (or SMOKE_BASE_URL)
 	@$(BIN)/python -m tooling.offline_runner '$(ENV)' --config-only
+	@if [ '$(ENV)' != local ] && [ -z "$$SMOKE_BASE_URL" ] && ! command -v pulumi >/dev/null; then \
+	  echo "error: make smoke ENV=$(ENV) reads the stack's url output with the Pulumi CLI (https://www.pulumi.com/docs/install/), which is not installed; or name the URL: make smoke ENV=$(ENV) SMOKE_BASE_URL=https://<api>.execute-api.<region>.amazonaws.com/<stage>" >&2; exit 2; fi
 	SMOKE_STACK='$(ENV)' $(PYTEST_GATE) smoke_tests -p no:cacheprovider
 
 moderate: $(RUNTIME_INSTALLED) ## Moderate ENV's comments: make moderate ARGS='list --slug /blog/post' (or delete --slug S --created-at N)
@@ -125,6 +127,20 @@ moderate: $(RUNTIME_INSTALLED) ## Moderate ENV's comments: make moderate ARGS='l
 
 verify: $(INSTALLED) ## Check ENV in its real AWS account and GitHub repository, read-only (AWS credentials, GITHUB_TOKEN, GITHUB_REPO=owner/name; ARGS='--outputs F')
 	$(BIN)/python -m verify --stack '$(ENV)' $(if $(GITHUB_REPO),--github-repo '$(GITHUB_REPO)') $(ARGS)
+
+# Data-protected stacks (comments:dataProtection) hold comments that exist nowhere else: the operator
+# names the stack twice. `pulumi destroy` then still stops at the protected table (docs/aws.md).
+destroy: $(RUNTIME_INSTALLED) ## Delete ENV's resources (local: stop and delete .local, its comments too); data-protected stacks need CONFIRM=<stack>
+	@$(BIN)/python -m tooling.offline_runner '$(ENV)' --config-only
+	@if [ "$$($(BIN)/python -m tooling.offline_runner '$(ENV)' --get comments:dataProtection)" = true ] && [ '$(CONFIRM)' != '$(ENV)' ]; then \
+	  echo "error: $(ENV) is data-protected (comments:dataProtection): destroying it deletes its comments; if that is what you mean, run make destroy ENV=$(ENV) CONFIRM=$(ENV) (and see docs/aws.md, Tearing a stack down)" >&2; exit 2; fi
+ifeq ($(ENV),local)
+	$(BIN)/python -m emulator down
+	rm -rf .local
+else
+	@$(CHECK_AWS_STACK)
+	pulumi destroy --stack $(ENV)
+endif
 
 down: ## Stop the local environment (installs nothing)
 	@$(DOWN_PYTHON) -m emulator down

@@ -80,6 +80,37 @@ def test_aws_stacks_need_the_pulumi_cli() -> None:
     )
 
 
+def test_smoke_on_an_aws_stack_fails_up_front_without_the_cli() -> None:
+    if shutil.which("pulumi"):
+        pytest.skip("the Pulumi CLI is installed here")
+    result = make("smoke", "ENV=dev")
+    assert result.returncode != 0
+    assert result.stderr.splitlines()[0].startswith(
+        "error: make smoke ENV=dev reads the stack's url output with the Pulumi CLI"
+    )
+    assert "passed" not in result.stdout and "pytest" not in result.stdout
+
+
+@pytest.mark.parametrize("stack", ["staging", "prod"])
+def test_destroying_a_data_protected_stack_needs_the_operator_to_name_it(stack: str) -> None:
+    for confirm in ([], ["CONFIRM=dev"]):
+        result = make("destroy", f"ENV={stack}", *confirm)
+        assert result.returncode == 2
+        assert result.stderr.splitlines()[0] == (
+            f"error: {stack} is data-protected (comments:dataProtection): destroying it deletes "
+            f"its comments; if that is what you mean, run make destroy ENV={stack} "
+            f"CONFIRM={stack} (and see docs/aws.md, Tearing a stack down)"
+        )
+
+
+def test_destroying_a_named_stack_goes_on_to_the_cli() -> None:
+    if shutil.which("pulumi"):
+        pytest.skip("the Pulumi CLI is installed here")
+    result = make("destroy", "ENV=prod", "CONFIRM=prod")
+    assert result.returncode != 0
+    assert result.stderr.splitlines()[0].startswith("error: ENV=prod needs the Pulumi CLI")
+
+
 def test_help_lists_the_front_door() -> None:
     result = make("help")
     assert result.returncode == 0

@@ -413,9 +413,7 @@ class _EngineMonitor(pulumi_mocks.MockMonitor):
                 }
             return self.default_provider_urn, self.providers[self.default_provider_urn]
 
-    def _keep_prior_autoname(
-        self, type_: str, name: str, inputs: dict[str, Any]
-    ) -> dict[str, Any]:
+    def _keep_prior_autoname(self, type_: str, name: str, inputs: dict[str, Any]) -> dict[str, Any]:
         """An update keeps the name Check gave at create: Check receives the old inputs and the
         bridge reuses their auto-name (pulumi-terraform-bridge pkg/tfbridge/info/autonaming.go,
         "will not change during normal updates"). Mocks that hold earlier state say it through
@@ -716,13 +714,20 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="only check that the stack exists and its file loads (no program run); print nothing",
     )
+    parser.add_argument(
+        "--get",
+        metavar="KEY",
+        help="print one config value as the program receives it (no program run)",
+    )
     args = parser.parse_args(argv)
-    if args.config_only:
+    if args.config_only or args.get:
         try:
-            load_stack_config(args.stack)
+            config = load_stack_config(args.stack)
         except StackConfigError as error:
             print(f"error: {error}", file=sys.stderr)
             return 2
+        if args.get:
+            print(config.get(args.get, ""))
         return 0
     plan = run_or_exit(args.stack)
     if not args.check:
