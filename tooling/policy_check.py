@@ -112,7 +112,11 @@ def pack_module(name: str, policy_dir: Path = POLICY_DIR) -> ModuleType:
 def load_pack(policy_dir: Path = POLICY_DIR) -> Pack:
     """The pack's own policy objects, the ones `policy/__main__.py` serves."""
     module = pack_module("comments_policy.pack", policy_dir)
-    manifest = yaml.safe_load((policy_dir / "PulumiPolicy.yaml").read_text(encoding="utf-8"))
+    manifest_path = policy_dir / "PulumiPolicy.yaml"
+    # A partial copy of the pack (the generated docs' tests) has modules but no manifest.
+    manifest = (
+        yaml.safe_load(manifest_path.read_text(encoding="utf-8")) if manifest_path.is_file() else {}
+    )
     return Pack(
         name=cast(str, module.PACK_NAME),
         version=str(manifest.get("version", "0.0.0")),
