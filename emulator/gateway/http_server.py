@@ -336,12 +336,17 @@ class _Connection:
             body += self.reader.read_exactly(size, deadline)
             if self.reader.read_exactly(2, deadline) != b"\r\n":
                 raise _Refused(http_error(400, "Bad Request"))
-        # Trailer fields are read and dropped, as API Gateway does not pass them on.
-        if self.reader.read_until(b"\r\n", self.limits.max_head_bytes, deadline) != b"\r\n":
-            trailers = self.reader.read_until(b"\r\n\r\n", self.limits.max_head_bytes, deadline)
-            if trailers is None:
+        # Trailer fields (RFC 9112 7.1: field lines, then the empty line) are read one line at a
+        # time and dropped, as API Gateway does not pass them on; together they may take no more
+        # than a head may.
+        budget = self.limits.max_head_bytes
+        while True:
+            line = self.reader.read_until(b"\r\n", budget, deadline)
+            if line is None:
                 raise _Refused(http_error(431, "Request Header Fields Too Large"))
-        return bytes(body)
+            if line == b"\r\n":
+                return bytes(body)
+            budget -= len(line)
 
     def _continue(self, request: RawRequest) -> None:
         expect = request.header("Expect")

@@ -240,6 +240,53 @@ def test_a_chunked_payload_within_the_limit_is_accepted(server: GatewayServer, a
         assert (response.status, json.loads(response.read())) == (200, {"route": "POST"})
 
 
+@pytest.mark.parametrize("trailers", [[], ["X-Checksum: 1"], ["X-One: 1", "X-Two: 2"]])
+def test_a_chunked_body_with_trailers_leaves_the_next_request_intact(
+    server: GatewayServer, api_id: str, trailers: list[str]
+) -> None:
+    """RFC 9112 7.1: the last chunk, any trailer field lines, then one empty line. The request
+    after it on the same connection is read as a request of its own, never swallowed."""
+    target = f"/{api_id}/test/comments"
+    body = b"2\r\n{}\r\n0\r\n" + b"".join(f"{t}\r\n".encode() for t in trailers) + b"\r\n"
+    with connect(server) as sock:
+        sock.settimeout(5.0)  # far below the server's request timeout: a hang fails here
+        chunked = head(
+            "POST", target, "Transfer-Encoding: chunked", "Content-Type: application/json"
+        )
+        sock.sendall(chunked + body + head("GET", target, "Content-Length: 0"))
+        # Both answers from one buffered reader: a second one would lose what the first read ahead.
+        stream = sock.makefile("rb")
+        answers = []
+        for _ in range(2):
+            response = http.client.HTTPResponse(_Reader(stream))  # type: ignore[arg-type]
+            response.begin()
+            answers.append((response.status, json.loads(response.read())))
+        assert answers == [(200, {"route": "POST"}), (200, {"route": "GET"})]
+
+
+class _Reader:
+    """What http.client.HTTPResponse needs of a socket: one shared buffered reader, which a
+    response that has read its body may not close (the next answer is in it)."""
+
+    def __init__(self, stream: Any) -> None:
+        self.stream = stream
+
+    def makefile(self, mode: str) -> Any:
+        return self
+
+    def readline(self, limit: int = -1) -> bytes:
+        return bytes(self.stream.readline(limit))
+
+    def read(self, size: int = -1) -> bytes:
+        return bytes(self.stream.read(size))
+
+    def readinto(self, buffer: Any) -> int:
+        return int(self.stream.readinto(buffer))
+
+    def close(self) -> None:
+        pass
+
+
 # --- request line and headers -------------------------------------------------------------
 
 
