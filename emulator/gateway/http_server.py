@@ -87,10 +87,6 @@ class _Refused(Exception):
         self.request = request  # what could be read of the request, to name its stage
 
 
-class _Closed(Exception):
-    """The client went away (or never sent a byte) before a request began: nothing to answer."""
-
-
 class _Reader:
     """Buffered reads from a socket, each bounded by an absolute deadline."""
 

@@ -15,8 +15,6 @@ from typing import Any
 
 from emulator.gateway.java_lang import java_to_string
 
-_MISSING = object()
-
 # One step of a path: .name, .*, ..name, ['name'], ["name"], [n], [*]
 _STEP = re.compile(
     r"""\.\.(?P<deep>[^.\[\]]+)

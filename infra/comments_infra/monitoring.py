@@ -100,18 +100,6 @@ def topic_policy(topic: str, account_id: str, region: str, service_name: str) ->
     )
 
 
-def _metric(
-    namespace: str, name: str, dimensions: dict[str, str], stat: str, period: int
-) -> dict[str, Any]:
-    return {
-        "namespace": namespace,
-        "metricName": name,
-        "dimensions": dimensions,
-        "stat": stat,
-        "period": period,
-    }
-
-
 def dashboard_body(
     *,
     region: str,
