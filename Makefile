@@ -133,7 +133,7 @@ verify: $(INSTALLED) ## Check ENV in its real AWS account and GitHub repository,
 destroy: $(RUNTIME_INSTALLED) ## Delete ENV's resources (local: stop and delete .local, its comments too); data-protected stacks need CONFIRM=<stack>
 	@$(BIN)/python -m tooling.offline_runner '$(ENV)' --config-only
 	@if [ "$$($(BIN)/python -m tooling.offline_runner '$(ENV)' --get comments:dataProtection)" = true ] && [ '$(CONFIRM)' != '$(ENV)' ]; then \
-	  echo "error: $(ENV) is data-protected (comments:dataProtection): destroying it deletes its comments; if that is what you mean, run make destroy ENV=$(ENV) CONFIRM=$(ENV) (and see docs/aws.md, Tearing a stack down)" >&2; exit 2; fi
+	  echo "error: $(ENV) is data-protected (comments:dataProtection): destroying it deletes its comments; if that is what you mean, run make destroy ENV=$(ENV) CONFIRM=$(ENV) (and see docs/aws.md, Tearing it down)" >&2; exit 2; fi
 ifeq ($(ENV),local)
 	$(BIN)/python -m emulator down
 	rm -rf .local

@@ -99,7 +99,7 @@ def test_destroying_a_data_protected_stack_needs_the_operator_to_name_it(stack: 
         assert result.stderr.splitlines()[0] == (
             f"error: {stack} is data-protected (comments:dataProtection): destroying it deletes "
             f"its comments; if that is what you mean, run make destroy ENV={stack} "
-            f"CONFIRM={stack} (and see docs/aws.md, Tearing a stack down)"
+            f"CONFIRM={stack} (and see docs/aws.md, Tearing it down)"
         )
 
 
