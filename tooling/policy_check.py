@@ -62,6 +62,8 @@ from tooling.offline_runner import (
     run_command,
     run_stack,
 )
+from tooling.plan_check import NAME as PLAN_OPTIONS
+from tooling.plan_check import offline_label, option_problems
 
 POLICY_DIR = REPO_ROOT / "policy"
 _LEVELS = {level.value: level for level in EnforcementLevel}
@@ -453,6 +455,12 @@ def check_stack(
         print(f"error: the program failed for stack {stack!r}: {last}", file=sys.stderr)
         return 2
     findings = analyze(plan, pack, settings)
+    # import, retainOnDelete, deletedWith: no policy can see them (the analyzer protocol omits
+    # them); reported here as mandatory, and in CI by tooling/plan_check.py on the saved plan.
+    findings += [
+        Finding("mandatory", PLAN_OPTIONS, p.urn, offline_label(p))
+        for p in option_problems(plan.analyzed())
+    ]
     for finding in findings:
         print(finding.line(), file=out)
     mandatory = sum(f.level == "mandatory" for f in findings)

@@ -15,6 +15,7 @@ from comments_policy import (
     dynamodb,
     iam,
     operations,
+    options,
     references,
     region,
     resource_types,
@@ -34,6 +35,7 @@ POLICIES: list[Policy] = [
     *stack.POLICIES,
     *references.POLICIES,
     *operations.POLICIES,
+    *options.POLICIES,
 ]
 
 # Config checks a JSON schema cannot express, run by the offline check when it loads a config
