@@ -279,24 +279,30 @@ class RepositoryIdentity:
 
 
 def _subjects(kind: str, identity: RepositoryIdentity, environment: str) -> list[str]:
-    """The `sub` claims the bootstrap's `kind` role trusts."""
+    """The `sub` claims the bootstrap's `kind` role trusts, in the form the subject prefix is in
+    (githubSubjectPrefix with githubOwnerId and githubRepositoryId, as the bootstrap takes them):
+    no prefix, or one in neither form for these ids, builds no document rather than guessing."""
     documents = _documents()
     subjects = getattr(documents, f"{kind}_subjects")
-    if not hasattr(documents, "GitHubRepository"):
-        return list(subjects(identity.name, identity.repository_id, environment))
+    where = f"{identity.name} (id {identity.repository_id!r}, owner id {identity.owner_id!r})"
+    if not identity.subject_prefix:
+        raise ValueError(
+            f"no subject prefix for {where}: the bootstrap's githubSubjectPrefix or GitHub's "
+            "sub_claim_prefix says which form the roles trust"
+        )
     forms = [
         form
         for form in documents.SUBJECT_FORMS
         if documents.subject_prefix(identity.name, identity.owner_id, identity.repository_id, form)
         == identity.subject_prefix
     ]
-    if identity.subject_prefix and not forms:
+    if not forms:
         raise ValueError(
-            f"GitHub's subject prefix {identity.subject_prefix!r} is in no form the bootstrap "
-            f"knows for {identity.name} ({identity.repository_id}, owner {identity.owner_id})"
+            f"the subject prefix {identity.subject_prefix!r} is in no form the bootstrap knows "
+            f"for {where}"
         )
     github_repository = documents.GitHubRepository(
-        identity.name, identity.repository_id, identity.owner_id, forms[0] if forms else "name"
+        identity.name, identity.repository_id, identity.owner_id, forms[0]
     )
     return list(subjects(github_repository, environment))
 

@@ -40,6 +40,7 @@ SUBJECT_FORMS = ("name", "immutable")
 DEPLOY_WORKFLOW = ".github/workflows/deploy-environment.yml"
 PREVIEW_WORKFLOW = ".github/workflows/pr.yml"
 DRIFT_WORKFLOW = ".github/workflows/drift.yml"
+VERIFY_WORKFLOW = ".github/workflows/verify.yml"
 MAIN_REF = "refs/heads/main"
 # A pull_request job's ref; the number is the only part a trust cannot name in advance.
 PULL_REQUEST_REF = "refs/pull/*/merge"
@@ -305,12 +306,13 @@ def deploy_subjects(repository: GitHubRepository, environment: str) -> list[str]
 
 
 def preview_subjects(repository: GitHubRepository, environment: str) -> list[str]:
-    """pr.yml's previews of any pull request (GitHub gives forks no token) and drift.yml on main,
-    both in the environment's preview GitHub environment."""
+    """pr.yml's previews of any pull request (GitHub gives forks no token), drift.yml on main and
+    the proof kit's verify.yml on main, all in the environment's preview GitHub environment."""
     github_environment = preview_environment(environment)
     return [
         github_subject(repository, github_environment, PREVIEW_WORKFLOW, PULL_REQUEST_REF),
         github_subject(repository, github_environment, DRIFT_WORKFLOW, MAIN_REF),
+        github_subject(repository, github_environment, VERIFY_WORKFLOW, MAIN_REF),
     ]
 
 

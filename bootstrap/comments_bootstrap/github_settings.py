@@ -1,7 +1,8 @@
 """The GitHub side of the pipeline as code: environments, their variables and rules, the ruleset
-of main with the PR workflow's jobs as required checks (pinned to GitHub Actions), the Actions
-settings (read-only default token, allowed actions) and the OIDC subject template the AWS roles'
-trust relies on. Used by bootstrap/github (a Pulumi program of its own)."""
+of main with the PR workflow's jobs as required checks (pinned to GitHub Actions) and the code
+owners' review, the Actions settings (read-only default token, allowed actions) and the OIDC
+subject template the AWS roles' trust relies on. Used by bootstrap/github (a Pulumi program of
+its own)."""
 
 from __future__ import annotations
 
@@ -28,6 +29,22 @@ MAIN = "main"
 # The GitHub Actions app's id (GitHub's REST API: GET /apps/github-actions), the integration a
 # required check must come from.
 GITHUB_ACTIONS_APP_ID = 15368
+# GitHub reads the first of .github/CODEOWNERS, CODEOWNERS and docs/CODEOWNERS it finds, from the
+# pull request's base branch ("About code owners").
+CODEOWNERS = REPOSITORY_ROOT / ".github" / "CODEOWNERS"
+# What only the platform owners may approve: the pack and its config (the route contract
+# included), the stacks' files and the project's config defaults, the bootstrap (AWS roles and
+# these settings), the workflows and CODEOWNERS itself, and what the deploy runs the pack with
+# (the pinned requirements and CLI).
+CODE_OWNED_PATHS = (
+    "/policy/",
+    "/environments/",
+    "/Pulumi.yaml",
+    "/bootstrap/",
+    "/.github/",
+    "/requirements/",
+    "/.pulumi.version",
+)
 
 
 def load_workflow(path: Path = PR_WORKFLOW) -> dict[str, Any]:
@@ -87,6 +104,40 @@ def workflow_actions(directory: Path = WORKFLOWS) -> list[str]:
 def preview_stacks(workflow: dict[str, Any]) -> list[str]:
     """The stacks pr.yml previews: every one of them needs both of its GitHub environments."""
     return [str(row["stack"]) for row in _matrix_rows(workflow["jobs"]["preview"])]
+
+
+def _could_match_under(pattern: str, path: str) -> bool:
+    """Whether a CODEOWNERS pattern may match a file under (or at) `path` (`/dir/` or `/file`):
+    an unanchored pattern (no '/' but a trailing one) matches at any depth, and one starting with
+    a wildcard anywhere; an anchored one only when it starts inside `path`."""
+    anchored = "/" in pattern.rstrip("/")
+    if not anchored or pattern.startswith(("*", "/*", "/**")):
+        return True
+    return ("/" + pattern.lstrip("/")).startswith(path)
+
+
+def codeowners_problems(text: str, owners: str) -> list[str]:
+    """What keeps `owners` (`@org/team`) from being the code owners of every CODE_OWNED_PATHS
+    entry: a path without its own line, or a later line (the last match wins) that may match
+    files under it and names anyone else."""
+    rules: list[tuple[str, list[str]]] = []
+    for line in text.splitlines():
+        fields = line.split("#", 1)[0].split()
+        if fields:
+            rules.append((fields[0], fields[1:]))
+    problems: list[str] = []
+    for path in CODE_OWNED_PATHS:
+        positions = [i for i, (pattern, _) in enumerate(rules) if pattern == path]
+        if not positions:
+            problems.append(f"{path} has no line of its own")
+            continue
+        for pattern, names in rules[positions[-1] :]:
+            if _could_match_under(pattern, path) and names != [owners]:
+                problems.append(
+                    f"{path}: the line '{pattern} {' '.join(names)}' may match files under it "
+                    f"and does not name exactly {owners}"
+                )
+    return problems
 
 
 def render_subject(claim_keys: list[str], claims: dict[str, str]) -> str:
@@ -168,6 +219,10 @@ class RepositorySettingsArgs:
     required_approvals: int = 1
     required_checks: list[str] = field(default_factory=list)
     allowed_actions: list[str] = field(default_factory=list)
+    platform_owners: str = ""
+    """`@<github:owner>/<platformOwnersTeam>`: the code owners of CODE_OWNED_PATHS."""
+    codeowners: str = ""
+    """The text of .github/CODEOWNERS as it is in the checkout this program runs from."""
 
     def __post_init__(self) -> None:
         if not self.repository or "/" in self.repository:
@@ -194,6 +249,18 @@ class RepositorySettingsArgs:
             raise ValueError(f"no required checks: {documents.PREVIEW_WORKFLOW} has no jobs")
         if not self.allowed_actions:
             raise ValueError("allowed_actions: the workflows use no action; nothing would run")
+        # The ruleset requires the code owners' review; a path no valid line owns needs none.
+        if not re.fullmatch(r"@[A-Za-z0-9-]+/[A-Za-z0-9_.-]+", self.platform_owners):
+            raise ValueError(
+                f"platform owners {self.platform_owners!r}: @<github:owner>/<platformOwnersTeam>"
+            )
+        problems = codeowners_problems(self.codeowners, self.platform_owners)
+        if problems:
+            lines = "; ".join(f"{path} {self.platform_owners}" for path in CODE_OWNED_PATHS)
+            raise ValueError(
+                f".github/CODEOWNERS does not make {self.platform_owners} the code owners "
+                f"({'; '.join(problems)}): merge a CODEOWNERS with these lines first: {lines}"
+            )
 
 
 class RepositorySettings(pulumi.ComponentResource):
@@ -203,6 +270,7 @@ class RepositorySettings(pulumi.ComponentResource):
         super().__init__(COMPONENT_TYPE, name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         repo = args.repository
+        self.platform_owners = args.platform_owners
 
         # Every OIDC token names the workflow file and ref its job came from: what the deploy
         # roles (one workflow on main) and the preview roles trust (bootstrap/).
@@ -308,6 +376,9 @@ class RepositorySettings(pulumi.ComponentResource):
                     dismiss_stale_reviews_on_push=True,
                     require_last_push_approval=True,
                     required_review_thread_resolution=True,
+                    # A change to a path CODEOWNERS (on main) assigns needs one of its owners'
+                    # approvals: the pack, its config, the stacks, bootstrap and workflows.
+                    require_code_owner_review=True,
                 ),
                 required_status_checks=github.RepositoryRulesetRulesRequiredStatusChecksArgs(
                     strict_required_status_checks_policy=True,

@@ -10,6 +10,7 @@ import pulumi
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from comments_bootstrap.github_settings import (
+    CODEOWNERS,
     EnvironmentSettings,
     RepositorySettings,
     RepositorySettingsArgs,
@@ -36,6 +37,11 @@ settings = RepositorySettings(
         required_checks=required_checks,
         # Exactly the actions .github/workflows use: adding one to a workflow means running this.
         allowed_actions=workflow_actions(),
+        # The team CODEOWNERS must name for every platform path (checked before anything runs).
+        platform_owners=(
+            f"@{pulumi.Config('github').require('owner')}/{config.require('platformOwnersTeam')}"
+        ),
+        codeowners=CODEOWNERS.read_text(encoding="utf-8") if CODEOWNERS.is_file() else "",
     ),
 )
 pulumi.export("requiredChecks", required_checks)
@@ -43,3 +49,4 @@ pulumi.export(
     "allowedActions", settings.actions_permissions.allowed_actions_config.patterns_alloweds
 )
 pulumi.export("oidcSubjectClaimKeys", settings.subject_template.include_claim_keys)
+pulumi.export("platformOwners", settings.platform_owners)

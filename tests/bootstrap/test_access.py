@@ -122,7 +122,7 @@ def test_deploy_role_trusts_only_the_deploy_workflow_on_main_in_its_environment(
 
 
 @pytest.mark.parametrize("env", ENVIRONMENTS)
-def test_preview_role_trusts_pr_previews_and_drift_checks_in_its_preview_environment(
+def test_preview_role_trusts_pr_previews_drift_checks_and_the_proof_kit_in_its_preview_environment(
     plan: Plan, immutable_plan: Plan, env: str
 ) -> None:
     for bootstrap, repo in (
@@ -134,6 +134,8 @@ def test_preview_role_trusts_pr_previews_and_drift_checks_in_its_preview_environ
             ":job_workflow_ref:example-org/comments/.github/workflows/pr.yml@refs/pull/*/merge",
             f"repo:{repo}:repository_id:123456789:environment:preview-{env}:ref:refs/heads/main"
             ":job_workflow_ref:example-org/comments/.github/workflows/drift.yml@refs/heads/main",
+            f"repo:{repo}:repository_id:123456789:environment:preview-{env}:ref:refs/heads/main"
+            ":job_workflow_ref:example-org/comments/.github/workflows/verify.yml@refs/heads/main",
         ]
 
 
@@ -149,6 +151,7 @@ def test_the_roles_trust_the_sub_in_githubs_documented_format(
         preview = [
             github_sub(f"preview-{env}", "pr.yml", "refs/pull/*/merge", form=form),
             github_sub(f"preview-{env}", "drift.yml", "refs/heads/main", form=form),
+            github_sub(f"preview-{env}", "verify.yml", "refs/heads/main", form=form),
         ]
         assert trusted_subjects(roles(bootstrap)[f"comments-preview-{env}"]) == preview
 

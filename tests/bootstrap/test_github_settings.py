@@ -9,6 +9,7 @@ import json
 import re
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
 import pytest
 import yaml
@@ -46,7 +47,24 @@ CLOUD = {
 }
 
 
-def plan_settings(tmp_path: Path, **config: Any) -> Plan:
+# The team the committed .github/CODEOWNERS names (the docs' example organization and the
+# platformOwnersTeam default); the tests' owner is another organization.
+DOCUMENTED_OWNERS = "@my-org/platform-owners"
+OWNERS = f"@{OWNER}/platform-owners"
+
+
+def committed_codeowners(owners: str = OWNERS) -> str:
+    """.github/CODEOWNERS as committed, its team handle replaced by `owners`."""
+    text = github_settings.CODEOWNERS.read_text(encoding="utf-8")
+    assert DOCUMENTED_OWNERS in text
+    return text.replace(DOCUMENTED_OWNERS, owners)
+
+
+def plan_settings(tmp_path: Path, codeowners: str | None = None, **config: Any) -> Plan:
+    """Plan bootstrap/github for `config`, reading `codeowners` (default: the committed file for
+    the tests' organization) as .github/CODEOWNERS."""
+    codeowners_file = tmp_path / "CODEOWNERS"
+    codeowners_file.write_text(committed_codeowners() if codeowners is None else codeowners)
     (tmp_path / "Pulumi.yaml").write_text((BOOTSTRAP / "github" / "Pulumi.yaml").read_text())
     stack = {
         "github:owner": OWNER,
@@ -60,7 +78,9 @@ def plan_settings(tmp_path: Path, **config: Any) -> Plan:
         **config,
     }
     (tmp_path / "Pulumi.repo.yaml").write_text(yaml.safe_dump({"config": stack}))
-    return run_stack("repo", DefaultMocks(), root=tmp_path, program_dir=BOOTSTRAP / "github")
+    # By name: a plan of bootstrap/ re-imports comments_bootstrap, as its language host would.
+    with mock.patch("comments_bootstrap.github_settings.CODEOWNERS", codeowners_file):
+        return run_stack("repo", DefaultMocks(), root=tmp_path, program_dir=BOOTSTRAP / "github")
 
 
 @pytest.fixture(scope="module")
@@ -133,7 +153,10 @@ def test_main_takes_reviewed_pull_requests_only_and_nobody_bypasses(settings: Pl
         "dismissStaleReviewsOnPush": True,
         "requireLastPushApproval": True,
         "requiredReviewThreadResolution": True,
+        # A change to a path .github/CODEOWNERS (main's) assigns needs its owners' approval.
+        "requireCodeOwnerReview": True,
     }
+    assert settings.outputs["platformOwners"] == OWNERS
     # One place for each rule: no branch protection beside the ruleset.
     assert settings.of_type("github:index/branchProtection:BranchProtection") == []
     assert settings.of_type("github:index/branchProtectionV3:BranchProtectionV3") == []
@@ -327,8 +350,9 @@ def test_the_subject_the_template_yields_is_what_the_roles_trust(
         preview_trust = _trusted(aws, f"comments-preview-{stack}")
         pr_sub = subject("pr.yml", "preview", "refs/pull/17/merge", stack)
         drift_sub = subject("drift.yml", "drift", "refs/heads/main", stack)
-        assert [fnmatch.fnmatchcase(pr_sub, p) for p in preview_trust] == [True, False]
-        assert preview_trust[1] == drift_sub
+        verify_sub = subject("verify.yml", "verify", "refs/heads/main", stack)
+        assert [fnmatch.fnmatchcase(pr_sub, p) for p in preview_trust] == [True, False, False]
+        assert preview_trust[1:] == [drift_sub, verify_sub]
         # What the trust is for: none of these tokens opens another role.
         pr_in_deploy_env = subject("pr.yml", "preview", "refs/pull/17/merge", stack).replace(
             f"preview-{stack}", stack
@@ -377,3 +401,80 @@ def test_bad_settings_are_one_clear_error(
 ) -> None:
     with pytest.raises(Exception, match=message.replace("[", r"\[")):
         plan_settings(tmp_path, **config)
+
+
+# --- code owners ---------------------------------------------------------------------------
+
+
+def test_the_committed_codeowners_names_the_documented_team_for_every_platform_path() -> None:
+    text = github_settings.CODEOWNERS.read_text(encoding="utf-8")
+    assert github_settings.codeowners_problems(text, DOCUMENTED_OWNERS) == []
+    assert github_settings.codeowners_problems(text, "@my-org/someone-else") != []
+    assert set(github_settings.CODE_OWNED_PATHS) >= {
+        "/policy/",
+        "/environments/",
+        "/bootstrap/",
+        "/.github/",
+    }
+
+
+@pytest.mark.parametrize(
+    ("edit", "message"),
+    [
+        pytest.param(
+            lambda text: text.replace(f"/policy/ {OWNERS}\n", ""),
+            "/policy/ has no line of its own",
+            id="a path left out",
+        ),
+        pytest.param(
+            lambda text: text + "/policy/config/ @example-org/app-team\n",
+            "/policy/: the line '/policy/config/ @example-org/app-team' may match files under it",
+            id="a narrower line after it",
+        ),
+        pytest.param(
+            lambda text: text + "*.json @example-org/app-team\n",
+            "/policy/: the line '*.json @example-org/app-team'",
+            id="an unanchored pattern after it",
+        ),
+        pytest.param(
+            lambda text: text + "config/ @example-org/app-team\n",
+            "/environments/: the line 'config/ @example-org/app-team'",
+            id="a directory name at any depth",
+        ),
+        pytest.param(
+            lambda text: text + "/bootstrap/ @example-org/platform-owners @example-org/app-team\n",
+            "does not name exactly @example-org/platform-owners",
+            id="a second owner, any of whom may approve",
+        ),
+        pytest.param(
+            lambda text: text + "/.github/workflows/pr.yml\n",
+            "/.github/: the line '/.github/workflows/pr.yml '",
+            id="a line with no owner, which removes them",
+        ),
+        pytest.param(lambda text: "", "/policy/ has no line of its own", id="no CODEOWNERS"),
+    ],
+)
+def test_a_codeowners_that_leaves_a_platform_path_to_others_is_refused(
+    tmp_path: Path, edit: Any, message: str
+) -> None:
+    with pytest.raises(Exception, match=re.escape(message)):
+        plan_settings(tmp_path, codeowners=edit(committed_codeowners()))
+
+
+def test_lines_for_other_paths_may_name_other_owners(tmp_path: Path) -> None:
+    text = committed_codeowners() + "/docs/ @example-org/writers\n/widget/*.js @example-org/web\n"
+    assert github_settings.codeowners_problems(text, OWNERS) == []
+    plan_settings(tmp_path, codeowners=text)
+
+
+def test_the_team_comes_from_config_and_the_organization_from_github_owner(
+    tmp_path: Path,
+) -> None:
+    with pytest.raises(Exception, match=re.escape("does not make @example-org/owners the code")):
+        plan_settings(tmp_path, platformOwnersTeam="owners")
+    plan = plan_settings(
+        tmp_path,
+        codeowners=committed_codeowners("@example-org/owners"),
+        platformOwnersTeam="owners",
+    )
+    assert plan.outputs["platformOwners"] == "@example-org/owners"

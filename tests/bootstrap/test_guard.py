@@ -68,6 +68,7 @@ def test_both_subject_forms_pass(form: str, deploy_sub: str, pr_sub: str) -> Non
     assert [s["Condition"].get("StringLike", {}).get(SUB) for s in preview["Statement"]] == [
         pr_sub,
         None,
+        None,
     ]
 
 

@@ -132,13 +132,17 @@ def test_a_token_for_another_audience_gets_no_role(plan: Plan, form: str) -> Non
 
 
 @pytest.mark.parametrize("env", ["dev", "prod"])
-def test_previews_of_pull_requests_and_drift_checks_get_the_preview_role(
+def test_previews_of_pull_requests_drift_checks_and_the_proof_kit_get_the_preview_role(
     plan: Plan, form: str, env: str
 ) -> None:
     role = f"comments-preview-{env}"
     pull_request = github_sub(f"preview-{env}", "pr.yml", "refs/pull/12/merge", form=form)
     assert assume(plan, role, pull_request) == "Allow"
     assert assume(plan, role, github_sub(f"preview-{env}", "drift.yml", MAIN, form=form)) == "Allow"
+    # verify.yml on workflow_dispatch from main, in the preview environment it names.
+    assert assume(plan, role, github_sub(f"preview-{env}", "verify.yml", MAIN, form=form)) == (
+        "Allow"
+    )
 
 
 # A job may name any environment, and GitHub creates one it does not know. Named so, it puts the
@@ -167,6 +171,15 @@ def _preview(environment: str, workflow: str, ref: str, **kwargs: str) -> Subjec
             _preview("preview-dev", "drift.yml", MAIN, run_ref="refs/heads/x"),
             id="a branch calling drift at main",
         ),
+        pytest.param(_preview("preview-dev", "verify.yml", "refs/heads/x"), id="verify off main"),
+        pytest.param(
+            _preview("preview-dev", "verify.yml", "refs/pull/12/merge"), id="verify in a PR"
+        ),
+        pytest.param(
+            _preview("preview-dev", "verify.yml", MAIN, run_ref="refs/heads/x"),
+            id="a branch calling verify at main",
+        ),
+        pytest.param(_preview("dev", "verify.yml", MAIN), id="verify in the deploy env"),
         pytest.param(_preview("preview-prod", "pr.yml", "refs/pull/12/merge"), id="prod's env"),
         pytest.param(_preview("dev", "pr.yml", "refs/pull/12/merge"), id="the deploy env"),
         pytest.param(

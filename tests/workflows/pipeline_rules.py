@@ -325,3 +325,46 @@ def pr_code_violations(name: str, workflow: Workflow) -> list[str]:
             elif run and not WRITER_RUN.fullmatch(run):
                 found.append(f"{where} and runs {run!r}, not a base-branch script")
     return found
+
+
+# --- the base branch's pack judges the pull request ------------------------------------------
+
+BASE_SHA = "${{ github.event.pull_request.base.sha }}"
+BASE_DIR = "base"
+
+
+def base_pack_violations(name: str, job: dict[str, Any]) -> list[str]:
+    """A preview job checks out the base commit's policy/ (and the pins it runs with) into its
+    own directory and installs that pack's dependencies with the base's Makefile before any of
+    the pull request's code runs (`make venv` is the first)."""
+    found: list[str] = []
+    all_steps = steps(job)
+    bases = [
+        s
+        for s in action_steps(job, "actions/checkout")
+        if s.get("with", {}).get("path") == BASE_DIR
+    ]
+    if len(bases) != 1:
+        return [f"{name}: no single checkout of the base commit into {BASE_DIR}/"]
+    (base,) = bases
+    options = base.get("with", {})
+    if options.get("ref") != BASE_SHA:
+        found.append(
+            f"{name}: {BASE_DIR}/ is checked out at {options.get('ref')!r}, not {BASE_SHA}"
+        )
+    sparse = str(options.get("sparse-checkout", "")).split()
+    if sparse and not {"policy", "requirements"} <= set(sparse):
+        found.append(f"{name}: {BASE_DIR}/ lacks policy/ or requirements/ ({sparse})")
+    installs = [
+        s for s in all_steps if str(s.get("run", "")).strip() == "make -C base venv-runtime"
+    ]
+    pr_code = [s for s in all_steps if str(s.get("run", "")).strip() == "make venv"]
+    if len(installs) != 1 or len(pr_code) != 1:
+        return [*found, f"{name}: no single base pack install and pull-request make venv"]
+    order = [all_steps.index(s) for s in (base, installs[0], pr_code[0])]
+    if order != sorted(order):
+        found.append(
+            f"{name}: the base pack's dependencies are not installed from {BASE_DIR}/ "
+            "before the pull request's make venv"
+        )
+    return found

@@ -7,9 +7,11 @@ broken the way a careless edit would break it fails it.
 from __future__ import annotations
 
 import copy
+import fnmatch
 import os
 import re
 import subprocess
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -153,6 +155,9 @@ def test_pr_previews_every_environment_with_policy_and_diff(pr: rules.Workflow) 
     (preview,) = [s for s in rules.steps(job) if s.get("id") == "preview"]
     command = " ".join(str(preview["run"]).split())
     assert 'pulumi preview --stack "$STACK_NAME" --diff' in command
+    assert (
+        '--policy-pack base/policy --policy-pack-config "base/policy/config/$STACK.json"' in command
+    )
     assert '--policy-pack policy --policy-pack-config "policy/config/$STACK.json"' in command
     assert preview["env"]["STACK"] == "${{ matrix.stack }}"
     steps = rules.steps(job)
@@ -175,18 +180,33 @@ def test_role_region_and_backend_come_from_the_jobs_environment(
     assert rules.environment_violations(name, job_name, job, role) == []
 
 
+def _index(job: dict[str, Any], kind: str) -> int:
+    """The preview job's variable check ("check") or AWS credentials step ("creds")."""
+    (index,) = [
+        i
+        for i, s in enumerate(job["steps"])
+        if (kind == "check" and "check_environment.py" in str(s.get("run", "")))
+        or (kind == "creds" and "configure-aws-credentials" in str(s.get("uses", "")))
+    ]
+    return index
+
+
 @pytest.mark.parametrize(
     ("mutation", "expected"),
     [
         (lambda j: j.pop("environment"), "does not run in its stack's GitHub environment"),
         (lambda j: j.update(environment="preview-dev"), "its stack's GitHub environment"),
         (
-            lambda j: j["steps"][4]["env"].update(AWS_REGION="${{ vars.AWS_REGION_DEV }}"),
+            lambda j: j["steps"][_index(j, "check")]["env"].update(
+                AWS_REGION="${{ vars.AWS_REGION_DEV }}"
+            ),
             "checks AWS_REGION from",
         ),
-        (lambda j: j["steps"].insert(0, j["steps"].pop(5)), "after a cloud step"),
+        (lambda j: j["steps"].insert(0, j["steps"].pop(_index(j, "creds"))), "after a cloud step"),
         (
-            lambda j: j["steps"][5]["with"].update({"aws-region": "${{ vars.AWS_REGION_PROD }}"}),
+            lambda j: j["steps"][_index(j, "creds")]["with"].update(
+                {"aws-region": "${{ vars.AWS_REGION_PROD }}"}
+            ),
             "reads vars.AWS_REGION_PROD",
         ),
     ],
@@ -195,7 +215,6 @@ def test_environment_rule_catches_its_violation(
     pr: rules.Workflow, mutation: Any, expected: str
 ) -> None:
     job = copy.deepcopy(pr["jobs"]["preview"])
-    assert "check_environment.py" in job["steps"][4]["run"]
     mutation(job)
     violations = rules.environment_violations("pr.yml", "preview", job, "AWS_PREVIEW_ROLE_ARN")
     assert any(expected in v for v in violations), violations
@@ -367,6 +386,269 @@ def test_a_failed_preview_still_fails_its_required_check(pr: rules.Workflow) -> 
         )
         assert (proc.returncode == 0) is passes, (exit_code, proc.stdout)
     assert last["env"]["EXIT_CODE"] == "${{ steps.preview.outputs.exit-code }}"
+
+
+# --- the base branch's pack and config judge every preview ---------------------------------
+
+
+def test_previews_install_the_base_pack_before_any_pull_request_code(pr: rules.Workflow) -> None:
+    job = pr["jobs"]["preview"]
+    assert rules.base_pack_violations("pr.yml", job) == []
+    (base,) = [s for s in rules.action_steps(job, "actions/checkout") if "path" in s["with"]]
+    assert base["with"]["persist-credentials"] is False
+    # Pinned like every other checkout of the workflow.
+    assert {s["uses"] for s in rules.action_steps(job, "actions/checkout")} == {
+        s["uses"] for s in rules.action_steps(pr["jobs"]["test"], "actions/checkout")
+    }
+
+
+def _base_checkout(job: dict[str, Any]) -> dict[str, Any]:
+    (step,) = [s for s in rules.steps(job) if s.get("with", {}).get("path") == "base"]
+    return step
+
+
+def _step_running(job: dict[str, Any], command: str) -> int:
+    (index,) = [i for i, s in enumerate(job["steps"]) if str(s.get("run", "")).strip() == command]
+    return index
+
+
+@pytest.mark.parametrize(
+    ("mutation", "expected"),
+    [
+        (lambda j: _base_checkout(j)["with"].pop("ref"), "checked out at None"),
+        (
+            lambda j: _base_checkout(j)["with"].update(ref="${{ github.head_ref }}"),
+            "checked out at '${{ github.head_ref }}'",
+        ),
+        (lambda j: _base_checkout(j)["with"].update(path="main"), "no single checkout"),
+        (
+            lambda j: _base_checkout(j)["with"].update({"sparse-checkout": "requirements"}),
+            "lacks policy/",
+        ),
+        (
+            lambda j: j["steps"].insert(
+                _step_running(j, "make -C base venv-runtime"),
+                j["steps"].pop(_step_running(j, "make venv")),
+            ),
+            "before the pull request's make venv",
+        ),
+    ],
+)
+def test_the_base_pack_rule_catches_its_violation(
+    pr: rules.Workflow, mutation: Any, expected: str
+) -> None:
+    job = copy.deepcopy(pr["jobs"]["preview"])
+    mutation(job)
+    violations = rules.base_pack_violations("pr.yml", job)
+    assert any(expected in v for v in violations), violations
+
+
+FAKE_PULUMI = """#!/usr/bin/env bash
+echo "$*" >> "$CALLS"
+case "$1" in login) exit 0 ;; esac
+case "$*" in *"--policy-pack base/policy "*) exit "$BASE_EXIT" ;; *) exit "$OWN_EXIT" ;; esac
+"""
+
+
+def _pack(root: Path, config: str = '{"all": "mandatory"}') -> None:
+    (root / "comments_policy").mkdir(parents=True)
+    (root / "config").mkdir()
+    (root / "PulumiPolicy.yaml").write_text("runtime: python\n")
+    (root / "comments_policy" / "pack.py").write_text("POLICIES = []\n")
+    (root / "config" / "prod.json").write_text(config)
+
+
+def run_preview(
+    pr: rules.Workflow,
+    tmp_path: Path,
+    edit: Any = None,
+    base_exit: int = 0,
+    own_exit: int = 0,
+) -> tuple[list[str], str, str]:
+    """The preview step's script in a workspace holding base/policy and the pull request's
+    policy/ (changed by `edit`), with a `pulumi` that records its arguments and exits with
+    base_exit for the base pack and own_exit otherwise: its calls, exit-code file and log."""
+    (step,) = [s for s in rules.steps(pr["jobs"]["preview"]) if s.get("id") == "preview"]
+    workspace, temp, bin_dir = tmp_path / "work", tmp_path / "temp", tmp_path / "bin"
+    for directory in (temp, bin_dir):
+        directory.mkdir(parents=True)
+    _pack(workspace / "base" / "policy")
+    _pack(workspace / "policy")
+    if edit is not None:
+        edit(workspace)
+    fake = bin_dir / "pulumi"
+    fake.write_text(FAKE_PULUMI)
+    fake.chmod(0o755)
+    env = {
+        "PATH": f"{bin_dir}:{os.environ['PATH']}",
+        "CALLS": str(tmp_path / "calls"),
+        "BASE_EXIT": str(base_exit),
+        "OWN_EXIT": str(own_exit),
+        "RUNNER_TEMP": str(temp),
+        "GITHUB_OUTPUT": str(tmp_path / "output"),
+        "STACK": "prod",
+        "STACK_NAME": "prod",
+        "CLOUD_URL": "s3://state",
+    }
+    proc = subprocess.run(
+        ["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", step["run"]],
+        cwd=workspace,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr  # the step itself passes; the last step fails
+    calls = (tmp_path / "calls").read_text().splitlines()
+    assert calls[0] == "login s3://state"
+    exit_code = (temp / "preview" / "prod.exit-code").read_text().strip()
+    assert (tmp_path / "output").read_text() == f"exit-code={exit_code}\n"
+    return calls[1:], exit_code, (temp / "preview" / "prod.log").read_text()
+
+
+BASE_PREVIEW = (
+    "preview --stack prod --diff --non-interactive --color never"
+    " --policy-pack base/policy --policy-pack-config base/policy/config/prod.json"
+)
+OWN_PREVIEW = (
+    "preview --stack prod --diff --non-interactive --color never"
+    " --policy-pack policy --policy-pack-config policy/config/prod.json"
+)
+
+
+def _loosen_config(workspace: Path) -> None:
+    (workspace / "policy" / "config" / "prod.json").write_text('{"all": "advisory"}')
+
+
+def _edit_rule(workspace: Path) -> None:
+    (workspace / "policy" / "comments_policy" / "pack.py").write_text("POLICIES = None\n")
+
+
+def _bytecode_only(workspace: Path) -> None:
+    cache = workspace / "base" / "policy" / "comments_policy" / "__pycache__"
+    cache.mkdir()
+    (cache / "pack.cpython-311.pyc").write_bytes(b"\0")
+
+
+@pytest.mark.parametrize("edit", [None, _bytecode_only], ids=["unchanged", "bytecode only"])
+def test_a_pull_request_that_leaves_policy_alone_is_judged_by_the_base_pack_only(
+    pr: rules.Workflow, tmp_path: Path, edit: Any
+) -> None:
+    calls, exit_code, log = run_preview(pr, tmp_path, edit, own_exit=255)
+    assert calls == [BASE_PREVIEW]
+    assert exit_code == "0"
+    assert "base branch's pack" in log
+    calls, exit_code, _ = run_preview(pr, tmp_path / "refused", edit, base_exit=255)
+    assert (calls, exit_code) == ([BASE_PREVIEW], "255")
+
+
+@pytest.mark.parametrize("edit", [_loosen_config, _edit_rule], ids=["config", "pack code"])
+@pytest.mark.parametrize(
+    ("base_exit", "own_exit", "expected"),
+    [(0, 0, "0"), (255, 0, "255"), (0, 255, "255"), (255, 1, "255")],
+)
+def test_a_pull_request_that_changes_policy_must_pass_both_packs(
+    pr: rules.Workflow, tmp_path: Path, edit: Any, base_exit: int, own_exit: int, expected: str
+) -> None:
+    """The loosened pack alone would pass what the base pack refuses: the base one decides too."""
+    calls, exit_code, log = run_preview(pr, tmp_path, edit, base_exit, own_exit)
+    assert calls == [BASE_PREVIEW, OWN_PREVIEW]
+    assert exit_code == expected
+    assert log.index("base branch's pack") < log.index("this pull request's pack")
+
+
+def test_a_stack_the_base_has_no_policy_config_for_fails_saying_so(
+    pr: rules.Workflow, tmp_path: Path
+) -> None:
+    def new_stack(workspace: Path) -> None:
+        (workspace / "base" / "policy" / "config" / "prod.json").unlink()
+
+    calls, exit_code, log = run_preview(pr, tmp_path, new_stack)
+    assert calls == [OWN_PREVIEW]
+    assert exit_code == "2"
+    assert "The base branch has no policy/config/prod.json" in log
+
+
+# --- code owners ---------------------------------------------------------------------------
+
+CODEOWNERS = rules.ROOT / ".github" / "CODEOWNERS"
+# What only the platform owners may approve (docs/delivery.md): every file under these.
+PLATFORM_PATHS = (
+    "policy",
+    "environments",
+    "Pulumi.yaml",
+    "bootstrap",
+    ".github",
+    "requirements",
+    ".pulumi.version",
+)
+
+
+def codeowners_of(path: str, text: str) -> list[str]:
+    """The owners GitHub gives `path` (relative, '/'-separated): the last line whose pattern
+    matches it, gitignore-style (a leading or inner '/' anchors at the root, a trailing '/'
+    matches a directory's contents; otherwise the name at any depth)."""
+    owners: list[str] = []
+    for line in text.splitlines():
+        fields = line.split("#", 1)[0].split()
+        if not fields:
+            continue
+        pattern, names = fields[0], fields[1:]
+        directory = pattern.endswith("/")
+        core = pattern.strip("/")
+        anchored = pattern.startswith("/") or "/" in core
+        candidates = (
+            [path]
+            if anchored
+            else ["/".join(path.split("/")[i:]) for i in range(path.count("/") + 1)]
+        )
+        for candidate in candidates:
+            parts = candidate.split("/")
+            prefixes = ["/".join(parts[: n + 1]) for n in range(len(parts))]
+            heads = prefixes[:-1] if directory else prefixes
+            if any(fnmatch.fnmatchcase(head, core) for head in heads):
+                owners = names
+                break
+    return owners
+
+
+def test_codeowners_makes_the_platform_team_the_owners_of_every_platform_file() -> None:
+    text = CODEOWNERS.read_text(encoding="utf-8")
+    files = [
+        str(f.relative_to(rules.ROOT))
+        for name in PLATFORM_PATHS
+        for f in (
+            [rules.ROOT / name] if (rules.ROOT / name).is_file() else (rules.ROOT / name).rglob("*")
+        )
+        if f.is_file() and "__pycache__" not in f.parts
+    ]
+    assert {
+        "policy/config/prod.json",
+        "policy/comments_policy/pack.py",
+        ".github/CODEOWNERS",
+    } <= set(files)
+    owners = {path: codeowners_of(path, text) for path in files}
+    handles = {tuple(names) for names in owners.values()}
+    assert len(handles) == 1, {p: o for p, o in owners.items() if tuple(o) != min(handles)}
+    ((team,),) = handles
+    assert re.fullmatch(r"@[A-Za-z0-9-]+/[A-Za-z0-9_.-]+", team)  # a team, not a person
+    # The program and the docs need one approving review, not the platform team's.
+    for path in ("infra/__main__.py", "docs/delivery.md", "widget/comments.js"):
+        assert codeowners_of(path, text) == [], path
+
+
+@pytest.mark.parametrize(
+    ("line", "path"),
+    [
+        ("/policy/config/ @my-org/app-team", "policy/config/prod.json"),
+        ("*.json @my-org/app-team", "policy/config/prod.json"),
+        ("config/ @my-org/app-team", "policy/config/prod.json"),
+        ("/.github/workflows/pr.yml", ".github/workflows/pr.yml"),
+    ],
+)
+def test_the_code_owner_matcher_lets_the_last_matching_line_win(line: str, path: str) -> None:
+    text = CODEOWNERS.read_text(encoding="utf-8") + line + "\n"
+    assert codeowners_of(path, text) == line.split()[1:]
 
 
 @pytest.mark.parametrize("name", WORKFLOW_FILES)
