@@ -13,12 +13,10 @@ from pulumi_policy import (
     StackValidationArgs,
     StackValidationPolicy,
 )
-from pulumi_policy.proxy import UnknownValueError
 
 from comments_policy.common import (
     AWS_INTEGRATION_URI,
     BODY_METHODS,
-    DEPLOYMENT,
     GATEWAY_RESPONSE,
     INTEGRATION,
     INTEGRATION_RESPONSE,
@@ -36,6 +34,7 @@ from comments_policy.common import (
     config_number,
     config_strings,
     fmt,
+    header_key,
     iam_authorized,
     integration_writes,
     integrations,
@@ -45,10 +44,13 @@ from comments_policy.common import (
     number,
     operations,
     reporter,
-    short_type,
     switched_on,
     walk,
 )
+
+# A new API's id is unknown at preview: a stage and its method settings then match by the API
+# their restApi comes from (decidable.reference).
+from comments_policy.decidable import reference
 
 ACCESS_LOGGING = "apigateway-stage-access-logging"
 THROTTLING = "apigateway-throttling-within-caps"
@@ -58,11 +60,10 @@ CREDENTIALS = "apigateway-integration-credentials"
 CORS = "apigateway-cors-origin"
 AUTHORIZATION = "apigateway-iam-authorization"
 NO_CACHE = "apigateway-no-cache"
-STAGE_INPUTS = "apigateway-stage-inputs"
 
 _RATE, _BURST = "maxRateLimit", "maxBurstLimit"
 ALL_METHODS = "*/*"
-_ALLOW_ORIGIN = "header.Access-Control-Allow-Origin"
+_ALLOW_ORIGIN = "Access-Control-Allow-Origin"
 _BODY_POLICY = "x-amazon-apigateway-policy"
 _NO_RESOURCE_POLICY = (
     "it could open the routes to other accounts, and only AWS_IAM and publicRoutes may decide "
@@ -157,11 +158,13 @@ def _stage_throttled(args: StackValidationArgs, report: ReportViolation) -> None
             and burst is not None
             and burst >= 0
         ):
-            throttled.add((resource.props.get("restApi"), resource.props.get("stageName")))
+            throttled.add(
+                (reference(resource, "restApi", REST_API), resource.props.get("stageName"))
+            )
     for resource in args.resources:
         if resource.resource_type != STAGE:
             continue
-        key = (resource.props.get("restApi"), resource.props.get("stageName"))
+        key = (reference(resource, "restApi", REST_API), resource.props.get("stageName"))
         if key not in throttled:
             report(
                 f"{STAGE_THROTTLED}: {label(resource.resource_type, resource.name)} has no "
@@ -186,88 +189,6 @@ def _no_cache(args: ResourceValidationArgs, report: ReportViolation) -> None:
         mapping(args.props.get("settings")).get("cachingEnabled")
     ):
         say("enables caching (settings.cachingEnabled); the service caches nothing")
-
-
-# The inputs a Stage or Deployment may set: an allow-list, so a property a newer provider adds is
-# refused until someone reviews it. Names are camelCase, as the analyzer receives them; the engine
-# drops its own keys (`__defaults`) before a pack sees the inputs. Other rules check some values
-# (accessLogSettings: access logging; cacheClusterEnabled: no cache; region: the stack's region).
-_REVIEWED_INPUTS: dict[str, frozenset[str]] = {
-    STAGE: frozenset(
-        {
-            "accessLogSettings",
-            "cacheClusterEnabled",
-            "deployment",
-            "description",
-            "documentationVersion",
-            "region",
-            "restApi",
-            "stageName",
-            "tags",
-            # pulumi-aws's Check merges the provider's default tags into it before any analyzer
-            # runs (docs/reference/provider-check.md); programs cannot set it.
-            "tagsAll",
-            "variables",
-            "xrayTracingEnabled",
-        }
-    ),
-    DEPLOYMENT: frozenset({"description", "region", "restApi", "triggers", "variables"}),
-}
-# Inputs that exist and were reviewed, and why the service sets none of them.
-_REFUSED_INPUTS: dict[str, str] = {
-    "canarySettings": (
-        "a canary sends a share of the stage's traffic to another deployment (possibly one made "
-        "outside this program, whose API document no rule checked) with its own stage variables"
-    ),
-    "clientCertificateId": (
-        "a client certificate authenticates API Gateway to HTTP backends, and this service's "
-        "only backend is DynamoDB, called with the integration role"
-    ),
-    "cacheClusterSize": "the service caches nothing, so there is no cache to size",
-}
-_ALLOW_XRAY = "allowXrayTracing"
-
-
-def _is_set(props: Mapping[str, Any], name: str) -> bool:
-    try:
-        return props.get(name) is not None
-    except UnknownValueError:
-        return True  # known only at apply time, but set: refused the same at preview
-
-
-def _stage_inputs(args: ResourceValidationArgs, report: ReportViolation) -> None:
-    reviewed = _REVIEWED_INPUTS.get(args.resource_type)
-    if reviewed is None:
-        return
-    say = reporter(report, STAGE_INPUTS, label(args.resource_type, args.name))
-    for name in sorted(args.props):
-        if name in reviewed or not _is_set(args.props, name):
-            continue
-        why = _REFUSED_INPUTS.get(name)
-        if why is not None:
-            say(f"sets {name}; {why}")
-        else:
-            say(
-                f"sets {name}, an input this pack has not reviewed; the service's "
-                f"{short_type(args.resource_type)} sets only {', '.join(sorted(reviewed))}"
-            )
-    if mapping(args.props.get("variables")):
-        # Templates read no stage variables; values set here would reach them unchecked.
-        say("sets variables (stage variables); no mapping template reads any, so set none")
-    if switched_on(args.props.get("xrayTracingEnabled")):
-        allowed = args.get_config().get(_ALLOW_XRAY, False)
-        if not isinstance(allowed, bool):
-            misconfigured(
-                report,
-                STAGE_INPUTS,
-                ConfigMissing(f"policy parameter '{_ALLOW_XRAY}' is not a boolean"),
-            )
-        elif not allowed:
-            say(
-                "enables xrayTracingEnabled; X-Ray bills per trace recorded, outside the stack's "
-                f"budget, and keeps each traced request's URL for 30 days; allow it with {_ALLOW_XRAY} in the "
-                "stack's policy config if the stack needs traces"
-            )
 
 
 def _body_schemas(operation: Mapping[str, Any]) -> list[Mapping[str, Any]]:
@@ -414,7 +335,10 @@ def _cors(args: ResourceValidationArgs, report: ReportViolation) -> None:
     found = [
         where
         for where, key, value in walk(tree)
-        if key.endswith(_ALLOW_ORIGIN) and isinstance(value, str) and value.strip("'\"") == "*"
+        # Header names are case-insensitive: access-control-allow-origin is the same header.
+        if header_key(key, _ALLOW_ORIGIN)
+        and isinstance(value, str)
+        and value.strip().strip("'\"").strip() == "*"
     ]
     if found:
         more = f" and {len(found) - 1} more" if len(found) > 1 else ""
@@ -492,23 +416,6 @@ POLICIES = [
         name=NO_CACHE,
         description="No stage cache cluster and no method caching: the service caches nothing.",
         validate=_no_cache,
-    ),
-    ResourceValidationPolicy(
-        name=STAGE_INPUTS,
-        description=(
-            "Stages and deployments set only reviewed inputs: no canary, client certificate, "
-            "cache size or stage variables, and X-Ray tracing only where the stack allows it."
-        ),
-        validate=_stage_inputs,
-        config_schema=PolicyConfigSchema(
-            properties={
-                _ALLOW_XRAY: {
-                    "type": "boolean",
-                    "default": False,
-                    "description": "Whether stages may enable X-Ray tracing (billed per trace).",
-                }
-            },
-        ),
     ),
     ResourceValidationPolicy(
         name=WRITE_VALIDATION,
