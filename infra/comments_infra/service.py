@@ -45,6 +45,27 @@ class CommentsServiceArgs:
     tags: dict[str, str]
 
 
+# ARNs built from names the preview already knows. Check gives every resource its name (an
+# auto-name included) before anything is created, and the account and region are invokes, so an
+# ARN built this way is known at preview, where the resource's own `arn` output is not; it is the
+# ARN AWS gives (AWS General Reference, "Amazon Resource Names": DynamoDB table/<name>, IAM
+# role<path><name>, CloudWatch Logs log-group:<name>). Each is built from the resource's own
+# `name` output, so the value still depends on that resource (the engine's propertyDependencies),
+# and the policy pack can both read it at preview and see where it came from.
+def table_arn(partition: str, region: str, account_id: str, table_name: str) -> str:
+    return f"arn:{partition}:dynamodb:{region}:{account_id}:table/{table_name}"
+
+
+def role_arn(partition: str, account_id: str, role_name: str) -> str:
+    """A role created without a path (path '/')."""
+    return f"arn:{partition}:iam::{account_id}:role/{role_name}"
+
+
+def log_group_arn(partition: str, region: str, account_id: str, group_name: str) -> str:
+    """As the provider's `arn` output gives it: without the ':*' CloudWatch Logs appends."""
+    return f"arn:{partition}:logs:{region}:{account_id}:log-group:{group_name}"
+
+
 def integration_trust_policy(account_id: str) -> str:
     """Only API Gateway, and only on behalf of this account (the confused-deputy guard)."""
     return json.dumps(
@@ -225,6 +246,11 @@ class CommentsService(pulumi.ComponentResource):
 
         caller = aws.get_caller_identity_output()
         region = aws.get_region_output()
+        aws_partition = aws.get_partition_output()
+        where = pulumi.Output.all(aws_partition.partition, region.region, caller.account_id)
+        table_arn_known = pulumi.Output.all(where, self.table.name).apply(
+            lambda values: table_arn(*values[0], values[1])
+        )
 
         boundary = None
         if settings.integration_role_boundary:
@@ -241,17 +267,21 @@ class CommentsService(pulumi.ComponentResource):
             # by bootstrap/): a trust change creates a new role, which the preview shows.
             opts=pulumi.ResourceOptions(parent=self, replace_on_changes=[TRUST_POLICY_PROPERTY]),
         )
+        integration_role_arn = pulumi.Output.all(
+            aws_partition.partition, caller.account_id, self.role.name
+        ).apply(lambda values: role_arn(*values))
         self.role_policy = aws.iam.RolePolicy(
             f"{name}-integration-access",
-            role=self.role.id,
-            policy=self.table.arn.apply(
+            # The role's name is its id (terraform-provider-aws), and known at preview.
+            role=self.role.name,
+            policy=table_arn_known.apply(
                 lambda arn: integration_access_policy(arn, settings.pre_moderation)
             ),
             opts=child,
         )
 
         title = name
-        body = pulumi.Output.all(region.region, self.table.name, self.role.arn).apply(
+        body = pulumi.Output.all(region.region, self.table.name, integration_role_arn).apply(
             lambda values: api_definition.document_json(
                 api_definition.build_api_document(
                     api_definition.ApiInputs(
@@ -298,7 +328,10 @@ class CommentsService(pulumi.ComponentResource):
             deployment=deployment.id,
             stage_name=settings.stage_name,
             access_log_settings=aws.apigateway.StageAccessLogSettingsArgs(
-                destination_arn=log_group.arn, format=ACCESS_LOG_FORMAT
+                destination_arn=pulumi.Output.all(where, log_group.name).apply(
+                    lambda values: log_group_arn(*values[0], values[1])
+                ),
+                format=ACCESS_LOG_FORMAT,
             ),
             tags=tags,
             opts=child,
@@ -342,7 +375,7 @@ class CommentsService(pulumi.ComponentResource):
         )
         aws.iam.RolePolicy(
             f"{name}-moderator-access",
-            role=self.moderator_role.id,
+            role=self.moderator_role.name,
             policy=pulumi.Output.all(self.api.execution_arn, self.stage.stage_name).apply(
                 lambda values: moderator_access_policy(
                     values[0], values[1], settings.pre_moderation

@@ -24,11 +24,11 @@ from pulumi_policy import (
     StackValidationPolicy,
 )
 
+from comments_policy import decidable
 from comments_policy.common import (
     ACCOUNT_ID,
     ACCOUNT_ID_SCHEMA,
     METRIC_ALARM,
-    REST_API,
     STAGE,
     TABLE,
     ConfigMissing,
@@ -127,17 +127,14 @@ class _Topics:
 
 
 def _stage_api_names(resources: list[PolicyResource]) -> list[tuple[str, str, str]]:
-    """(stage name, API name, stage label) per stage; the API found by its id in executionArn."""
-    apis = {
-        _text(api, "executionArn").rsplit(":", 1)[-1]: _text(api, "name")
-        for api in resources
-        if api.resource_type == REST_API
-    }
-    return [
-        (_text(stage, "stageName"), apis.get(_text(stage, "restApi"), ""), stage.name)
-        for stage in resources
-        if stage.resource_type == STAGE
-    ]
+    """(stage name, API name, stage label) per stage; the API found by its id in executionArn,
+    or at preview (a new API's id is drawn at create) by the stage's provenance."""
+    found = []
+    for stage in resources:
+        if stage.resource_type == STAGE:
+            api = decidable.api_of(stage, resources)
+            found.append((_text(stage, "stageName"), _text(api, "name") if api else "", stage.name))
+    return found
 
 
 def _alarms_required(args: StackValidationArgs, report: ReportViolation) -> None:
@@ -205,13 +202,16 @@ def _alarms_required(args: StackValidationArgs, report: ReportViolation) -> None
 
 
 def _refers_to(reference: str, topic: PolicyResource) -> bool:
-    """Whether an ARN names `topic`: its `arn` output, or an SNS ARN ending in its name."""
-    match = _SNS_ARN.match(reference)
+    """Whether an ARN names `topic`: its `arn` output, or at preview the ARN AWS will give it (its
+    provider's region and account, its name); an SNS ARN ending in its name only when neither
+    can be known (no provider to say where it lives)."""
     if not reference:
-        return False  # a topic whose ARN is not known yet is named by nothing
-    return reference == _text(topic, "arn") or (
-        match is not None and match.group(1) == _text(topic, "name")
-    )
+        return False
+    arn = decidable.derived_arn(topic)
+    if arn is not None:
+        return reference == arn
+    match = _SNS_ARN.match(reference)
+    return match is not None and match.group(1) == _text(topic, "name")
 
 
 def _alarm_subscribers(args: StackValidationArgs, report: ReportViolation) -> None:

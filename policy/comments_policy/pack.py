@@ -22,23 +22,28 @@ from comments_policy import (
     resource_types,
     stack,
 )
+from comments_policy.decidable import fail_closed
 
 PACK_NAME = "comments-guardrails"
 # A policy the stack's config does not mention blocks: forgetting a line must not open access.
 DEFAULT_ENFORCEMENT = EnforcementLevel.MANDATORY
 
-POLICIES: list[Policy] = [
-    *resource_types.POLICIES,
-    *region.POLICIES,
-    *iam.POLICIES,
-    *dynamodb.POLICIES,
-    *apigateway.POLICIES,
-    *inputs.POLICIES,
-    *stack.POLICIES,
-    *references.POLICIES,
-    *operations.POLICIES,
-    *options.POLICIES,
-]
+# Every policy goes through fail_closed: one it cannot decide at preview is a violation at its own
+# level, never the analyzer's advisory "can't run" (comments_policy/decidable.py).
+POLICIES: list[Policy] = fail_closed(
+    [
+        *resource_types.POLICIES,
+        *region.POLICIES,
+        *iam.POLICIES,
+        *dynamodb.POLICIES,
+        *apigateway.POLICIES,
+        *inputs.POLICIES,
+        *stack.POLICIES,
+        *references.POLICIES,
+        *operations.POLICIES,
+        *options.POLICIES,
+    ]
+)
 
 # Config checks a JSON schema cannot express, run by the offline check when it loads a config
 # (policy name -> errors for its reconciled properties). The CLI never calls these, so each

@@ -11,6 +11,12 @@ The engine gives stack policies each resource's `propertyDependencies`: per inpu
 its value was computed from. A literal depends on nothing; a `.get` of a resource outside the
 program is not one of the stack's resources. Only dependencies are read, never the values, so a
 value still unknown at preview passes when it comes from the right resource.
+
+It is also the rule that decides, at preview, the inputs no other rule can read there: those that
+name what AWS assigns when it creates the REST API (decidable.ASSIGNED_AT_CREATE: the stage's and
+deployment's references, the moderator's method ARNs). Such an input unknown at preview passes
+only when its value comes from resources of the allowed types of this stack and nothing else;
+every resource rule reads its value at `up`, before its step.
 """
 
 from __future__ import annotations
@@ -42,6 +48,7 @@ from comments_policy.common import (
     label,
     short_type,
 )
+from comments_policy.decidable import ASSIGNED_AT_CREATE, is_unknown
 
 OWN_REFERENCES = "stack-references-own-resources"
 
@@ -174,6 +181,29 @@ def _own_references(args: StackValidationArgs, report: ReportViolation) -> None:
                 f"that check the {wanted} cover what this uses",
                 resource.urn,
             )
+        _assigned_at_create(resource, report)
+
+
+def _assigned_at_create(resource: PolicyResource, report: ReportViolation) -> None:
+    """An input that names what AWS assigns at create (the REST API's id) may be unknown at
+    preview, and so unread by every other rule there, only when its value comes from resources of
+    the allowed types of this stack and from nothing else (decidable.ASSIGNED_AT_CREATE)."""
+    for (resource_type, key), allowed in ASSIGNED_AT_CREATE.items():
+        if resource.resource_type != resource_type or not is_unknown(resource.props, key):
+            continue
+        sources = list(resource.property_dependencies.get(key) or [])
+        others = [s for s in sources if s.resource_type not in allowed]
+        if sources and not others:
+            continue
+        wanted = " and ".join(short_type(t) for t in allowed)
+        report(
+            f"{OWN_REFERENCES}: {label(resource.resource_type, resource.name)} {key} is unknown "
+            f"at preview and {_origin(sources).removeprefix('it ')}; a value may be unknown at "
+            f"preview only when it is computed from this stack's {wanted} alone (AWS draws the "
+            "REST API's id when it creates it), since no rule can read it before `up` applies "
+            "it: build it from what the preview knows",
+            resource.urn,
+        )
 
 
 POLICIES = [

@@ -22,6 +22,7 @@ from pulumi_policy import (
     StackValidationPolicy,
 )
 
+from comments_policy import decidable
 from comments_policy.common import (
     ACCOUNT_ROOT,
     INTEGRATION,
@@ -33,6 +34,7 @@ from comments_policy.common import (
     SOURCE_API_ARN,
     STAGE,
     TABLE,
+    Document,
     api_document,
     as_list,
     attached_policy_arns,
@@ -64,11 +66,8 @@ def _of_type(resources: list[PolicyResource], resource_type: str) -> list[Policy
 
 
 def _arns(resources: list[PolicyResource], resource_type: str) -> dict[str, PolicyResource]:
-    return {
-        arn: r
-        for r in _of_type(resources, resource_type)
-        if isinstance(arn := r.props.get("arn"), str)
-    }
+    """ARN -> resource: the `arn` output, or at preview the ARN AWS will give it (decidable.py)."""
+    return decidable.arns(resources, resource_type)
 
 
 def _text(resource: PolicyResource, key: str) -> str:
@@ -77,18 +76,35 @@ def _text(resource: PolicyResource, key: str) -> str:
     return value if isinstance(value, str) else ""
 
 
+def _identities(resource: PolicyResource, *keys: str) -> set[str]:
+    """The known values among `keys` (an `id` or `arn` AWS has not assigned yet is left out)."""
+    return {v for key in keys if isinstance(v := decidable.known(resource.props, key), str) and v}
+
+
+def _documents(resource: PolicyResource) -> list[Document]:
+    """The role documents a resource carries; at preview a document that names the REST API's id
+    (ASSIGNED_AT_CREATE) is left to stack-references-own-resources, and to the resource rules at
+    `up`."""
+    if decidable.is_deferred(resource, "policy"):
+        return []
+    return role_documents(resource.resource_type, resource.props)
+
+
 def _signed_method_arns(resources: list[PolicyResource]) -> set[str]:
-    """execute-api ARNs of every AWS_IAM method of this stack's APIs, on this stack's stages."""
+    """execute-api ARNs of every AWS_IAM method of this stack's APIs, on this stack's stages.
+
+    A new API's executionArn is unknown at preview: it has no method ARN yet, so no ARN can name
+    one of its methods, and only a document that is itself unknown (left to provenance) can."""
     arns: set[str] = set()
     for api in _of_type(resources, REST_API):
-        execution_arn = _text(api, "executionArn")
+        execution_arn = decidable.known(api.props, "executionArn")
         document, _ = api_document(api.props)
-        if not execution_arn or document is None:
+        if not isinstance(execution_arn, str) or not execution_arn or document is None:
             continue
-        ids = {v for v in (api.props.get("id"), api.props.get("name")) if isinstance(v, str)}
-        ids.add(execution_arn.rsplit(":", 1)[-1])
         stages = [
-            _text(s, "stageName") for s in _of_type(resources, STAGE) if _text(s, "restApi") in ids
+            _text(s, "stageName")
+            for s in _of_type(resources, STAGE)
+            if decidable.api_of(s, resources) is api
         ]
         for path, method, operation in operations(document):
             if iam_authorized(document, operation):
@@ -115,12 +131,11 @@ def _own_table(args: StackValidationArgs, report: ReportViolation) -> None:
     roles = {
         value
         for role in _of_type(args.resources, ROLE)
-        for value in (role.props.get("name"), role.props.get("arn"), role.props.get("id"))
-        if isinstance(value, str)
+        for value in _identities(role, "name", "arn", "id")
     }
     for resource in args.resources:
         subject = label(resource.resource_type, resource.name)
-        for document in role_documents(resource.resource_type, resource.props):
+        for document in _documents(resource):
             for statement in statements(document.body or {}):
                 if not statement.allows:
                     continue
@@ -163,7 +178,7 @@ class _Grant:
 
 def _role_grants(resources: list[PolicyResource], role: PolicyResource) -> Iterator[_Grant]:
     """Every Allow (action, resource) pair that reaches `role` by any attachment in the stack."""
-    names = {v for v in (role.props.get("name"), role.props.get("arn")) if isinstance(v, str)}
+    names = _identities(role, "name", "arn")
     policies = _arns(resources, MANAGED_POLICY)
     sources: list[PolicyResource] = [role]
     sources += [r for r in _of_type(resources, ROLE_POLICY) if _text(r, "role") in names]
@@ -173,7 +188,7 @@ def _role_grants(resources: list[PolicyResource], role: PolicyResource) -> Itera
         if _text(r, "role") in names and (arn := _text(r, "policyArn")) in policies
     ]
     for source in sources:
-        for document in role_documents(source.resource_type, source.props):
+        for document in _documents(source):
             for statement in statements(document.body or {}):
                 if not statement.allows:
                     continue
@@ -271,10 +286,11 @@ def _own_api(args: StackValidationArgs, report: ReportViolation) -> None:
                             named.append((role, statement.name, match.group("api")))
     if not named:
         return  # read no API's executionArn: a new API's is unknown at preview
+    # A new API's id is unknown at preview: a trust naming an API by a known id names another.
     apis = {
         match.group("api")
         for api in _of_type(args.resources, REST_API)
-        if (match := SOURCE_API_ARN.match(_text(api, "executionArn")))
+        if (match := SOURCE_API_ARN.match(decidable.known(api.props, "executionArn") or ""))
     }
     known = ", ".join(sorted(apis)) or "none"
     for role, statement_name, api_id in named:
