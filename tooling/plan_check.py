@@ -103,7 +103,8 @@ def plan_problems(plan: Any, where: str = "the plan") -> list[Problem]:
             f"{where}: not an update plan (a JSON object with a manifest, as "
             "`pulumi preview --save-plan` writes)"
         )
-    resource_plans = plan.get("resourcePlans") or {}
+    # omitempty: a plan with no resources has none
+    resource_plans = plan.get("resourcePlans", {})
     if not isinstance(resource_plans, Mapping):
         raise PlanError(f"{where}: resourcePlans is not an object of URN -> resource plan")
     problems: list[Problem] = []
@@ -226,13 +227,9 @@ def offline_label(problem: Problem) -> str:
 
 
 def _program_problems(stack: str) -> list[Problem]:
-    from tooling.offline_runner import close_event_loops, run_or_exit
+    from tooling.offline_runner import run_or_exit
 
-    try:
-        plan = run_or_exit(stack)
-    finally:
-        close_event_loops()
-    return option_problems(plan.analyzed())
+    return option_problems(run_or_exit(stack).analyzed())
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -287,4 +284,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    code = main()
+    if "tooling.offline_runner" in sys.modules:
+        # The program ran: close the SDK's event loops while the interpreter is whole.
+        sys.modules["tooling.offline_runner"].close_event_loops()
+    sys.exit(code)
