@@ -4,8 +4,10 @@ For every stack: the provisioned capacity the program declares (its floor, and t
 auto scaling may reach), what each costs a month, the budget and caps from the stack's policy
 config, and how many requests a second that capacity sustains. The monthly figures are the budget
 rule's: replicas, autoscaling maximums and warm throughput count.
-Then what one POST and one GET of a page of typical comments consume, by DynamoDB's size rules,
-checked against the seed's figure. Prices come from the policy pack's one price table.
+Then everything the budget rule counts, per stack and per resource: the pack's own pricing
+(`policy/comments_policy/costs.py`), so the report and `dynamodb-monthly-cost-budget` cannot
+disagree. Then what one POST and one GET of a page of typical comments consume, by DynamoDB's
+size rules, checked against the seed's figure. Prices come from the policy pack's one price table.
 
     python -m tooling.cost_report [stack ...]
 """
@@ -15,11 +17,14 @@ from __future__ import annotations
 import argparse
 import math
 import sys
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 from tooling.offline_runner import (
     REPO_ROOT,
+    Plan,
     StackConfigError,
     available_stacks,
     load_project,
@@ -30,6 +35,18 @@ from tooling.policy_check import PolicyConfigError, load_pack, load_policy_confi
 
 # The pack's price table: the one place prices live.
 prices = pack_module("comments_policy.prices")
+# ... and its pricing: what each resource of a stack is counted for, as the budget rule counts it.
+costs = pack_module("comments_policy.costs")
+# The report's columns, in order: the kinds of cost costs.py names.
+COST_KINDS = (
+    "DynamoDB",
+    "API Gateway",
+    "CloudWatch alarms",
+    "CloudWatch dashboards",
+    "CloudWatch Logs",
+    "AWS Budgets",
+    "AWS WAF",
+)
 
 # The seed's worked example: 2 RCU provisioned, $0.1872 a month.
 SEED_RCU = 2
@@ -91,6 +108,30 @@ class Row:
     budget: float | None
     caps: str
     error: str | None = None
+    cost: Any = None  # the pack's StackCost: every item the budget rule counts
+
+
+@dataclass
+class _Resource:
+    """A planned resource as the pack's pricing reads it (what a stack policy sees)."""
+
+    resource_type: str
+    name: str
+    urn: str
+    props: Mapping[str, Any]
+    property_dependencies: dict[str, list[Any]] = field(default_factory=dict)
+
+
+def plan_resources(plan: Plan) -> list[_Resource]:
+    """The stack's resources with their outputs and property dependencies, as the analyzer
+    hands them to a stack policy."""
+    resources = {r.urn: _Resource(r.type, r.name, r.urn, r.state) for r in plan.analyzed()}
+    for planned in plan.analyzed():
+        resources[planned.urn].property_dependencies = {
+            key: [resources[u] for u in urns if u in resources]
+            for key, urns in planned.property_dependencies.items()
+        }
+    return list(resources.values())
 
 
 def stack_row(stack: str, overrides: dict[str, str] | None = None) -> Row:
@@ -132,6 +173,7 @@ def stack_row(stack: str, overrides: dict[str, str] | None = None) -> Row:
         capacity(with_scaling=True),
         float(budget) if budget is not None else None,
         f"{caps.get('maxReadCapacity')} / {caps.get('maxWriteCapacity')}",
+        cost=costs.stack_cost(plan_resources(plan)),
     )
 
 
@@ -144,6 +186,7 @@ def report(stacks: list[str]) -> tuple[str, int]:
     size = item_size(TYPICAL_COMMENT)
     comment_wcu = write_units(size)
     page_rcu = query_read_units(size * PAGE_SIZE)
+    rows = [stack_row(stack) for stack in stacks]
     lines = [
         "## Cost per environment",
         "",
@@ -160,8 +203,8 @@ def report(stacks: list[str]) -> tuple[str, int]:
         "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     status = 0
-    for stack in stacks:
-        row = stack_row(stack)
+    for row in rows:
+        stack = row.stack
         if row.error:
             lines.append(f"| {stack} | error: {row.error} |  |  |  |  |  |  |  |  |")
             status = 2
@@ -176,6 +219,7 @@ def report(stacks: list[str]) -> tuple[str, int]:
             f"| {_range(low.read / page_rcu, high.read / page_rcu)} "
             f"| {_range(low.write / comment_wcu, high.write / comment_wcu)} |"
         )
+    lines += budget_lines(rows)
     seed = float(prices.provisioned_monthly_usd(SEED_RCU, 0))
     lines += [
         "",
@@ -199,6 +243,54 @@ def report(stacks: list[str]) -> tuple[str, int]:
     return "\n".join(lines) + "\n", status
 
 
+def budget_lines(rows: list[Row]) -> list[str]:
+    """Everything the budget rule counts: per stack by kind, then per resource."""
+    lines = [
+        "",
+        "## What the budget counts",
+        "",
+        "The budget rule's own items (`dynamodb-monthly-cost-budget`, priced by "
+        "`policy/comments_policy/costs.py`): every resource of the stack, at list prices with no "
+        f"free tier. Logs are priced at an assumed {prices.LOG_INGEST_GB_PER_MONTH:g} GB ingested "
+        "a month per log group plus what their retention keeps; the stack's own stage is shown "
+        "at its throttle's ceiling but not counted (its requests are the service's traffic, "
+        "which the AWS Budgets budget watches); any other stage is counted at its ceiling. "
+        f"{prices.SNS_NOTE}.",
+        "",
+        "| stack | " + " | ".join(COST_KINDS) + " | total $/month | budget $/month |",
+        "|---|" + "---:|" * (len(COST_KINDS) + 2),
+    ]
+    details: list[str] = []
+    for row in rows:
+        if row.error:
+            lines.append(f"| {row.stack} | error: {row.error} |" + " |" * (len(COST_KINDS) + 1))
+            continue
+        cost = row.cost
+        sums = {kind: 0.0 for kind in COST_KINDS}
+        for item in cost.items:
+            if item.counted:
+                sums[item.kind] = sums.get(item.kind, 0.0) + item.monthly_usd
+        budget = "-" if row.budget is None else f"{row.budget:.2f}"
+        over = (
+            " (over)"
+            if row.budget is not None and (cost.monthly_usd > row.budget or cost.problems)
+            else ""
+        )
+        lines.append(
+            f"| {row.stack} | "
+            + " | ".join(f"{sums[kind]:.4f}" for kind in COST_KINDS)
+            + f" | {cost.monthly_usd:.4f}{over} | {budget} |"
+        )
+        details += ["", f"### {row.stack}", "", "| resource | counted for | $/month |"]
+        details.append("|---|---|---:|")
+        for item in cost.items:
+            figure = f"{item.monthly_usd:.4f}" + ("" if item.counted else " (not counted)")
+            details.append(f"| {item.subject} | {item.what} | {figure} |")
+        for problem in cost.problems:
+            details.append(f"| problem | {problem} | refused |")
+    return lines + details
+
+
 # Pre-moderation marks a pending comment and an approved one with one attribute each (the two
 # sparse indexes' hash keys; api_definition.PENDING_ATTRIBUTE / PUBLISHED_ATTRIBUTE).
 PRE_MODERATION = {"comments:moderation": "pre"}
@@ -217,24 +309,25 @@ def pre_moderation_lines(stacks: list[str], size: int, page_rcu: float) -> list[
         "Two sparse global secondary indexes, each provisioned like the table: `pending` holds only "
         "comments waiting for approval, `published` only approved ones (the public GET reads it).",
         "",
-        "| stack | RCU | WCU | DynamoDB $/month floor | ceiling | budget $/month |",
-        "|---|---:|---:|---:|---:|---:|",
+        "| stack | RCU | WCU | DynamoDB $/month floor | ceiling | stack $/month | budget $/month |",
+        "|---|---:|---:|---:|---:|---:|---:|",
     ]
     for stack in stacks:
         row = stack_row(stack, PRE_MODERATION)
         if row.error:
-            lines.append(f"| {stack} | error: {row.error} |  |  |  |  |")
+            lines.append(f"| {stack} | error: {row.error} |  |  |  |  |  |")
             continue
         low, high = row.floor, row.ceiling
         budget = "-" if row.budget is None else f"{row.budget:.2f}"
+        total = row.cost.monthly_usd
         over = (
             " (over: raise monthlyBudgetUsd)"
-            if row.budget is not None and high.monthly > row.budget
+            if row.budget is not None and (total > row.budget or row.cost.problems)
             else ""
         )
         lines.append(
             f"| {stack} | {_range(low.read, high.read)} | {_range(low.write, high.write)} "
-            f"| {low.monthly:.4f} | {high.monthly:.4f}{over} | {budget} |"
+            f"| {low.monthly:.4f} | {high.monthly:.4f} | {total:.4f}{over} | {budget} |"
         )
     lines += [
         "",

@@ -26,8 +26,13 @@ MAX_THROTTLE_BURST = 5_000
 # An origin is scheme://host[:port] with nothing after it; "*" stands alone.
 _ORIGIN = re.compile(r"^https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?$")
 _STAGE_NAME = re.compile(r"^[A-Za-z0-9_]{1,128}$")
-# The prefix is spliced into a VTL string literal, so it is kept to characters that need no escaping.
-_SLUG_PREFIX = re.compile(r"^[A-Za-z0-9/_.-]{1,64}$")
+# Slugs under the smoke prefix get a TTL: DynamoDB deletes them. So the prefix is reserved: it
+# starts with SMOKE_PREFIX_ROOT, a path no page has, and a prefix every page path shares ('/',
+# '/blog') cannot be set. The policy pack checks the same in the template the prefix reaches
+# (dynamodb-ttl-smoke-only). It is spliced into a VTL string literal, so it is kept to characters
+# that need no escaping.
+SMOKE_PREFIX_ROOT = "/__smoke__/"
+_SLUG_PREFIX = re.compile(r"^/__smoke__/[A-Za-z0-9/_.-]{0,53}$")
 
 
 class ConfigError(pulumi.RunError):
@@ -151,7 +156,11 @@ def parse_settings(raw: RawConfig) -> ServiceSettings:
         data_protection=_boolean(raw, "dataProtection"),
         stage_name=_matching(raw, "stageName", _STAGE_NAME, "1-128 letters, digits or _"),
         smoke_slug_prefix=_matching(
-            raw, "smokeSlugPrefix", _SLUG_PREFIX, "1-64 characters from A-Z a-z 0-9 / _ . -"
+            raw,
+            "smokeSlugPrefix",
+            _SLUG_PREFIX,
+            f"{SMOKE_PREFIX_ROOT} followed by up to 53 characters from A-Z a-z 0-9 / _ . - "
+            "(reserved: no page path starts with it, and its comments expire)",
         ),
         smoke_ttl_hours=_integer(raw, "smokeTtlHours", 1, 24 * 30),
         integration_role_boundary=_boolean(raw, "integrationRoleBoundary"),

@@ -9,6 +9,7 @@ turns into a "can't run policy during preview" diagnostic (see README, "Unknown 
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -153,10 +154,39 @@ def mapping(value: Any) -> Mapping[str, Any]:
     return value if isinstance(value, Mapping) else {}
 
 
-def number(value: Any) -> float | None:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
+# A number written as text: what the provider reads as that number (pulumi-aws converts a string
+# given for a numeric input). Only plain decimals count; anything else ("1e3", " 5", "0x10", "NaN")
+# is refused by `quantity`, never read as some other number or as unset.
+_DECIMAL = re.compile(r"^-?[0-9]+(\.[0-9]+)?$")
+
+
+class NotANumber(ValueError):
+    """A numeric input holds something that is not a plain number (text, a list, NaN, a bool)."""
+
+
+def quantity(value: Any) -> float | None:
+    """A numeric input's value: None when unset, the number when it is one (an int, a float, or
+    a decimal string, counted by its value); raises NotANumber for anything else, so a value the
+    pack cannot read the way AWS would is refused instead of counted as unset or zero."""
+    if value is None:
         return None
-    return float(value)
+    if isinstance(value, bool):
+        raise NotANumber(f"{value!r} is a boolean, not a number")
+    if isinstance(value, (int, float)):
+        if not math.isfinite(value):
+            raise NotANumber(f"{value!r} is not a finite number")
+        return float(value)
+    if isinstance(value, str) and _DECIMAL.match(value):
+        return float(value)
+    raise NotANumber(f"{value!r} is not a number")
+
+
+def number(value: Any) -> float | None:
+    """A numeric input's value, or None when it is unset or not a number (see `quantity`)."""
+    try:
+        return quantity(value)
+    except NotANumber:
+        return None
 
 
 def has_wildcard(text: str) -> bool:
@@ -166,6 +196,58 @@ def has_wildcard(text: str) -> bool:
 def fmt(value: float) -> str:
     """Capacities and limits as people write them: 2, not 2.0."""
     return f"{value:g}"
+
+
+# -- JSON documents --------------------------------------------------------------------------------
+
+
+class _DuplicateKey(ValueError):
+    pass
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    seen: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in seen:
+            raise _DuplicateKey(key)
+        seen[key] = value
+    return seen
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+def load_json(text: str) -> tuple[Any, str | None]:
+    """Parse a JSON document the way AWS does, or stricter: (value, None), or (None, why not).
+
+    Every JSON text the pack reads goes through here (an API body, IAM and topic policies, a
+    dashboard body, WAF rules). Python's json keeps the last of two equal keys; another parser
+    (IAM's, API Gateway's OpenAPI import, a reviewer's eye) may read the first, so a document
+    with a duplicate key has two meanings and is refused. NaN and Infinity, which Python accepts
+    and JSON does not, are refused too.
+    """
+    try:
+        return (
+            json.loads(text, object_pairs_hook=_no_duplicates, parse_constant=_no_constant),
+            None,
+        )
+    except _DuplicateKey as error:
+        return None, (
+            f"repeats the key '{error}' in one object, which parsers read differently "
+            "(first or last); write each key once"
+        )
+    except json.JSONDecodeError as error:
+        return None, f"is not valid JSON ({error.msg})"
+    except ValueError as error:
+        return None, f"is not valid JSON ({error})"
+
+
+def header_key(key: str, header: str) -> bool:
+    """Whether a parameter key ('method.response.header.Access-Control-Allow-Origin',
+    'gatewayresponse.header.access-control-allow-origin') names `header`: HTTP header names are
+    case-insensitive (RFC 9110, section 5.1), so the comparison is too."""
+    return key.lower().endswith(f"header.{header.lower()}")
 
 
 # -- IAM documents ---------------------------------------------------------------------------------
@@ -186,12 +268,9 @@ def parse_document(where: str, raw: Any) -> Document:
         return Document(where, raw)
     if not isinstance(raw, str) or not raw.strip():
         return Document(where, None, f"{where} is not a policy document")
-    try:
-        parsed = json.loads(raw)
-    except json.JSONDecodeError as error:
-        return Document(
-            where, None, f"{where} is not valid JSON ({error.msg}); it cannot be checked"
-        )
+    parsed, error = load_json(raw)
+    if error is not None:
+        return Document(where, None, f"{where} {error}; it cannot be checked")
     if not isinstance(parsed, dict):
         return Document(where, None, f"{where} is not a JSON object; it cannot be checked")
     return Document(where, parsed)
@@ -300,10 +379,9 @@ def api_document(props: Mapping[str, Any]) -> tuple[Mapping[str, Any] | None, st
         return None, None
     if not isinstance(body, str):
         return None, "body is not a JSON string; it cannot be checked"
-    try:
-        document = json.loads(body)
-    except json.JSONDecodeError as error:
-        return None, f"body is not valid JSON ({error.msg}); this pack reads JSON API definitions"
+    document, error = load_json(body)
+    if error is not None:
+        return None, f"body {error}; this pack reads JSON API definitions"
     if not isinstance(document, dict):
         return None, "body is not a JSON object; it cannot be checked"
     return document, None

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+import re
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from pulumi_policy import (
@@ -18,24 +18,33 @@ from pulumi_policy import (
 from comments_policy import prices
 from comments_policy.common import (
     GLOBAL_SECONDARY_INDEX,
+    INTEGRATION,
+    REST_API,
     SCALING_TARGET,
     SCHEDULED_ACTION,
     TABLE,
-    TABLE_REPLICA,
     ConfigMissing,
+    NotANumber,
+    api_document,
     as_list,
     config_number,
     fmt,
+    integrations,
     label,
     mapping,
     misconfigured,
-    number,
+    quantity,
     reporter,
 )
+from comments_policy.costs import BUDGET as BUDGET_TYPE
+from comments_policy.costs import TableCapacity, stack_cost, table_capacities
 
 CAPACITY = "dynamodb-provisioned-capacity"
 BUDGET = "dynamodb-monthly-cost-budget"
 DATA_PROTECTION = "dynamodb-data-protection"
+TTL_SMOKE_ONLY = "dynamodb-ttl-smoke-only"
+
+__all__ = ["TableCapacity", "table_capacities"]  # the cost report reads them from here too
 
 _READ, _WRITE = "maxReadCapacity", "maxWriteCapacity"
 
@@ -65,7 +74,15 @@ def _capacity(args: ResourceValidationArgs, report: ReportViolation) -> None:
     say = reporter(report, CAPACITY, label(args.resource_type, args.name))
 
     def within(value: Any, what: str, cap_key: str, copies: int = 1, required: bool = True) -> None:
-        units = number(value)
+        try:
+            # A number given as text is counted by its value, as the provider reads it.
+            units = quantity(value)
+        except NotANumber as error:
+            say(
+                f"{what} is not a number ({error}); give it as a number, at most "
+                f"{fmt(caps[cap_key])}"
+            )
+            return
         if units is None:
             if required:
                 say(
@@ -156,119 +173,45 @@ def _capacity(args: ResourceValidationArgs, report: ReportViolation) -> None:
         )
 
 
-@dataclass
-class _Units:
-    read: float = 0.0
-    write: float = 0.0
-
-
-@dataclass
-class TableCapacity:
-    """A table's worst case: its own, its indexes' and autoscaling maximums, warm throughput, copies."""
-
-    name: str
-    units: dict[str, _Units] = field(default_factory=dict)  # by scaling resource id
-    copies: int = 1  # the table plus its replicas, each billed
-    on_demand: bool = False
-    warm: _Units = field(default_factory=_Units)  # pre-warmed units/s, table and indexes
-
-    @property
-    def read(self) -> float:
-        return sum(u.read for u in self.units.values()) * self.copies
-
-    @property
-    def write(self) -> float:
-        return sum(u.write for u in self.units.values()) * self.copies
-
-    @property
-    def monthly_usd(self) -> float:
-        return prices.provisioned_monthly_usd(self.read, self.write) + prices.warm_throughput_usd(
-            self.warm.read * self.copies, self.warm.write * self.copies
-        )
-
-
-def _warm_units(value: Any) -> _Units:
-    throughput = mapping(value)
-    return _Units(
-        number(throughput.get("readUnitsPerSecond")) or 0.0,
-        number(throughput.get("writeUnitsPerSecond")) or 0.0,
-    )
-
-
-def table_capacities(resources: list[tuple[str, Mapping[str, Any]]]) -> list[TableCapacity]:
-    """Capacity per table from (type, props) pairs of a whole stack.
-
-    A TableReplica whose table is not in the stack comes back as a table named after its ARN
-    with no capacity of its own, so the budget can say it cannot be bounded.
-    """
-    tables: dict[str, TableCapacity] = {}
-    by_arn: dict[str, TableCapacity] = {}
-    for resource_type, props in resources:
-        if resource_type != TABLE:
+def _budget_limits(args: StackValidationArgs, budget: float) -> Iterator[str]:
+    """What lets an AWS Budgets budget of the stack watch for more than the stack's budget."""
+    for resource in args.resources:
+        if resource.resource_type != BUDGET_TYPE:
             continue
-        name = str(props.get("name", "?"))
-        table = TableCapacity(name=name, copies=1 + len(as_list(props.get("replicas"))))
-        table.on_demand = (props.get("billingMode") or "PROVISIONED") != "PROVISIONED"
-        table.units[f"table/{name}"] = _Units(
-            number(props.get("readCapacity")) or 0.0, number(props.get("writeCapacity")) or 0.0
-        )
-        table.warm = _warm_units(props.get("warmThroughput"))
-        for index in as_list(props.get("globalSecondaryIndexes")):
-            gsi = mapping(index)
-            table.units[f"table/{name}/index/{gsi.get('name')}"] = _Units(
-                number(gsi.get("readCapacity")) or 0.0, number(gsi.get("writeCapacity")) or 0.0
+        props = resource.props
+        subject = label(resource.resource_type, resource.name)
+        if props.get("budgetType") != "COST" or props.get("timeUnit") != "MONTHLY":
+            yield (
+                f"{subject} watches {props.get('budgetType')} per {props.get('timeUnit')}; the "
+                "stack's budget is a monthly cost (budgetType COST, timeUnit MONTHLY)"
             )
-            index_warm = _warm_units(gsi.get("warmThroughput"))
-            table.warm.read += index_warm.read
-            table.warm.write += index_warm.write
-        tables[name] = table
-        if any(t == TABLE_REPLICA for t, _ in resources) and isinstance(
-            arn := props.get("arn"), str
-        ):
-            # Only with a replica to match: a new table's arn is unknown at preview.
-            by_arn[arn] = table
-    for resource_type, props in resources:
-        if resource_type == GLOBAL_SECONDARY_INDEX:
-            owner = tables.get(str(props.get("tableName", "")))
-            if owner is None:
+        if props.get("autoAdjustData") is not None:
+            yield (
+                f"{subject} sets autoAdjustData: its limit would follow past spend, not this "
+                "stack's budget"
+            )
+        limits = [("limitAmount", props.get("limitAmount"), props.get("limitUnit"))]
+        for index, planned in enumerate(as_list(props.get("plannedLimits"))):
+            planned = mapping(planned)
+            limits.append((f"plannedLimits[{index}]", planned.get("amount"), planned.get("unit")))
+        if limits[0][1] is None and len(limits) == 1:
+            yield f"{subject} sets no limitAmount; set it to this stack's budget of ${budget:.2f}"
+        for where, amount, unit in limits:
+            if amount is None:
                 continue
-            throughput = mapping(props.get("provisionedThroughput"))
-            owner.units[f"table/{owner.name}/index/{props.get('indexName')}"] = _Units(
-                number(throughput.get("readCapacityUnits")) or 0.0,
-                number(throughput.get("writeCapacityUnits")) or 0.0,
-            )
-            index_warm = _warm_units(props.get("warmThroughput"))
-            owner.warm.read += index_warm.read
-            owner.warm.write += index_warm.write
-            continue
-        if resource_type == TABLE_REPLICA:
-            arn = str(props.get("globalTableArn", "?"))
-            if arn in by_arn:
-                by_arn[arn].copies += 1
-            else:
-                tables.setdefault(arn, TableCapacity(name=arn, units={}, copies=0))
-            continue
-        if (
-            resource_type not in (SCALING_TARGET, SCHEDULED_ACTION)
-            or props.get("serviceNamespace") != "dynamodb"
-        ):
-            continue
-        resource_id = str(props.get("resourceId", ""))
-        table_name = resource_id.split("/")[1] if resource_id.count("/") >= 1 else ""
-        if table_name not in tables:
-            continue
-        if resource_type == SCALING_TARGET:
-            limits = [props.get("maxCapacity"), props.get("minCapacity")]
-        else:
-            action = mapping(props.get("scalableTargetAction"))
-            limits = [action.get("maxCapacity"), action.get("minCapacity")]
-        maximum = max((number(v) or 0.0) for v in limits)
-        units = tables[table_name].units.setdefault(resource_id, _Units())
-        if str(props.get("scalableDimension", "")).endswith("ReadCapacityUnits"):
-            units.read = max(units.read, maximum)
-        else:
-            units.write = max(units.write, maximum)
-    return list(tables.values())
+            try:
+                value = quantity(amount)
+            except NotANumber as error:
+                yield f"{subject} {where} is not an amount ({error})"
+                continue
+            if unit != "USD":
+                yield f"{subject} {where} is in {unit!r}; the stack's budget is in USD"
+            if value is not None and value > budget:
+                yield (
+                    f"{subject} {where} is ${value:.2f}, above this stack's budget of "
+                    f"${budget:.2f} (monthlyBudgetUsd): it would stay quiet while the stack "
+                    "spends more than the pack allows"
+                )
 
 
 def _budget(args: StackValidationArgs, report: ReportViolation) -> None:
@@ -277,41 +220,204 @@ def _budget(args: StackValidationArgs, report: ReportViolation) -> None:
     except ConfigMissing as error:
         misconfigured(report, BUDGET, error)
         return
-    tables = table_capacities([(r.resource_type, r.props) for r in args.resources])
-    for table in tables:
-        if table.copies == 0:
-            report(
-                f"{BUDGET}: a TableReplica copies '{table.name}', which is not a table in this "
-                "stack, so its cost cannot be bounded",
-                None,
-            )
-        if table.on_demand:
-            report(
-                f"{BUDGET}: table '{table.name}' is on-demand, so its monthly cost has no ceiling "
-                f"and the budget of ${budget:.2f} cannot hold",
-                None,
-            )
-    total = sum(t.monthly_usd for t in tables)
+    cost = stack_cost(args.resources)
+    for problem in cost.problems:
+        report(f"{BUDGET}: {problem}, and the budget of ${budget:.2f} cannot hold", None)
+    for problem in _budget_limits(args, budget):
+        report(f"{BUDGET}: {problem}", None)
+    total = cost.monthly_usd
     if total > budget:
+        kinds: dict[str, list[Any]] = {}
+        for item in cost.items:
+            if item.counted and item.monthly_usd:
+                kinds.setdefault(item.kind, []).append(item)
         detail = "; ".join(
-            f"table '{t.name}' {fmt(t.read)} RCU + {fmt(t.write)} WCU"
-            + (f" (x{t.copies} copies)" if t.copies > 1 else "")
+            f"{kind} ${sum(i.monthly_usd for i in items):.4f} ("
             + (
-                f" + warm throughput {fmt(t.warm.read * t.copies)} read / "
-                f"{fmt(t.warm.write * t.copies)} write units/s"
-                if t.warm.read or t.warm.write
-                else ""
+                ", ".join(f"{i.subject} {i.what} = ${i.monthly_usd:.4f}" for i in items)
+                if len(items) <= 2
+                else f"{len(items)} resources"
             )
-            + f" = ${t.monthly_usd:.4f}"
-            # By name: the engine registers resources in no fixed order, the message must not vary.
-            for t in sorted(tables, key=lambda t: t.name)
+            + ")"
+            for kind, items in sorted(kinds.items())
         )
         report(
-            f"{BUDGET}: provisioned DynamoDB capacity costs ${total:.4f}/month ({detail}) at "
-            f"{prices.REGION} prices of {prices.PRICES_AS_OF}, above this stack's budget of "
-            f"${budget:.2f} (monthlyBudgetUsd)",
+            f"{BUDGET}: the stack costs ${total:.4f}/month ({detail}) at {prices.REGION} prices "
+            f"of {prices.PRICES_AS_OF}, above this stack's budget of ${budget:.2f} "
+            "(monthlyBudgetUsd)",
             None,
         )
+
+
+# -- the smoke tests' TTL --------------------------------------------------------------------------
+
+# The program marks a comment as a smoke test's, with a TTL after which DynamoDB deletes it, when
+# its slug starts with comments:smokeSlugPrefix. A prefix every page path shares ('/', '/blog')
+# would make DynamoDB delete real comments, so the prefix is reserved: it starts with this, a
+# path no page has (infra/comments_infra/settings.py refuses any other at settings load).
+RESERVED_SMOKE_PREFIX = "/__smoke__/"
+_SMOKE_PREFIX = re.compile(r"^/__smoke__/[A-Za-z0-9/_.-]{0,53}$")
+# `#set($isSmoke = $rawSlug.startsWith('<prefix>'))`: the one shape of the guard.
+_GUARD = re.compile(
+    r"#set\(\s*\$(?P<var>\w+)\s*=\s*\$(?P<slug>\w+)\.startsWith\(\s*'(?P<prefix>[^']*)'\s*\)\s*\)"
+)
+_DIRECTIVE = re.compile(r"#\{?(?P<name>if|elseif|else|end|foreach|macro|define)\b\}?")
+
+
+def _strip_comments(template: str) -> str:
+    """VTL without its comments (## to the end of a line, #* ... *#), positions kept."""
+    blank = lambda m: re.sub(r"[^\n]", " ", m.group(0))  # noqa: E731
+    return re.sub(r"##[^\n]*", blank, re.sub(r"#\*.*?\*#", blank, template, flags=re.S))
+
+
+def _condition(text: str, start: int) -> tuple[str, int]:
+    """The parenthesised condition that opens at `start`, and where it ends."""
+    depth, index, quote = 0, start, ""
+    while index < len(text):
+        char = text[index]
+        if quote:
+            quote = "" if char == quote else quote
+        elif char in "'\"":
+            quote = char
+        elif char == "(":
+            depth += 1
+        elif char == ")":
+            depth -= 1
+            if depth == 0:
+                return text[start + 1 : index], index + 1
+        index += 1
+    raise ValueError("a condition is not closed")
+
+
+def _guarded_spans(text: str, guard: str) -> list[tuple[int, int]]:
+    """(start, end) of every stretch of `text` inside an `#if($guard)` branch."""
+    spans: list[tuple[int, int]] = []
+    stack: list[tuple[str, bool, int]] = []  # (directive, this branch is the guard's, start)
+    index = 0
+    while (match := _DIRECTIVE.search(text, index)) is not None:
+        name, index = match.group("name"), match.end()
+        if name in ("if", "elseif", "foreach", "macro", "define"):
+            condition = ""
+            if text[index:].lstrip().startswith("("):
+                condition, index = _condition(text, text.index("(", index))
+            is_guard = name == "if" and re.sub(r"[\s{}!]", "", condition) == f"${guard}"
+            if name == "elseif":
+                if not stack:
+                    raise ValueError("#elseif outside #if")
+                kind, was_guard, start = stack.pop()
+                if was_guard:
+                    spans.append((start, match.start()))
+                stack.append((kind, False, index))
+            else:
+                stack.append((name, is_guard, index))
+        elif name == "else":
+            if not stack:
+                raise ValueError("#else outside #if")
+            kind, was_guard, start = stack.pop()
+            if was_guard:
+                spans.append((start, match.start()))
+            stack.append((kind, False, index))
+        else:  # end
+            if not stack:
+                raise ValueError("#end without an opening directive")
+            _, was_guard, start = stack.pop()
+            if was_guard:
+                spans.append((start, match.start()))
+    if stack:
+        raise ValueError(f"#{stack[-1][0]} is not closed")
+    return spans
+
+
+def smoke_guard_problems(template: str, attribute: str) -> list[str]:
+    """Why a request template could set the TTL `attribute` on more than smoke tests' comments.
+
+    Allowed: the attribute appears only inside `#if($V)` branches, where `$V` is set once, as
+    `#set($V = $S.startsWith('<prefix>'))`, `$S` is set once, from `$input.path('$.slug')`, and
+    the prefix starts with /__smoke__/ (RESERVED_SMOKE_PREFIX). Anything else is refused.
+    """
+    text = _strip_comments(template)
+    if attribute not in text:
+        return []
+    guards = list(_GUARD.finditer(text))
+    if len(guards) != 1:
+        return [
+            f"writes the TTL attribute '{attribute}' without one guard "
+            "#set($isSmoke = $rawSlug.startsWith('<comments:smokeSlugPrefix>')) to decide which "
+            "comments are smoke tests'"
+        ]
+    guard = guards[0]
+    var, slug, prefix = guard.group("var"), guard.group("slug"), guard.group("prefix")
+    problems = []
+    if not _SMOKE_PREFIX.match(prefix):
+        problems.append(
+            f"gives the TTL attribute '{attribute}' to every comment whose slug starts with "
+            f"{prefix!r} (comments:smokeSlugPrefix), so DynamoDB would delete real comments; the "
+            f"smoke prefix must start with {RESERVED_SMOKE_PREFIX}, a path no page has"
+        )
+    sets = re.findall(r"#set\(\s*\$\{?(\w+)", text)
+    if sets.count(var) != 1:
+        problems.append(f"sets the smoke guard ${var} more than once")
+    sources = re.findall(rf"#set\(\s*\${slug}\s*=\s*\$input\.path\(\s*'\$\.slug'\s*\)\s*\)", text)
+    if sets.count(slug) != 1 or len(sources) != 1:
+        problems.append(
+            f"decides the smoke guard on ${slug}, which is not set once from $input.path('$.slug')"
+        )
+    try:
+        spans = _guarded_spans(text, var)
+    except ValueError as error:
+        return [*problems, f"cannot be read ({error}); the TTL attribute's guard cannot be checked"]
+    outside = [
+        m.start()
+        for m in re.finditer(re.escape(attribute), text)
+        if not any(start <= m.start() < end for start, end in spans)
+    ]
+    if outside:
+        line = text.count("\n", 0, outside[0]) + 1
+        problems.append(
+            f"writes the TTL attribute '{attribute}' outside #if(${var}) (line {line}), so "
+            "comments that are not smoke tests' (comments:smokeSlugPrefix) would expire"
+        )
+    return problems
+
+
+def _templates(resource: Any) -> Iterator[tuple[str, str]]:
+    """(where, template) of every request template a RestApi body or Integration holds."""
+    if resource.resource_type == REST_API:
+        document, _ = api_document(resource.props)  # an unreadable body is another rule's
+        for where, integration in integrations(document or {}):
+            for content_type, template in mapping(integration.get("requestTemplates")).items():
+                if isinstance(template, str):
+                    yield f"{where} requestTemplates['{content_type}']", template
+    elif resource.resource_type == INTEGRATION:
+        for content_type, template in mapping(resource.props.get("requestTemplates")).items():
+            if isinstance(template, str):
+                yield f"requestTemplates['{content_type}']", template
+
+
+def _ttl_smoke_only(args: StackValidationArgs, report: ReportViolation) -> None:
+    attributes = sorted(
+        {
+            str(ttl.get("attributeName"))
+            for table in args.resources
+            if table.resource_type == TABLE
+            and (ttl := mapping(table.props.get("ttl")))
+            and ttl.get("enabled") is not False
+            and ttl.get("attributeName")
+        }
+    )
+    if not attributes:
+        return
+    for resource in args.resources:
+        if resource.resource_type not in (REST_API, INTEGRATION):
+            continue
+        for where, template in _templates(resource):
+            for attribute in attributes:
+                for problem in smoke_guard_problems(template, attribute):
+                    report(
+                        f"{TTL_SMOKE_ONLY}: {label(resource.resource_type, resource.name)} "
+                        f"{where} {problem}",
+                        resource.urn,
+                    )
 
 
 def _data_protection(args: ResourceValidationArgs, report: ReportViolation) -> None:
@@ -359,8 +465,10 @@ POLICIES = [
     StackValidationPolicy(
         name=BUDGET,
         description=(
-            "The stack's provisioned DynamoDB capacity, at its autoscaling maximum, costs no more "
-            "per month than the stack's budget."
+            "Everything the stack is billed for (DynamoDB capacity at its autoscaling maximum, "
+            "stages beyond the service's own at their throttle, alarms, dashboards, logs, budgets, "
+            "WAF) costs no more per month than the stack's budget, every resource is priced, and "
+            "no AWS Budgets budget's limit is above it."
         ),
         validate=_budget,
         config_schema=PolicyConfigSchema(
@@ -368,7 +476,7 @@ POLICIES = [
                 "monthlyBudgetUsd": {
                     "type": "number",
                     "minimum": 0.01,
-                    "description": "Most the stack's DynamoDB capacity may cost per 30-day month, in USD.",
+                    "description": "Most the stack may cost per 30-day month, in USD, at list prices.",
                 }
             },
             required=["monthlyBudgetUsd"],
@@ -380,5 +488,13 @@ POLICIES = [
             "Tables have point-in-time recovery, deletion protection and Pulumi protect on."
         ),
         validate=_data_protection,
+    ),
+    StackValidationPolicy(
+        name=TTL_SMOKE_ONLY,
+        description=(
+            "A request template writes a table's TTL attribute only for slugs under the reserved "
+            "smoke prefix (/__smoke__/...), so DynamoDB never deletes real comments."
+        ),
+        validate=_ttl_smoke_only,
     ),
 ]

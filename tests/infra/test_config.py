@@ -111,9 +111,13 @@ def test_valid_settings_parse() -> None:
         ),
         (
             "smokeSlugPrefix",
-            "'$x",
-            'comments:smokeSlugPrefix="\'$x": allowed values are 1-64 characters',
+            "/__smoke__/'$x",
+            'comments:smokeSlugPrefix="/__smoke__/\'$x": allowed values are /__smoke__/ followed by',
         ),
+        # Every page path starts with '/': as the smoke prefix, every comment would expire.
+        ("smokeSlugPrefix", "/", "comments:smokeSlugPrefix='/': allowed values are /__smoke__/"),
+        ("smokeSlugPrefix", "/blog/", "comments:smokeSlugPrefix='/blog/': allowed values are"),
+        ("smokeSlugPrefix", "/__smoke__", "comments:smokeSlugPrefix='/__smoke__': allowed"),
         (
             "smokeTtlHours",
             "0",
