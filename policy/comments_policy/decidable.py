@@ -77,11 +77,11 @@ ASSIGNED_AT_CREATE: dict[tuple[str, str], tuple[str, ...]] = {
 }
 
 WHY = (
-    "a value nobody can see before `pulumi up` applies it is a value nobody reviewed; build it "
-    "from what the preview knows (the names Check gives, the account, the region), not from an "
+    "a value nobody can see before `pulumi up` applies it is one nobody reviewed; build it from "
+    "what the preview knows (the names Check gives, the account, the region) instead of an "
     "output AWS assigns at create"
 )
-_STACK_WHY = "; a stack policy runs only after `up` has applied every step, too late to stop it"
+_STACK_WHY = " (a stack policy runs only after `up` has applied every step)"
 
 
 class Undecidable(UnknownValueError):
@@ -101,17 +101,12 @@ def path_of(error: UnknownValueError) -> str:
     return text.lstrip(".")
 
 
-def _kind(error: UnknownValueError) -> str:
-    return error.message.split(" value at ", 1)[0]
-
-
 def undecidable_message(
     policy: str, subject: str | None, error: UnknownValueError, stack: bool
 ) -> str:
     where = f"{subject} {path_of(error)}" if subject else f"a value at {path_of(error)}"
     return (
-        f"{policy}: {where} is unknown at preview (a {_kind(error)} value known only once AWS "
-        f"has created what it comes from), so this rule cannot decide it and refuses it: "
+        f"{policy}: {where} is unknown at preview, so this rule cannot check it and refuses it: "
         f"{WHY}{_STACK_WHY if stack else ''}"
     )
 
@@ -392,7 +387,7 @@ def partition(region: str) -> str:
     return "aws"
 
 
-def provider_account(resource: PolicyResource) -> str | None:
+def provider_account(resource: PolicyResource | ResourceValidationArgs) -> str | None:
     """The one account the resource's AWS provider may deploy to (aws:allowedAccountIds), if one."""
     provider = resource.provider
     if provider is None:
@@ -407,7 +402,7 @@ def provider_account(resource: PolicyResource) -> str | None:
     return accounts[0] if len(accounts) == 1 and isinstance(accounts[0], str) else None
 
 
-def provider_region(resource: PolicyResource) -> str | None:
+def provider_region(resource: PolicyResource | ResourceValidationArgs) -> str | None:
     """The region the resource goes to: its own `region` input, else its provider's."""
     own = known(resource.props, "region")
     if isinstance(own, str) and own:

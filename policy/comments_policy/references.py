@@ -169,10 +169,12 @@ def _own_references(args: StackValidationArgs, report: ReportViolation) -> None:
         ]
         if resource.resource_type == METRIC_ALARM:
             named += _alarm_references(resource, present)
+        reported: set[str] = set()
         for reference in named:
             sources = list(resource.property_dependencies.get(reference.input) or [])
             if any(source.resource_type in reference.targets for source in sources):
                 continue
+            reported.add(reference.input)
             wanted = " or ".join(short_type(t) for t in reference.targets)
             report(
                 f"{OWN_REFERENCES}: {label(resource.resource_type, resource.name)} "
@@ -181,15 +183,21 @@ def _own_references(args: StackValidationArgs, report: ReportViolation) -> None:
                 f"that check the {wanted} cover what this uses",
                 resource.urn,
             )
-        _assigned_at_create(resource, report)
+        _assigned_at_create(resource, report, reported)
 
 
-def _assigned_at_create(resource: PolicyResource, report: ReportViolation) -> None:
+def _assigned_at_create(
+    resource: PolicyResource, report: ReportViolation, reported: set[str]
+) -> None:
     """An input that names what AWS assigns at create (the REST API's id) may be unknown at
     preview, and so unread by every other rule there, only when its value comes from resources of
     the allowed types of this stack and from nothing else (decidable.ASSIGNED_AT_CREATE)."""
     for (resource_type, key), allowed in ASSIGNED_AT_CREATE.items():
-        if resource.resource_type != resource_type or not is_unknown(resource.props, key):
+        if (
+            resource.resource_type != resource_type
+            or key in reported
+            or not is_unknown(resource.props, key)
+        ):
             continue
         sources = list(resource.property_dependencies.get(key) or [])
         others = [s for s in sources if s.resource_type not in allowed]

@@ -18,6 +18,8 @@ from typing import Any
 from pulumi_policy import (
     PolicyResource,
     ReportViolation,
+    ResourceValidationArgs,
+    ResourceValidationPolicy,
     StackValidationArgs,
     StackValidationPolicy,
 )
@@ -44,6 +46,7 @@ from comments_policy.common import (
     mapping,
     operations,
     parse_document,
+    reporter,
     role_documents,
     statements,
 )
@@ -52,6 +55,7 @@ OWN_TABLE = "stack-iam-targets-own-table"
 INTEGRATION_ROLE = "stack-integration-role-grants-table"
 OWN_API = "stack-trust-names-own-api"
 MODERATOR_ROLE = "stack-account-trusted-role-only-invokes"
+OWN_NAMES = "stack-names-own-resources"
 
 _AWS_MANAGED = re.compile(r"^arn:aws[a-z-]*:iam::aws:policy/")
 _DYNAMODB_ACTION_URI = re.compile(
@@ -330,7 +334,116 @@ def _moderator_role(args: StackValidationArgs, report: ReportViolation) -> None:
                 )
 
 
+# -- the resource-level twin ------------------------------------------------------------------------
+
+_ARN = re.compile(
+    r"^arn:(?P<partition>aws[a-z-]*):(?P<service>[a-z0-9-]+):(?P<region>[a-z0-9-]*):"
+    r"(?P<account>[0-9]*):(?P<resource>.+)$"
+)
+_REQUEST_TABLE = re.compile(r'"TableName"\s*:\s*"([^"]*)"')
+
+
+@dataclass(frozen=True)
+class _Where:
+    """Where this stack's resources are: its name prefix (from the URN) and, when the resource's
+    provider says so, its one account and its region."""
+
+    prefix: str
+    account: str | None
+    region: str | None
+
+    @classmethod
+    def of(cls, args: ResourceValidationArgs) -> _Where:
+        # urn:pulumi:<stack>::<project>::<type>::<name>: every physical name starts with
+        # <project>-<stack>- (infra/__main__.py), the names bootstrap/'s deploy roles may touch.
+        parts = args.urn.split("::")
+        stack = parts[0].rsplit(":", 1)[-1]
+        project = parts[1] if len(parts) > 1 else ""
+        return cls(
+            f"{project}-{stack}-",
+            decidable.provider_account(args),
+            decidable.provider_region(args),
+        )
+
+    def arn_problem(self, arn: str) -> str | None:
+        """What puts an ARN outside this stack: another account, region or name prefix."""
+        match = _ARN.match(arn)
+        if match is None:
+            return None  # not an ARN: iam-least-privilege says what it should be
+        service, resource = match.group("service"), match.group("resource")
+        if self.account is not None and match.group("account") != self.account:
+            return f"in account '{match.group('account')}'; this stack's is {self.account}"
+        if service == "iam":
+            return None
+        if self.region is not None and match.group("region") != self.region:
+            return f"in region '{match.group('region')}'; this stack's is {self.region}"
+        if service == "dynamodb":
+            table = resource.removeprefix("table/").split("/", 1)[0]
+            if not table.startswith(self.prefix):
+                return f"a table whose name does not start with this stack's '{self.prefix}'"
+        return None
+
+    def role_problem(self, arn: str) -> str | None:
+        match = _ARN.match(arn)
+        if match is None or match.group("service") != "iam":
+            return None  # apigateway-integration-credentials says what it should be
+        problem = self.arn_problem(arn)
+        if problem is not None:
+            return problem
+        name = match.group("resource").rsplit("/", 1)[-1]
+        if not name.startswith(self.prefix):
+            return f"a role whose name does not start with this stack's '{self.prefix}'"
+        return None
+
+
+def _own_names(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    """The stack rules' resource-level twin: at `up` resource policies run before each step, stack
+    policies only after the last one. What one resource's inputs can show (an ARN in another
+    account or region, a table or role outside the stack's name prefix) stops its step here."""
+    where = _Where.of(args)
+    say = reporter(report, OWN_NAMES, label(args.resource_type, args.name))
+    for document in role_documents(args.resource_type, args.props):
+        for statement in statements(document.body or {}):
+            if not statement.allows:
+                continue
+            for arn in as_list(statement.body.get("Resource")):
+                problem = where.arn_problem(arn) if isinstance(arn, str) else None
+                if problem is not None:
+                    say(
+                        f"{document.where} {statement.name} grants '{arn}', {problem}; a stack "
+                        "grants only on its own resources"
+                    )
+    if args.resource_type != REST_API:
+        return
+    api, _ = api_document(args.props)  # an unreadable body: the API rules report it
+    for route, integration in integrations(api or {}):
+        credentials = integration.get("credentials")
+        problem = where.role_problem(credentials) if isinstance(credentials, str) else None
+        if problem is not None:
+            say(f"{route} runs as '{credentials}', {problem}; integrations use this stack's role")
+        uri = integration.get("uri")
+        problem = where.arn_problem(uri) if isinstance(uri, str) else None
+        if problem is not None:
+            say(f"{route} calls '{uri}', {problem}")
+        for template in mapping(integration.get("requestTemplates")).values():
+            for table in _REQUEST_TABLE.findall(template) if isinstance(template, str) else []:
+                if not table.startswith(where.prefix):
+                    say(
+                        f"{route} sends its request to table '{table}', whose name does not "
+                        f"start with this stack's '{where.prefix}'"
+                    )
+
+
 POLICIES = [
+    ResourceValidationPolicy(
+        name=OWN_NAMES,
+        description=(
+            "Every ARN an IAM document grants, and every role and table the API document calls, "
+            "is in this stack's account and region and carries its name prefix (the stack rules' "
+            "resource-level twin, so `up` stops the step before it runs)."
+        ),
+        validate=_own_names,
+    ),
     StackValidationPolicy(
         name=MODERATOR_ROLE,
         description=(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 from typing import Any
@@ -9,7 +10,7 @@ from typing import Any
 import pytest
 from pulumi_policy import EnforcementLevel
 
-from tests.policy.builders import PACK, Stack, findings, resource
+from tests.policy.builders import PACK, Stack, findings, prod_settings, resource
 from tooling.offline_runner import load_stack_config
 from tooling.policy_check import POLICY_DIR, PolicyConfigError, load_policy_config, main
 
@@ -111,21 +112,25 @@ def test_missing_config_is_a_clear_error(tmp_path: Path) -> None:
 
 
 UNKNOWN_STRING = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"  # the engine's unknown-at-preview sentinel
+TRUST = "iam-trust-api-gateway-only"
 
 
-def test_unknown_at_preview_is_reported_as_the_analyzer_does() -> None:
-    """pulumi_policy's analyzer (policy.py, Analyze) turns an unknown a policy reads into an
-    advisory "can't run" with no URN, whatever the policy's level: the offline check says the
-    same, so it never shows a preview as stricter than the CLI's."""
-    role_policy = resource(
-        "aws:iam/rolePolicy:RolePolicy", "pending", {"role": "r", "policy": UNKNOWN_STRING}
+def test_unknown_at_preview_is_a_violation_at_the_policys_level() -> None:
+    """pulumi_policy's analyzer turns an unknown a policy reads into an advisory "can't run", and
+    the preview passes. The pack's policies catch it first (comments_policy/decidable.py): a
+    violation at the policy's own level, on the resource, naming the path
+    (tests/policy/test_fail_closed.py covers the rest)."""
+    role = resource("aws:iam/role:Role", "pending", {"assumeRolePolicy": UNKNOWN_STRING})
+    [finding] = findings(TRUST, [role])
+    assert (finding.level, finding.urn) == ("mandatory", role.urn)
+    assert finding.message.startswith(
+        f"{TRUST}: Role 'pending' assumeRolePolicy is unknown at preview, so this rule cannot "
+        "check it and refuses it"
     )
-    [finding] = findings("iam-least-privilege", [role_policy])
-    assert (finding.level, finding.urn) == ("advisory", "")
-    assert finding.message == (
-        "can't run policy 'iam-least-privilege' from policy pack 'comments-guardrails@v0.1.0' "
-        "during preview: string value at .policy can't be known during preview"
-    )
+    settings = prod_settings()
+    settings[TRUST] = dataclasses.replace(settings[TRUST], level=EnforcementLevel.ADVISORY)
+    [advisory] = findings(TRUST, [role], settings=settings)
+    assert advisory.level == "advisory"
 
 
 @pytest.mark.parametrize("stack", STACKS)

@@ -74,13 +74,14 @@ def test_the_rule_follows_its_config() -> None:
 UNKNOWN_STRING = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"  # the engine's unknown-at-preview sentinel
 
 
-def test_a_region_unknown_at_preview_is_reported_never_passed() -> None:
+def test_a_region_unknown_at_preview_is_refused_never_passed() -> None:
     placed = resource("aws:sns/topic:Topic", "alarms", {"region": UNKNOWN_STRING})
     [finding] = findings(STACK_REGION, [placed])
-    assert finding.level == "advisory"  # what the analyzer makes of it (pulumi_policy/policy.py)
+    # Not the analyzer's advisory "can't run" (pulumi_policy/policy.py): the pack fails closed.
+    assert finding.level == "mandatory"
     assert finding.message.startswith(
-        f"can't run policy '{STACK_REGION}' from policy pack 'comments-guardrails@v0.1.0' during "
-        "preview: string value at .region can't be known during preview"
+        f"{STACK_REGION}: Topic 'alarms' region is unknown at preview, so this rule cannot check "
+        "it and refuses it"
     )
 
 
