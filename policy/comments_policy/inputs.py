@@ -478,6 +478,35 @@ class Tags(Constraint):
 
 
 @dataclass(frozen=True)
+class TagsAll(Constraint):
+    """What Check merged for AWS: exactly the resource's own tags, so AWS gets the tags `tags`
+    shows (the stacks set neither aws:defaultTags nor aws:ignoreTags)."""
+
+    def accepts(self, ctx: Context) -> str:
+        return "the resource's own tags"
+
+    def known(self, value: Any, where: str, ctx: Context) -> Iterator[str]:
+        own = ctx.props.get("tags")
+        if own is UNKNOWN:
+            return  # reported by tags
+        if not _same_tags(value, own or {}):
+            yield (
+                f"{where} is not the resource's own tags: the provider's default tags "
+                "(aws:defaultTags) or ignored tags (aws:ignoreTags) change what AWS gets, and "
+                "this stack sets neither"
+            )
+
+
+def _same_tags(a: Any, b: Any) -> bool:
+    return (
+        isinstance(a, Mapping)
+        and isinstance(b, Mapping)
+        and set(a) == set(b)
+        and all(_same(a[k], b[k]) for k in a)
+    )
+
+
+@dataclass(frozen=True)
 class Switch(Constraint):
     """Off unless the stack's policy config allows it (`key`); anything but false counts as on."""
 
@@ -614,7 +643,7 @@ def stack_name(joined: bool = True, chars: str = "A-Za-z0-9_.-") -> Text:
 
 def tagged(inputs: Mapping[str, Constraint]) -> dict[str, Constraint]:
     """A taggable, regional type: tags (required), tagsAll (what Check merges) and region."""
-    return {**inputs, "tags": Tags(), "tagsAll": Tags(), "region": REGION_INPUT}
+    return {**inputs, "tags": Tags(), "tagsAll": TagsAll(), "region": REGION_INPUT}
 
 
 _TAGS_REQUIRED = {"tags": f"set the stack's tags (project, stack): {TAGS_WHY}"}
@@ -898,7 +927,7 @@ _ROLE = TypeSpec(
             "{prefix}-integration-boundary)",
         ),
         "tags": Tags(),
-        "tagsAll": Tags(),
+        "tagsAll": TagsAll(),
     },
     refused={
         "inlinePolicies": (
@@ -1401,6 +1430,7 @@ _BUDGET = TypeSpec(
                 "useBlended": exactly(False, "the budget counts costs as billed"),
             }
         ),
+        # The shape here; the amount against the stack's budget is dynamodb-monthly-cost-budget's.
         "limitAmount": Text(
             r"[0-9]{1,7}(\.[0-9]{1,2})?",
             "an amount in USD (digits, at most two decimals)",
@@ -1432,7 +1462,7 @@ _BUDGET = TypeSpec(
             10,
         ),
         "tags": Tags(),
-        "tagsAll": Tags(),
+        "tagsAll": TagsAll(),
         "timePeriodEnd": exactly(
             "2087-06-15_00:00",
             "the provider's default; an earlier end stops the budget watching",

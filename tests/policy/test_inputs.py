@@ -404,7 +404,8 @@ _DELETE = object()
 
 
 def changed(inputs: dict[str, Any], path: str, value: Any) -> dict[str, Any]:
-    """A copy with `path` ('a.b', 'a[0].b') set to value (or removed with _DELETE)."""
+    """A copy with `path` ('a.b', 'a[0].b') set to value (or removed with _DELETE); a change
+    of tags changes tagsAll too, as pulumi-aws's Check would."""
     result = json.loads(json.dumps(inputs))  # no shared objects (tags and tagsAll)
     keys: list[Any] = [int(k) if k.isdigit() else k for k in re.findall(r"[^.\[\]]+", path)]
     target: Any = result
@@ -414,6 +415,8 @@ def changed(inputs: dict[str, Any], path: str, value: Any) -> dict[str, Any]:
         del target[keys[-1]]
     else:
         target[keys[-1]] = value
+    if keys[0] == "tags" and "tagsAll" in result:
+        result["tagsAll"] = dict(result.get("tags") or {})  # what Check merges from them
     return result
 
 
@@ -500,7 +503,12 @@ MUTATIONS: list[tuple[str, str, Any, str]] = [
         "dev",
         "tags.stack is 'dev'; it must be 'prod': the stack's budget watches the spend tagged",
     ),
-    (STAGE, "tagsAll.project", _DELETE, "tagsAll.project is None; it must be 'comments'"),
+    (
+        STAGE,
+        "tagsAll.owner",
+        "someone",
+        "tagsAll is not the resource's own tags: the provider's default tags (aws:defaultTags)",
+    ),
     (
         STAGE,
         "tags.aws:cloudformation:stack-name",

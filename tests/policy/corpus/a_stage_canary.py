@@ -9,7 +9,9 @@ import pulumi_aws as aws
 
 CLASS = "a"
 EXPECT = [
-    ("apigateway-stage-inputs", "sets canarySettings"),
+    ("resource-inputs-reviewed", "Stage 'bypass-stage' sets canarySettings"),
+    ("resource-inputs-reviewed", "Stage 'bypass-stage' accessLogSettings.format leaves out"),
+    ("resource-inputs-reviewed", "Stage 'bypass-stage' sets no tags"),
     ("apigateway-stage-throttled", "Stage 'bypass-stage' has no MethodSettings for '*/*'"),
     ("stack-references-own-resources", "Stage 'bypass-stage' deployment is"),
     ("stack-references-own-resources", "Stage 'bypass-stage' accessLogSettings.destinationArn"),
