@@ -196,6 +196,8 @@ def ruleset_checks(github: GitHub, settings: GitHubSettings) -> list[Check]:
         "dismiss_stale_reviews_on_push": True,
         "require_last_push_approval": True,
         "required_review_thread_resolution": True,
+        # CODEOWNERS makes the platform team review policy/, environments/, bootstrap/, .github/
+        "require_code_owner_review": True,
     }
     if review is None:
         problems.append("no pull_request rule")

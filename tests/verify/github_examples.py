@@ -106,7 +106,7 @@ def ruleset() -> dict[str, Any]:
                 "parameters": {
                     "required_approving_review_count": SETTINGS.required_approvals,
                     "dismiss_stale_reviews_on_push": True,
-                    "require_code_owner_review": False,
+                    "require_code_owner_review": True,
                     "require_last_push_approval": True,
                     "required_review_thread_resolution": True,
                     "allowed_merge_methods": ["merge", "squash", "rebase"],

@@ -149,6 +149,13 @@ def _env(answers: dict[str, Any], name: str = STACK) -> dict[str, Any]:
         ),
         (
             "github: ruleset 'main' rules",
+            lambda a: _ruleset_rule(a, "pull_request")["parameters"].update(
+                require_code_owner_review=False
+            ),
+            "require_code_owner_review is False",
+        ),
+        (
+            "github: ruleset 'main' rules",
             lambda a: a[f"/rulesets/{examples.RULESET_ID}"]["conditions"]["ref_name"].update(
                 include=["~DEFAULT_BRANCH", "refs/heads/release"]
             ),
