@@ -219,7 +219,8 @@ def plan_violations(called: Workflow) -> list[str]:
         if preview["with"].get(key) != up["with"].get(key)
     )
     for step in all_steps[all_steps.index(preview) + 1 : all_steps.index(up)]:
-        found.append(f"deploy-environment.yml: a step runs between plan and apply: {step}")
+        if step != DEPLOY_PLAN_CHECK:  # it only reads the plan (plan_check_violations)
+            found.append(f"deploy-environment.yml: a step runs between plan and apply: {step}")
     for step in (preview, up):
         if step.get("continue-on-error") or step.get("with", {}).get("continue-on-error"):
             found.append("deploy-environment.yml: plan or apply continues on error")
@@ -367,4 +368,72 @@ def base_pack_violations(name: str, job: dict[str, Any]) -> list[str]:
             f"{name}: the base pack's dependencies are not installed from {BASE_DIR}/ "
             "before the pull request's make venv"
         )
+    return found
+
+
+# -- import and retainOnDelete: the check outside the pack -------------------------------------
+
+PLAN_CHECK_NAME = "The update plan imports and retains nothing"
+# The deploy's check, exactly: the plan the preview saved, the program's registrations offline.
+DEPLOY_PLAN_CHECK = {
+    "name": PLAN_CHECK_NAME,
+    "env": {"STACK": "${{ inputs.environment }}"},
+    "run": '.venv/bin/python -m tooling.plan_check "$RUNNER_TEMP/update-plan.json" --stack "$STACK"',
+}
+PR_PLAN = '--save-plan "$RUNNER_TEMP/preview/$STACK.plan.json"'
+PR_EVENTS = '--event-log "$RUNNER_TEMP/preview/$STACK.events.jsonl"'
+
+
+def plan_check_violations(pr: Workflow, called: Workflow) -> list[str]:
+    """tooling/plan_check.py refuses what no policy can see (import, retainOnDelete): in the
+    deploy right after the preview that saves the plan, before `up`; in each PR preview on the
+    plan and event log the base pack's preview saves, with the base branch's checker."""
+    found: list[str] = []
+    deploy = steps(called["jobs"].get("deploy", {}))
+    ids = [s.get("id") for s in deploy]
+    checks = [s for s in deploy if s.get("name") == PLAN_CHECK_NAME]
+    if checks != [DEPLOY_PLAN_CHECK]:
+        found.append(
+            f"deploy-environment.yml: no single step {PLAN_CHECK_NAME!r} running exactly "
+            f"{DEPLOY_PLAN_CHECK['run']!r} with STACK set to the environment"
+        )
+    elif "plan" in ids and "up" in ids:
+        position = deploy.index(DEPLOY_PLAN_CHECK)
+        if not ids.index("plan") < position < ids.index("up"):
+            found.append("deploy-environment.yml: the plan check does not run between plan and up")
+        if (
+            deploy[ids.index("plan")].get("with", {}).get("plan")
+            != "${{ runner.temp }}/update-plan.json"
+        ):
+            found.append("deploy-environment.yml: the plan check reads another file than the plan")
+    job = pr["jobs"].get("preview", {})
+    pr_steps = steps(job)
+    previews = [s for s in pr_steps if s.get("id") == "preview"]
+    checks = [s for s in pr_steps if s.get("name") == PLAN_CHECK_NAME]
+    if len(previews) != 1 or len(checks) != 1:
+        return [*found, f"pr.yml: no single preview step and single {PLAN_CHECK_NAME!r} step"]
+    (preview,), (check,) = previews, checks
+    script = str(preview.get("run", ""))
+    base_preview = script.split("--policy-pack base/policy", 1)[-1].split("|| status=$?", 1)[0]
+    if PR_PLAN not in base_preview or PR_EVENTS not in base_preview:
+        found.append("pr.yml: the base pack's preview saves no update plan and event log")
+    if preview.get("env", {}).get("PULUMI_DEBUG_COMMANDS") != "true":
+        found.append("pr.yml: --event-log needs PULUMI_DEBUG_COMMANDS=true in the preview's env")
+    if pr_steps.index(check) != pr_steps.index(preview) + 1:
+        found.append("pr.yml: the plan check does not run right after the preview")
+    if check.get("if") != "${{ steps.preview.outputs.exit-code == '0' }}" or check.get(
+        "continue-on-error"
+    ):
+        found.append("pr.yml: the plan check does not run on every preview that passed")
+    run = str(check.get("run", ""))
+    if "checker=base/tooling/plan_check.py" not in run or '--events "$RUNNER_TEMP' not in run:
+        found.append("pr.yml: the plan check is not the base branch's, on the plan and events")
+    (base,) = [
+        s
+        for s in action_steps(job, "actions/checkout")
+        if s.get("with", {}).get("path") == BASE_DIR
+    ] or [{}]
+    sparse = str(base.get("with", {}).get("sparse-checkout", "")).split()
+    if sparse and "tooling" not in sparse:
+        found.append(f"pr.yml: {BASE_DIR}/ lacks tooling/, where the base's plan check is")
     return found

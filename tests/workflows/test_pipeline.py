@@ -499,7 +499,9 @@ def run_preview(
         check=False,
     )
     assert proc.returncode == 0, proc.stderr  # the step itself passes; the last step fails
-    calls = (tmp_path / "calls").read_text().splitlines()
+    calls = [
+        c.replace(str(temp), "$RUNNER_TEMP") for c in (tmp_path / "calls").read_text().splitlines()
+    ]
     assert calls[0] == "login s3://state"
     exit_code = (temp / "preview" / "prod.exit-code").read_text().strip()
     assert (tmp_path / "output").read_text() == f"exit-code={exit_code}\n"
@@ -509,6 +511,9 @@ def run_preview(
 BASE_PREVIEW = (
     "preview --stack prod --diff --non-interactive --color never"
     " --policy-pack base/policy --policy-pack-config base/policy/config/prod.json"
+    # what tooling/plan_check.py reads (tests/workflows/test_plan_check_steps.py)
+    " --save-plan $RUNNER_TEMP/preview/prod.plan.json"
+    " --event-log $RUNNER_TEMP/preview/prod.events.jsonl"
 )
 OWN_PREVIEW = (
     "preview --stack prod --diff --non-interactive --color never"
