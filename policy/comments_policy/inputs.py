@@ -12,10 +12,11 @@ as a whole, so allowing a type in the config is not enough to use it.
 Unknown values at preview. A value the engine does not know until apply (it comes from another
 resource's output) cannot be checked against a literal, so for every input that must be a
 literal an unknown value is a violation ("cannot be decided at preview"). Only inputs that
-legitimately come from other resources accept one: references (ids, names and ARNs of the stack's
-own resources, whose provenance `stack-references-own-resources` checks and whose known value
-must still match this stack's account, region and names) and the documents other rules read
-(the API document, IAM policies), which are built from ARNs known only after the first deploy.
+legitimately come from other resources accept one here: references (ids, names and ARNs of the
+stack's own resources, whose provenance and decidability `stack-references-own-resources` checks,
+and whose known value must still match this stack's account, region and names), a deployment's
+trigger values, and the documents other rules read (the API document, IAM policies), which those
+rules refuse themselves when they cannot read them (comments_policy/decidable.py).
 
 Names are camelCase, as the analyzer receives them; the engine drops its own keys (`__defaults`)
 before a pack sees the inputs.

@@ -15,9 +15,9 @@ from typing import Any
 import pytest
 
 from comments_policy.inputs import INPUTS, SPECS
-from tests.policy.builders import POLICY_DIR, findings, resource, urn
+from tests.policy.builders import findings, resource, urn
 from tooling.offline_runner import REPO_ROOT, load_stack_config, run_stack
-from tooling.policy_check import analyze, load_pack, load_policy_config, stack_mocks
+from tooling.policy_check import POLICY_DIR, analyze, load_pack, load_policy_config, stack_mocks
 
 ACCOUNT = "333333333333"
 OTHER = "444444444444"
@@ -406,7 +406,7 @@ _DELETE = object()
 def changed(inputs: dict[str, Any], path: str, value: Any) -> dict[str, Any]:
     """A copy with `path` ('a.b', 'a[0].b') set to value (or removed with _DELETE); a change
     of tags changes tagsAll too, as pulumi-aws's Check would."""
-    result = json.loads(json.dumps(inputs))  # no shared objects (tags and tagsAll)
+    result: dict[str, Any] = json.loads(json.dumps(inputs))  # no shared objects (tags, tagsAll)
     keys: list[Any] = [int(k) if k.isdigit() else k for k in re.findall(r"[^.\[\]]+", path)]
     target: Any = result
     for key in keys[:-1]:
