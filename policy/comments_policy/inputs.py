@@ -1610,8 +1610,15 @@ def stack_of(urn: str) -> tuple[str, str]:
     return project, stack
 
 
+PROVIDER_PREFIX = "pulumi:providers:"
+
+
 def _inputs(args: ResourceValidationArgs, report: ReportViolation) -> None:
-    if engine_resource(args.resource_type, args.name):
+    # A provider's inputs (account, region, credentials, endpoints) are providers-stack-config's,
+    # for the engine's default provider and any explicit one that rule's config allows.
+    if engine_resource(args.resource_type, args.name) or args.resource_type.startswith(
+        PROVIDER_PREFIX
+    ):
         return
     say = reporter(report, INPUTS, label(args.resource_type, args.name))
     spec = SPECS.get(args.resource_type)

@@ -373,12 +373,13 @@ def test_a_type_without_reviewed_inputs_is_refused_whole() -> None:
     ]
 
 
-def test_the_engines_own_resources_are_not_judged() -> None:
-    provider = resource("pulumi:providers:aws", "default_7_51_1", {"region": "us-east-1"})
-    assert findings(INPUTS, [provider]) == []
-    explicit = resource("pulumi:providers:aws", "elsewhere", {"region": "us-east-1"})
-    [finding] = findings(INPUTS, [explicit])
-    assert "whose inputs this pack has not reviewed" in finding.message
+def test_providers_are_left_to_the_providers_rule() -> None:
+    """The engine's default provider and explicit ones: their inputs are providers-stack-config's."""
+    for name in ("default_7_51_1", "elsewhere"):
+        provider = resource("pulumi:providers:aws", name, {"region": "eu-west-1", "profile": "x"})
+        assert findings(INPUTS, [provider]) == []
+    stack = resource("pulumi:pulumi:Stack", "comments-prod", {})
+    assert findings(INPUTS, [stack]) == []
 
 
 @pytest.mark.parametrize("type_", sorted(HAPPY))
