@@ -22,7 +22,6 @@ EDITS = [
 ]
 EXPECT = [
     ("allowed-resource-types", "'comments-prod-data-account' is of type pulumi:providers:aws"),
-    ("resource-inputs-reviewed", "'comments-prod-data-account' is of type pulumi:providers:aws"),
     (
         "providers-stack-config",
         "provider 'comments-prod-data-account' (pulumi:providers:aws) is an",
