@@ -8,6 +8,8 @@ A module says what it tries in its docstring and declares:
 - optionally `CONFIG`: stack config overrides for `prod` (`{"comments:key": value}`);
 - optionally `apply(service)`: code run at the end of `infra/__main__.py` with the program's
   `CommentsService`;
+- optionally `EXPECT_PREVIEW`: the exact mandatory findings at preview, when they differ from
+  `EXPECT` (a value unknown at preview is refused as undecidable, by the rules that read it);
 - optionally `PREVIEW_GAP`: why the entry does not yet fail at preview (a known gap, reported as
   a strict xfail, so the day it fails there the marker must go).
 
