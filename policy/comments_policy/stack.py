@@ -1,10 +1,18 @@
 """Rules only the whole stack can check: IAM grants point at this stack's table and at the
 signed routes of its own API, through its own roles.
 
-A resource policy sees one resource's inputs, and at preview a RolePolicy's Resource is an ARN
-the table has not been given yet. Stack policies see every resource with its outputs, so they can
-match the RolePolicy's Resource against the Table's `arn` and the integration's credentials
-against the Role's `arn`.
+A resource policy sees one resource's inputs; stack policies see every resource with its outputs,
+so they can match a RolePolicy's Resource against the Table's `arn` and an integration's
+credentials against the Role's `arn`. At preview of a first deploy those outputs are unknown,
+but fully determined: `decidable.derived_arn` forms them from the resource's name (Check gave
+it), its region and its provider's one account, so the comparison stays exact. The REST API's id
+is the one value no preview can know; a document naming it (the moderator's method ARNs) is left
+to stack-references-own-resources at preview and to the resource rules at `up`.
+
+`stack-names-own-resources` is these rules' resource-level twin. At `up` a resource policy runs
+before each step and a stack policy only after the last, so what one resource's inputs can show
+(an ARN in another account or region, a table or role outside the stack's name prefix) is refused
+there, before the step that would grant it.
 """
 
 from __future__ import annotations
