@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from pulumi_policy import ResourceValidationPolicy, StackValidationPolicy
 
 from tooling.offline_runner import REPO_ROOT
 from tooling.policy_check import PolicyConfigError, load_pack, load_policy_config
@@ -154,12 +155,14 @@ def render_configuration(root: Path = REPO_ROOT) -> str:
 # -- docs/reference/policies.md ---------------------------------------------------------------
 
 
-_KINDS = {"ResourceValidationPolicy": "resource", "StackValidationPolicy": "stack"}
-
-
 def _kind(policy: Any) -> str:
-    name = type(policy).__name__
-    return _KINDS.get(name, name)
+    # By class, not by name: the pack registers its policies through a subclass of each
+    # (comments_policy/decidable.py, which makes an unknown at preview a violation).
+    if isinstance(policy, StackValidationPolicy):
+        return "stack"
+    if isinstance(policy, ResourceValidationPolicy):
+        return "resource"
+    return type(policy).__name__
 
 
 def _level(level: Any) -> str:
