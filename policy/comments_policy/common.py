@@ -2,8 +2,9 @@
 
 Property bags arrive wrapped in pulumi_policy's unknown-checking proxy: mappings and lists are
 `Mapping`/`Sequence` proxies, never `dict`/`list`, so everything here tests for the abstract types.
-Reading a value that is unknown at preview raises the SDK's UnknownValueError, which the analyzer
-turns into a "can't run policy during preview" diagnostic (see README, "Unknown values").
+Reading a value that is unknown at preview raises the SDK's UnknownValueError; every policy of the
+pack goes through decidable.fail_closed, which reports it as a violation at the policy's level
+(the analyzer alone would print an advisory "can't run policy during preview" and pass).
 """
 
 from __future__ import annotations
