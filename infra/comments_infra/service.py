@@ -249,7 +249,7 @@ class CommentsService(pulumi.ComponentResource):
         aws_partition = aws.get_partition_output()
         where = pulumi.Output.all(aws_partition.partition, region.region, caller.account_id)
         table_arn_known = pulumi.Output.all(where, self.table.name).apply(
-            lambda values: table_arn(*values[0], values[1])
+            lambda values: table_arn(values[0][0], values[0][1], values[0][2], values[1])
         )
 
         boundary = None
@@ -269,7 +269,7 @@ class CommentsService(pulumi.ComponentResource):
         )
         integration_role_arn = pulumi.Output.all(
             aws_partition.partition, caller.account_id, self.role.name
-        ).apply(lambda values: role_arn(*values))
+        ).apply(lambda values: role_arn(values[0], values[1], values[2]))
         self.role_policy = aws.iam.RolePolicy(
             f"{name}-integration-access",
             # The role's name is its id (terraform-provider-aws), and known at preview.
@@ -329,7 +329,9 @@ class CommentsService(pulumi.ComponentResource):
             stage_name=settings.stage_name,
             access_log_settings=aws.apigateway.StageAccessLogSettingsArgs(
                 destination_arn=pulumi.Output.all(where, log_group.name).apply(
-                    lambda values: log_group_arn(*values[0], values[1])
+                    lambda values: log_group_arn(
+                        values[0][0], values[0][1], values[0][2], values[1]
+                    )
                 ),
                 format=ACCESS_LOG_FORMAT,
             ),
