@@ -348,6 +348,7 @@ _ARN = re.compile(
     r"^arn:(?P<partition>aws[a-z-]*):(?P<service>[a-z0-9-]+):(?P<region>[a-z0-9-]*):"
     r"(?P<account>[0-9]*):(?P<resource>.+)$"
 )
+_INTEGRATION_URI = re.compile(r"^arn:aws[a-z-]*:apigateway:(?P<region>[a-z0-9-]+):")
 _REQUEST_TABLE = re.compile(r'"TableName"\s*:\s*"([^"]*)"')
 
 
@@ -391,6 +392,14 @@ class _Where:
                 return f"a table whose name does not start with this stack's '{self.prefix}'"
         return None
 
+    def uri_problem(self, uri: str) -> str | None:
+        """An AWS integration's uri, arn:aws:apigateway:<region>:<service>:...: the API calls the
+        service in that region, which must be the stack's."""
+        match = _INTEGRATION_URI.match(uri)
+        if match is None or self.region is None or match.group("region") == self.region:
+            return None
+        return f"in region '{match.group('region')}'; this stack's is {self.region}"
+
     def role_problem(self, arn: str) -> str | None:
         match = _ARN.match(arn)
         if match is None or match.group("service") != "iam":
@@ -430,7 +439,7 @@ def _own_names(args: ResourceValidationArgs, report: ReportViolation) -> None:
         if problem is not None:
             say(f"{route} runs as '{credentials}', {problem}; integrations use this stack's role")
         uri = integration.get("uri")
-        problem = where.arn_problem(uri) if isinstance(uri, str) else None
+        problem = where.uri_problem(uri) if isinstance(uri, str) else None
         if problem is not None:
             say(f"{route} calls '{uri}', {problem}")
         for template in mapping(integration.get("requestTemplates")).values():

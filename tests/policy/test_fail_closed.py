@@ -335,3 +335,74 @@ def test_the_served_pack_blocks_an_unknown_at_preview() -> None:
     assert [d.enforcementLevel for d in trust] == [analyzer_pb2.MANDATORY]
     assert f"Role 'pending' assumeRolePolicy {UNKNOWN_AT_PREVIEW}" in trust[0].message
     assert not [d for d in response.diagnostics if "can't run policy" in d.message]
+
+
+# -- the stack rules' resource-level twin -------------------------------------------------------
+
+TWIN = "stack-names-own-resources"
+PREFIXED_TABLE = f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/comments-prod-table-1234567"
+
+
+def _grant(*arns: str) -> PlannedResource:
+    statement = {"Effect": "Allow", "Action": "dynamodb:Query", "Resource": list(arns)}
+    return resource(
+        ROLE_POLICY,
+        "grant",
+        {"role": "comments-prod-role", "policy": json.dumps({"Statement": [statement]})},
+    )
+
+
+def test_the_twin_refuses_a_grant_outside_the_stack_before_its_step() -> None:
+    """What a RolePolicy's own inputs show about leaving the stack is refused by a resource
+    policy, which `up` runs before the step (the stack rules run after the last one)."""
+    assert (
+        messages(TWIN, _provided([_grant(PREFIXED_TABLE, f"{PREFIXED_TABLE}/index/i")], [ACCOUNT]))
+        == []
+    )
+    elsewhere = [
+        PREFIXED_TABLE.replace(ACCOUNT, "444444444444"),
+        PREFIXED_TABLE.replace(REGION, "eu-west-1"),
+        PREFIXED_TABLE.replace("comments-prod-table", "comments-staging-table"),
+    ]
+    found = messages(TWIN, _provided([_grant(*elsewhere)], [ACCOUNT]))
+    assert found == [
+        f"{TWIN}: RolePolicy 'grant' policy statement 0 grants '{elsewhere[0]}', in account "
+        f"'444444444444'; this stack's is {ACCOUNT}; a stack grants only on its own resources",
+        f"{TWIN}: RolePolicy 'grant' policy statement 0 grants '{elsewhere[1]}', in region "
+        f"'eu-west-1'; this stack's is {REGION}; a stack grants only on its own resources",
+        f"{TWIN}: RolePolicy 'grant' policy statement 0 grants '{elsewhere[2]}', a table whose "
+        "name does not start with this stack's 'comments-prod-'; a stack grants only on its own "
+        "resources",
+    ]
+    # Without a provider to say where the stack lives, the name prefix still holds.
+    assert len(messages(TWIN, [_grant(*elsewhere)])) == 1
+
+
+def test_the_twin_reads_the_roles_and_tables_the_api_document_uses() -> None:
+    integration = {
+        "type": "aws",
+        "httpMethod": "POST",
+        "uri": "arn:aws:apigateway:eu-west-1:dynamodb:action/Query",
+        "credentials": "arn:aws:iam::444444444444:role/comments-prod-role",
+        "requestTemplates": {"application/json": '{"TableName": "someone-elses-table"}'},
+    }
+    body = {
+        "openapi": "3.0.1",
+        "paths": {"/c": {"get": {"x-amazon-apigateway-integration": integration}}},
+    }
+    api = resource("aws:apigateway/restApi:RestApi", "api", {"body": json.dumps(body)})
+    assert messages(TWIN, _provided([api], [ACCOUNT])) == [
+        f"{TWIN}: RestApi 'api' GET /c runs as 'arn:aws:iam::444444444444:role/comments-prod-role', "
+        f"in account '444444444444'; this stack's is {ACCOUNT}; integrations use this stack's role",
+        f"{TWIN}: RestApi 'api' GET /c calls 'arn:aws:apigateway:eu-west-1:dynamodb:action/Query', "
+        f"in region 'eu-west-1'; this stack's is {REGION}",
+        f"{TWIN}: RestApi 'api' GET /c sends its request to table 'someone-elses-table', whose "
+        "name does not start with this stack's 'comments-prod-'",
+    ]
+    integration["credentials"] = f"arn:aws:iam::{ACCOUNT}:role/admin"
+    api = resource("aws:apigateway/restApi:RestApi", "api", {"body": json.dumps(body)})
+    [message] = [m for m in messages(TWIN, _provided([api], [ACCOUNT])) if "runs as" in m]
+    assert message.endswith(
+        "a role whose name does not start with this stack's 'comments-prod-'; integrations use "
+        "this stack's role"
+    )
