@@ -6,8 +6,10 @@ prints the same items. Each resource of the stack is one of:
 - priced here (tables and their indexes, replicas, autoscaling maxima and warm throughput; stages;
   alarms; dashboards; log groups; budgets; scaling policies; WAF web ACLs and rule groups);
 - free, with the reason in `prices.FREE_TYPES` (IAM, the API's own resources, SNS: negligible);
-- neither: a problem, so a type someone adds to allowedResourceTypes is refused by the budget
-  until it is priced.
+- neither: a problem, so a type whose inputs someone reviews (inputs.SPECS) to make it usable
+  is refused by the budget until it is priced too (a type not reviewed is refused by
+  resource-inputs-reviewed already); tests/policy/test_dynamodb.py keeps every reviewed type
+  priced or free.
 A problem is also anything whose cost has no bound the pack can read: an on-demand table, a log
 group kept forever, an alarm on a Metrics Insights query, execution logs or detailed metrics.
 
@@ -62,6 +64,7 @@ from comments_policy.common import (
     switched_on,
     walk,
 )
+from comments_policy.inputs import SPECS as REVIEWED_TYPES
 
 COMPOSITE_ALARM = "aws:cloudwatch/compositeAlarm:CompositeAlarm"
 DASHBOARD = "aws:cloudwatch/dashboard:Dashboard"
@@ -566,6 +569,21 @@ def _waf_items(resource: Resource, problems: list[str]) -> Item | None:
 
 # Types priced (or bounded) above, besides the tables'.
 _DYNAMODB_TYPES = (TABLE, GLOBAL_SECONDARY_INDEX, TABLE_REPLICA, SCHEDULED_ACTION)
+# Every type this module prices; any other must be free (prices.FREE_TYPES) or is refused.
+PRICED_TYPES = frozenset(
+    {
+        *_DYNAMODB_TYPES,
+        STAGE,
+        METRIC_ALARM,
+        COMPOSITE_ALARM,
+        DASHBOARD,
+        LOG_GROUP,
+        BUDGET,
+        SCALING_POLICY,
+        *WAF_WEB_ACLS,
+        WAF_RULE_GROUP,
+    }
+)
 
 
 def stack_cost(resources: Iterable[Resource]) -> StackCost:
@@ -604,6 +622,9 @@ def stack_cost(resources: Iterable[Resource]) -> StackCost:
             kind in prices.FREE_TYPES
             or kind.startswith("pulumi:")
             or kind.startswith(prices.COMPONENT_PREFIX)
+            # A type whose inputs nobody reviewed is refused by resource-inputs-reviewed (and
+            # one not allowed by allowed-resource-types); only a reviewed one must be priced.
+            or kind not in REVIEWED_TYPES
         ):
             continue
         else:

@@ -235,7 +235,7 @@ EXPECTED: dict[str, list[tuple[str, str]]] = {
         type_refused("bypass-replica", "aws:dynamodb/tableReplica:TableReplica"),
         (
             "dynamodb-monthly-cost-budget",
-            f"costs $6.5520/month (table '{PROD_TABLE}' 20 RCU + 10 WCU (x2 copies)",
+            f"DynamoDB $6.5520 (table '{PROD_TABLE}' 20 RCU + 10 WCU (x2 copies)",
         ),
     ],
     "replicas on a table": [
@@ -251,7 +251,7 @@ EXPECTED: dict[str, list[tuple[str, str]]] = {
         ),
         (
             "dynamodb-monthly-cost-budget",
-            f"costs $7.2072/month (table '{BYPASS_TABLE}' 12 RCU + 6 WCU (x6 copies) = $3.9312; "
+            f"DynamoDB $7.2072 (table '{BYPASS_TABLE}' 12 RCU + 6 WCU (x6 copies) = $3.9312, "
             f"table '{PROD_TABLE}' 10 RCU + 5 WCU = $3.2760)",
         ),
         (
@@ -270,7 +270,7 @@ EXPECTED: dict[str, list[tuple[str, str]]] = {
         ),
         (
             "dynamodb-monthly-cost-budget",
-            f"costs $3746.3400/month (table '{PROD_TABLE}' 40000 RCU + 5 WCU",
+            f"DynamoDB $3746.3400 (table '{PROD_TABLE}' 40000 RCU + 5 WCU",
         ),
     ],
     "IAM user with a key and policies": [
@@ -556,7 +556,10 @@ EXPECTED: dict[str, list[tuple[str, str]]] = {
 }
 
 
-SIDE_RULES = (UNWATCHED, INPUTS)
+# Every resource a bypass adds is also priced by the budget (an extra stage at its throttle, a
+# log group by its retention, ...); test_dynamodb has those tests.
+BUDGET = "dynamodb-monthly-cost-budget"
+SIDE_RULES = (UNWATCHED, INPUTS, BUDGET)
 
 
 def test_every_bypass_has_its_expectation() -> None:

@@ -640,11 +640,6 @@ def test_many_high_resolution_alarms_exceed_the_budget() -> None:
             "LogGroup 'cheap' uses logGroupClass DELIVERY, which is not priced",
         ),
         (
-            [resource("aws:sqs/queue:Queue", "jobs", {})],
-            "Queue 'jobs' is of type aws:sqs/queue:Queue, which has no price; price it in "
-            "policy/comments_policy/prices.py",
-        ),
-        (
             [
                 resource(
                     "aws:cloudwatch/dashboard:Dashboard",
@@ -859,3 +854,28 @@ def test_the_pack_and_the_program_reserve_the_same_prefix() -> None:
 
     assert SMOKE_PREFIX_ROOT == RESERVED_SMOKE_PREFIX
     assert _SLUG_PREFIX.pattern == _SMOKE_PREFIX.pattern
+
+
+def test_every_type_the_pack_reviews_is_priced_or_free() -> None:
+    """A type becomes usable when its inputs are reviewed (inputs.SPECS); it must be priced too."""
+    from comments_policy.costs import PRICED_TYPES
+    from comments_policy.inputs import SPECS
+
+    unpriced = [
+        t
+        for t in SPECS
+        if t not in PRICED_TYPES
+        and t not in prices.FREE_TYPES
+        and not t.startswith(prices.COMPONENT_PREFIX)
+    ]
+    assert unpriced == []
+
+
+def test_a_reviewed_type_without_a_price_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delitem(prices.FREE_TYPES, "aws:sns/topic:Topic")
+    topic = resource("aws:sns/topic:Topic", "alarms", {"name": "comments-prod-alarms"})
+    assert_has_violation(
+        BUDGET,
+        Stack(extra=[topic]).resources(),
+        "Topic 'alarms' is of type aws:sns/topic:Topic, which has no price",
+    )

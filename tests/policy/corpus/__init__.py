@@ -8,6 +8,9 @@ A module says what it tries in its docstring and declares:
 - optionally `CONFIG`: stack config overrides for `prod` (`{"comments:key": value}`);
 - optionally `apply(service)`: code run at the end of `infra/__main__.py` with the program's
   `CommentsService`;
+- optionally `EXIT = 2` with `ERROR`, a fragment of the error line: the program itself refuses
+  the change (its settings validation), so `make policy` exits 2 and `pulumi preview` fails too;
+  `EXPECT` is then empty;
 - optionally `EXPECT_PREVIEW`: the exact mandatory findings at preview, when they differ from
   `EXPECT` (a value unknown at preview is refused as undecidable, by the rules that read it);
 - optionally `PREVIEW_GAP`: why the entry does not yet fail at preview (a known gap, reported as

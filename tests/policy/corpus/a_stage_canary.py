@@ -15,6 +15,8 @@ EXPECT = [
     ("apigateway-stage-throttled", "Stage 'bypass-stage' has no MethodSettings for '*/*'"),
     ("stack-references-own-resources", "Stage 'bypass-stage' deployment is"),
     ("stack-references-own-resources", "Stage 'bypass-stage' accessLogSettings.destinationArn"),
+    # A second stage: the budget counts one of the two at its throttle's ceiling.
+    ("dynamodb-monthly-cost-budget", "a stage beyond the service's own"),
 ]
 
 
