@@ -22,8 +22,8 @@ reads inputs:
   or project, another type, or no URN at all cannot be a rename: it claims state the program
   never reviewed under this name.
 - `customTimeouts` and `additionalSecretOutputs`: the program sets neither. A secret output is
-  shown as `[secret]` in the preview's diff that reviewers read; only the credentials that
-  pulumi_aws's own `Provider` class marks secret (accessKey, secretKey, token) are allowed.
+  shown as `[secret]` in the preview's diff that reviewers read; only what pulumi_aws's own class
+  for the type marks secret (the Provider's accessKey, secretKey and token) is allowed.
 - `protect` on the table is `dynamodb-data-protection`'s: not repeated here.
 
 Providers (`providers-stack-config`): the engine's default provider is `default_<x>_<y>_<z>` with
@@ -48,10 +48,13 @@ deploys, and the offline check reports them as `engine-plan-options`.
 
 from __future__ import annotations
 
+import importlib.util
 import ipaddress
 import json
 import re
 from collections.abc import Mapping, Sequence
+from functools import lru_cache
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -102,11 +105,11 @@ CAPACITY_DIMENSIONS = {
     "readCapacity": "dynamodb:table:ReadCapacityUnits",
     "writeCapacity": "dynamodb:table:WriteCapacityUnits",
 }
-# Outputs marked secret by the SDK classes themselves: pulumi_aws's Provider marks its credential
-# inputs secret (pulumi_aws/provider.py, `additional_secret_outputs`).
-REVIEWED_SECRET_OUTPUTS: Mapping[str, frozenset[str]] = {
-    AWS_PROVIDER: frozenset({"accessKey", "secretKey", "token"}),
-}
+# Outputs the program itself may mark secret: none. What pulumi_aws's own classes mark secret is
+# not the program's choice and passes (sdk_secret_outputs): the Provider's credentials, an
+# AccessKey's secret.
+REVIEWED_SECRET_OUTPUTS: Mapping[str, frozenset[str]] = {}
+_SECRET_OPTS = re.compile(r"additional_secret_outputs=\[(?P<names>[^\]]*)\]")
 
 # Provider settings, by what the stack allows. `region`'s value is resources-in-stack-region's.
 _ANY_STACK = frozenset({"region", "allowedAccountIds", "version", "skipRegionValidation"})
@@ -140,6 +143,46 @@ _WHY = {
     "defaultTags": "adds tags to every resource outside the program's own",
     "stsRegion": "calls STS in another region",
 }
+
+
+@lru_cache(maxsize=1)
+def _resource_classes() -> Mapping[str, tuple[str, str]]:
+    """pulumi_aws's token -> (module directory, class name), from the registration table its
+    __init__.py hands the SDK (the table resource_types.py reads the tokens from)."""
+    spec = importlib.util.find_spec("pulumi_aws")
+    if spec is None or spec.origin is None:
+        return {}
+    text = Path(spec.origin).read_text(encoding="utf-8")
+    match = re.search(r'resource_modules="""(?P<table>.*?)"""', text, re.S)
+    if match is None:
+        return {}
+    classes: dict[str, tuple[str, str]] = {AWS_PROVIDER: ("", "Provider")}
+    for module in json.loads(match.group("table")):
+        directory = "/".join(str(module.get("fqn", "")).split(".")[1:])
+        for token, name in dict(module.get("classes", {})).items():
+            classes[str(token)] = (directory, str(name))
+    return classes
+
+
+@lru_cache(maxsize=64)
+def sdk_secret_outputs(resource_type: str) -> frozenset[str]:
+    """The outputs pulumi_aws's class for a type marks secret itself (its `_internal_init` merges
+    `pulumi.ResourceOptions(additional_secret_outputs=[...])` into every registration)."""
+    where = _resource_classes().get(resource_type)
+    spec = importlib.util.find_spec("pulumi_aws")
+    if where is None or spec is None or spec.origin is None:
+        return frozenset()
+    directory, name = where
+    package = Path(spec.origin).parent / directory
+    base = "CustomResource" if directory else "ProviderResource"
+    header = f"class {name}(pulumi.{base}"
+    for path in sorted(package.glob("*.py")):
+        text = path.read_text(encoding="utf-8")
+        if header in text:
+            found = _SECRET_OPTS.search(text)
+            names = found.group("names") if found else ""
+            return frozenset(re.findall(r'"([^"]+)"', names))
+    return frozenset()
 
 
 def _truthy(value: Any) -> bool:
@@ -380,6 +423,8 @@ def _options(args: ResourceValidationArgs, report: ReportViolation) -> None:
     ):
         say("sets customTimeouts, which no resource of this stack was reviewed with")
     secret_ok = REVIEWED_SECRET_OUTPUTS.get(args.resource_type, frozenset())
+    if opts.additional_secret_outputs:
+        secret_ok = secret_ok | sdk_secret_outputs(args.resource_type)
     hidden = [o for o in opts.additional_secret_outputs or [] if o not in secret_ok]
     if hidden:
         say(

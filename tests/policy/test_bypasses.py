@@ -61,6 +61,7 @@ FOREVER = (
 REGION = "resources-in-stack-region"
 ELSEWHERE = "this stack deploys to us-east-1 (region), where its alarms, budget and IAM rules look"
 INPUTS = "resource-inputs-reviewed"
+PROVIDERS = "providers-stack-config"
 OWN_REFERENCES = "stack-references-own-resources"
 RESOURCE_POLICY = (
     "it could open the routes to other accounts, and only AWS_IAM and publicRoutes may decide "
@@ -300,6 +301,8 @@ EXPECTED: dict[str, list[tuple[str, str]]] = {
     "explicit provider for another region": [
         type_refused("bypass-provider", "pulumi:providers:aws"),
         (REGION, f"provider 'bypass-provider' sets region 'eu-west-1'; {ELSEWHERE}"),
+        (PROVIDERS, "provider 'bypass-provider' (pulumi:providers:aws) is an explicit provider"),
+        (PROVIDERS, "sets allowedAccountIds ['444444444444']; this stack's account is"),
     ],
     "API resource policy (policy)": [
         (
@@ -440,6 +443,10 @@ EXPECTED: dict[str, list[tuple[str, str]]] = {
         (REGION, f"provider 'default_7_51_1' sets region 'eu-west-1'; {ELSEWHERE}"),
         # Check put the provider's region into the topic's inputs.
         (REGION, f"Topic 'bypass-topic' sets region 'eu-west-1'; {ELSEWHERE}"),
+        # The program's provider has a parent, the engine's default none (options.py).
+        (PROVIDERS, "provider 'default_7_51_1' (pulumi:providers:aws) is an explicit provider"),
+        (PROVIDERS, "provider 'default_7_51_1' (pulumi:providers:aws) sets no allowedAccountIds"),
+        (PROVIDERS, "Topic 'bypass-topic' is managed by the explicit provider 'default_7_51_1'"),
     ],
     "stage canary to another deployment": [
         (

@@ -296,6 +296,15 @@ def test_custom_timeouts_and_secret_outputs_are_refused() -> None:
     ]
 
 
+def test_what_pulumi_aws_marks_secret_itself_passes() -> None:
+    """An AccessKey's class marks its secret secret (pulumi_aws/iam/access_key.py): not the
+    program's choice. The same names on a Table are."""
+    key = resource("aws:iam/accessKey:AccessKey", "key", {})
+    marked = with_options(key, additional_secret_outputs=["secret", "sesSmtpPasswordV4"])
+    assert messages(OPTIONS, [marked]) == []
+    assert len(messages(OPTIONS, [table(additional_secret_outputs=["secret"])])) == 1
+
+
 def test_the_providers_own_secret_credentials_pass() -> None:
     """pulumi_aws's Provider class marks its credential inputs secret itself."""
     marked = with_options(provider(), additional_secret_outputs=["accessKey", "secretKey", "token"])
