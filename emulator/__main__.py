@@ -13,8 +13,11 @@ python -m emulator gateway-from-state CHECKPOINT        serve what `pulumi up` d
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import re
 import sys
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -51,12 +54,45 @@ def config_overrides(pairs: list[str]) -> dict[str, Any]:
     return overrides
 
 
+def _region_hint(stack: str, pairs: list[str]) -> str:
+    """The stack's region as far as `--config aws:region=R` or its stack file says, read without
+    the program's modules (for the processes loaded ahead, which warm that region's services;
+    the deploy reads the config in full)."""
+    for pair in reversed(pairs):
+        key, _, value = pair.partition("=")
+        if key == "aws:region" and value:
+            return value
+    path = environment.REPO_ROOT / "environments" / f"Pulumi.{stack}.yaml"
+    if re.fullmatch(r"[A-Za-z0-9_.-]{1,100}", stack) and path.is_file():
+        import yaml
+
+        with contextlib.suppress(yaml.YAMLError, OSError):
+            document = yaml.safe_load(path.read_text(encoding="utf-8"))
+            config = document.get("config") if isinstance(document, dict) else None
+            region = config.get("aws:region") if isinstance(config, dict) else None
+            if isinstance(region, str):
+                return region
+    return "us-east-1"
+
+
+@contextlib.contextmanager
+def _loaded_ahead(paths: Paths, args: argparse.Namespace) -> Iterator[environment.Standbys]:
+    """For a deploy, the processes it would start, loading while the gate runs (see
+    emulator/standby.py: they bind no port and write nothing unless the gate passes)."""
+    if args.dry_run:
+        yield environment.Standbys()
+        return
+    with environment.standbys(paths, _region_hint(args.stack, args.config)) as loaded:
+        yield loaded
+
+
 def _deploy(
     paths: Paths,
     stack: str,
     dry_run: bool,
     program_dir: Path | None,
     overrides: dict[str, Any] | None = None,
+    loaded: environment.Standbys | None = None,
 ) -> int:
     from tooling import policy_check
     from tooling.offline_runner import run_stack
@@ -85,7 +121,9 @@ def _deploy(
     _check_ports(paths, stack, demo=not dry_run)
     # A deploy that fails stops what it started (not what was running before it).
     with environment.stopping_on_failure(_processes(paths)):
-        return _start_and_deploy(paths, stack, region, dry_run, program_dir, overrides)
+        return _start_and_deploy(
+            paths, stack, region, dry_run, program_dir, overrides, loaded or environment.Standbys()
+        )
 
 
 def _check_ports(paths: Paths, stack: str, demo: bool) -> None:
@@ -122,13 +160,20 @@ def _start_and_deploy(
     dry_run: bool,
     program_dir: Path | None,
     overrides: dict[str, Any] | None,
+    loaded: environment.Standbys,
 ) -> int:
     from emulator import demo_site, deployer, moderator
 
-    moto, fresh = environment.ensure_moto(paths)
+    # The deploy's clients are made while moto starts (for a moto that runs already, here).
+    clients: list[Callable[[], deployer.BotoClients]] = []
+    moto, fresh = environment.ensure_moto(
+        paths,
+        loaded.moto,
+        while_starting=lambda url: clients.append(deployer.preparing_clients(url, region)),
+    )
     if fresh:
         print(f"started moto on {moto.url}")
-    gateway = environment.ensure_gateway(paths, moto, region)
+    gateway = environment.ensure_gateway(paths, moto, region, loaded.gateway)
     result = deployer.deploy(
         stack,
         stack_file=paths.stack(stack),
@@ -140,6 +185,7 @@ def _start_and_deploy(
         dry_run=dry_run,
         program_dir=program_dir,
         config_overrides=overrides,
+        clients=clients[0]() if clients else None,
     )
     verb = "would be " if dry_run else ""
     for change in result.changes:
@@ -307,9 +353,15 @@ def main(argv: list[str] | None = None) -> int:
     paths = Paths.default()
     try:
         if args.command == "deploy":
-            return _deploy(
-                paths, args.stack, args.dry_run, args.program_dir, config_overrides(args.config)
-            )
+            with _loaded_ahead(paths, args) as loaded:
+                return _deploy(
+                    paths,
+                    args.stack,
+                    args.dry_run,
+                    args.program_dir,
+                    config_overrides(args.config),
+                    loaded,
+                )
         if args.command == "up":
             environment.check_ports(paths, gateway=not args.moto_only)
             with environment.stopping_on_failure(_processes(paths)):

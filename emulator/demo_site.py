@@ -106,7 +106,7 @@ def ensure(paths: environment.Paths, api_url: str) -> environment.Process:
             raise environment.LocalEnvironmentError(
                 f"the demo site did not start on port {port}; see {paths.log('demo')}"
             )
-        time.sleep(0.1)
+        time.sleep(environment.START_POLL_SECONDS)
     # The record's instance is the API the page talks to: another API means a restart.
     environment.write_json(record(paths), {"pid": child.pid, "port": port, "instance": api_url})
     return environment.Process("demo", child.pid, port, api_url)

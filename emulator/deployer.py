@@ -828,6 +828,8 @@ class MotoMocks(pulumi.runtime.Mocks):
         self.save = save
         self.dry_run = dry_run
         self._lock = threading.Lock()  # the SDK registers resources from several threads
+        # key -> the order the program registered it in: the order changes are listed in
+        self._arrivals: dict[str, int] = {}
         self._preview = DefaultMocks(region=ctx.region, account_id=ctx.account_id)
 
     def prior_state(self, type_: str, logical_name: str) -> Record | None:
@@ -838,6 +840,7 @@ class MotoMocks(pulumi.runtime.Mocks):
         return record["state"] if record else None
 
     def _record(self, key: str, record: Record, action: str) -> None:
+        """Under the lock: the change, and the stack record written with it."""
         self.current[key] = record
         self.changes.append(Change(action, record["type"], record["name"], record["id"]))
         if not self.dry_run:
@@ -855,6 +858,7 @@ class MotoMocks(pulumi.runtime.Mocks):
         key = f"{args.typ}::{args.name}"
         inputs = json.loads(json.dumps(args.inputs))  # plain, comparable values
         with self._lock:
+            self._arrivals.setdefault(key, len(self._arrivals))
             old = self.previous.get(key)
             if old and old["inputs"] == inputs:
                 if args.typ == "aws:apigateway/restApi:RestApi":
@@ -882,28 +886,31 @@ class MotoMocks(pulumi.runtime.Mocks):
                     action,
                 )
                 return resource_id, state
-            try:
-                if old and args.typ not in REPLACE_ON_CHANGE:
-                    state = handler.update(self.ctx, old, inputs)
-                    record = {**old, "inputs": inputs, "state": state}
-                    self._record(key, record, "updated")
-                else:
-                    resource_id, state = handler.create(self.ctx, args.name, inputs)
-                    record = {
-                        "type": args.typ,
-                        "name": args.name,
-                        "id": resource_id,
-                        "inputs": inputs,
-                        "state": state,
-                    }
-                    if old:  # replaced: the old one is removed after everything else is in place
-                        self.previous[f"{key}::replaced"] = old
-                    self._record(key, record, "replaced" if old else "created")
-            except DeployError:
-                raise
-            except Exception as error:
-                raise DeployError(f"{args.typ} {args.name}: {error}") from error
-            return record["id"], record["state"]
+        # The SDK registers a resource once what its inputs come from is in place: resources
+        # that do not depend on each other are created at the same time, each on its own thread.
+        try:
+            if old and args.typ not in REPLACE_ON_CHANGE:
+                state = handler.update(self.ctx, old, inputs)
+                record, action = {**old, "inputs": inputs, "state": state}, "updated"
+            else:
+                resource_id, state = handler.create(self.ctx, args.name, inputs)
+                record = {
+                    "type": args.typ,
+                    "name": args.name,
+                    "id": resource_id,
+                    "inputs": inputs,
+                    "state": state,
+                }
+                action = "replaced" if old else "created"
+        except DeployError:
+            raise
+        except Exception as error:
+            raise DeployError(f"{args.typ} {args.name}: {error}") from error
+        with self._lock:
+            if old and action == "replaced":  # the old one is removed after everything else
+                self.previous[f"{key}::replaced"] = old
+            self._record(key, record, action)
+        return record["id"], record["state"]
 
     def call(
         self, args: pulumi.runtime.MockCallArgs
@@ -912,6 +919,8 @@ class MotoMocks(pulumi.runtime.Mocks):
 
     def remove_stale(self) -> None:
         """Delete what the previous deploy had and this one no longer declares, newest first."""
+        # Listed in the order the program registered them, whichever was done first.
+        self.changes.sort(key=lambda c: self._arrivals.get(f"{c.type}::{c.name}", 0))
         for key in reversed(list(self.previous)):
             if key in self.current:
                 continue
@@ -1002,21 +1011,75 @@ class DeployResult:
     changes: list[Change]
 
 
-def boto_clients(endpoint: str, region: str) -> Clients:
-    """boto3 clients for moto; its credentials are any non-empty strings."""
-    session = boto3.session.Session(
-        aws_access_key_id="test",
-        aws_secret_access_key="test",  # noqa: S106 - moto accepts any credentials
-        region_name=region,
-    )
-    cache: dict[str, Any] = {}
+# The services the handlers call (boto3's names), with STS for the account.
+SERVICES = (
+    "sts",
+    "dynamodb",
+    "iam",
+    "logs",
+    "apigateway",
+    "cloudwatch",
+    "sns",
+    "budgets",
+    "application-autoscaling",
+)
 
-    def client(service: str) -> Any:
-        if service not in cache:
-            cache[service] = session.client(service, endpoint_url=endpoint)
-        return cache[service]
 
-    return client
+class BotoClients:
+    """boto3 clients for moto, one per service; its credentials are any non-empty strings.
+    A client is made on first use (or by `prepare`), under a lock: boto3 sessions are not
+    thread-safe, its clients are."""
+
+    def __init__(self, endpoint: str, region: str) -> None:
+        self.endpoint = endpoint
+        self.session = boto3.session.Session(
+            aws_access_key_id="test",
+            aws_secret_access_key="test",  # noqa: S106 - moto accepts any credentials
+            region_name=region,
+        )
+        self._cache: dict[str, Any] = {}
+        self._lock = threading.Lock()
+
+    def __call__(self, service: str) -> Any:
+        with self._lock:
+            if service not in self._cache:
+                self._cache[service] = self.session.client(service, endpoint_url=self.endpoint)
+            return self._cache[service]
+
+    def prepare(self, services: Iterable[str] = SERVICES) -> BotoClients:
+        """Make the clients of `services` now (they connect to nothing until called)."""
+        for service in services:
+            self(service)
+        return self
+
+
+def boto_clients(endpoint: str, region: str) -> BotoClients:
+    """boto3 clients for moto at `endpoint`."""
+    return BotoClients(endpoint, region)
+
+
+def preparing_clients(endpoint: str, region: str) -> Callable[[], BotoClients]:
+    """Start making the deploy's clients on a thread of their own (while moto starts); the
+    function returned waits for them."""
+    made: list[BotoClients] = []
+    errors: list[BaseException] = []
+
+    def make() -> None:
+        try:
+            made.append(boto_clients(endpoint, region).prepare())
+        except BaseException as error:
+            errors.append(error)
+
+    thread = threading.Thread(target=make, name="boto3 clients", daemon=True)
+    thread.start()
+
+    def wait() -> BotoClients:
+        thread.join()
+        if errors:
+            raise errors[0]
+        return made[0]
+
+    return wait
 
 
 def deploy(
@@ -1031,9 +1094,11 @@ def deploy(
     dry_run: bool = False,
     program_dir: Path | None = None,
     config_overrides: Mapping[str, Any] | None = None,
+    clients: Clients | None = None,
 ) -> DeployResult:
-    """Run the program for `stack` against moto; record it; refresh the data plane's state."""
-    clients = boto_clients(endpoint, region)
+    """Run the program for `stack` against moto (with `clients`, made for it when not given);
+    record it; refresh the data plane's state."""
+    clients = clients or boto_clients(endpoint, region)
     account_id = clients("sts").get_caller_identity()["Account"]
     saved = json.loads(stack_file.read_text()) if stack_file.exists() else {}
     # moto keeps everything in memory: what an earlier moto instance held is gone, and is

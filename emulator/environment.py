@@ -15,7 +15,7 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -229,14 +229,118 @@ def running(path: Path, name: str) -> Process | None:
     return None
 
 
-def _start(paths: Paths, name: str, command: list[str], port: int) -> Process:
+# How often a starting process's port is tried: the wait ends within this of it listening.
+START_POLL_SECONDS = 0.01
+# A discarded standby exits at once; one that does not within this is killed.
+DISCARD_TIMEOUT_SECONDS = 2.0
+
+
+class Standby:
+    """A process of the environment loaded ahead (emulator/standby.py): its modules are
+    imported while the deploy's gate runs; it binds no port and writes no file until
+    `release`, and exits when `discard`ed (or when this process ends) without a release."""
+
+    def __init__(self, name: str, region: str) -> None:
+        self.name = name
+        self.child: subprocess.Popen[bytes] | None = subprocess.Popen(  # noqa: S603 - our own interpreter and module
+            [sys.executable, "-m", "emulator.standby", name, "--region", region],
+            cwd=REPO_ROOT,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+
+    def release(self, argv: list[str], log: Path) -> subprocess.Popen[bytes] | None:
+        """The process, told to run with `argv` and log to `log`; None if it is gone (it
+        failed to load: the caller starts the module the ordinary way, which says why)."""
+        child, self.child = self.child, None
+        if child is None or child.stdin is None:
+            return None
+        try:
+            child.stdin.write(json.dumps({"argv": argv, "log": str(log)}).encode() + b"\n")
+            child.stdin.close()
+        except (BrokenPipeError, OSError):
+            child.wait()
+            return None
+        return child
+
+    def discard(self) -> None:
+        """End the standby unreleased: at the end of its input it exits, having done nothing."""
+        child, self.child = self.child, None
+        if child is None:
+            return
+        with contextlib.suppress(OSError):
+            if child.stdin:
+                child.stdin.close()
+        try:
+            child.wait(timeout=DISCARD_TIMEOUT_SECONDS)
+        except subprocess.TimeoutExpired:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(child.pid, signal.SIGKILL)
+            child.wait()
+
+
+@dataclass
+class Standbys:
+    """The standbys a deploy loaded for the processes it may start (None: none for it)."""
+
+    moto: Standby | None = None
+    gateway: Standby | None = None
+
+    def discard(self) -> None:
+        for standby in (self.moto, self.gateway):
+            if standby is not None:
+                standby.discard()
+
+
+@contextlib.contextmanager
+def standbys(paths: Paths, region: str) -> Iterator[Standbys]:
+    """Standbys for the processes a deploy would start now: moto unless it runs, the data plane
+    unless it runs for that moto. Each unreleased one is discarded when the block ends."""
+    moto = running(paths.moto, "moto")
+    gateway = running(paths.gateway, "gateway")
+    loaded = Standbys(
+        moto=None if moto else Standby("moto", region),
+        gateway=None
+        if moto and gateway and gateway_serves(paths) == moto.url
+        else Standby("gateway", region),
+    )
+    try:
+        yield loaded
+    finally:
+        loaded.discard()
+
+
+def _start(
+    paths: Paths,
+    name: str,
+    module: str,
+    argv: list[str],
+    port: int,
+    standby: Standby | None = None,
+    while_starting: Callable[[str], None] | None = None,
+) -> Process:
+    """Start `python -m module argv` listening on `port` (through `standby` when given, else a
+    standby released at once) and record it once the port answers; `while_starting(url)` is
+    called once it is on its way, before that wait."""
     if _answers(port):
+        if standby:
+            standby.discard()
         raise _PORTS[name].in_use(port)
     paths.root.mkdir(parents=True, exist_ok=True)
-    log = paths.log(name).open("ab")
-    child = subprocess.Popen(  # noqa: S603 - our own interpreter and module, no shell
-        command, cwd=REPO_ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
-    )
+    child = (standby or Standby(name, "us-east-1")).release(argv, paths.log(name))
+    if child is None:  # the standby failed as it loaded: the module itself reports why
+        with paths.log(name).open("ab") as log:
+            child = subprocess.Popen(  # noqa: S603 - our own interpreter and module, no shell
+                [sys.executable, "-m", module, *argv],
+                cwd=REPO_ROOT,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+    if while_starting:
+        while_starting(f"http://{HOST}:{port}")
     deadline = time.monotonic() + START_TIMEOUT_SECONDS
     while not _answers(port):
         if child.poll() is not None or time.monotonic() > deadline:
@@ -247,7 +351,7 @@ def _start(paths: Paths, name: str, command: list[str], port: int) -> Process:
                 f"{name} did not start on port {port}; last lines of {paths.log(name)}:\n"
                 + "\n".join(tail)
             )
-        time.sleep(0.1)
+        time.sleep(START_POLL_SECONDS)
     process = Process(name, child.pid, port, uuid.uuid4().hex)
     write_json(
         paths.root / f"{name}.json",
@@ -266,17 +370,21 @@ def gateway_serves(paths: Paths) -> str | None:
     return str(endpoint) if endpoint else None
 
 
-def ensure_moto(paths: Paths) -> tuple[Process, bool]:
-    """The running moto backend, started if needed; True when it was (re)started empty."""
+def ensure_moto(
+    paths: Paths,
+    standby: Standby | None = None,
+    while_starting: Callable[[str], None] | None = None,
+) -> tuple[Process, bool]:
+    """The running moto backend, started if needed (from `standby` when given; `while_starting`
+    as `_start` calls it); True when it was (re)started empty."""
     process = running(paths.moto, "moto")
     if process:
+        if standby:
+            standby.discard()
         return MOTO_PORT.keep(process), False
     port = _port(MOTO_PORT)
     paths.root.mkdir(parents=True, exist_ok=True)
-    command = [
-        sys.executable,
-        "-m",
-        "emulator.moto_backend",
+    argv = [
         "--host",
         HOST,
         "--port",
@@ -286,23 +394,25 @@ def ensure_moto(paths: Paths) -> tuple[Process, bool]:
         "--snapshot",
         str(paths.snapshot),
     ]
-    return _start(paths, "moto", command, port), True
+    return _start(paths, "moto", "emulator.moto_backend", argv, port, standby, while_starting), True
 
 
-def ensure_gateway(paths: Paths, moto: Process, region: str) -> Process:
-    """The running data plane serving what the state file describes, started if needed."""
+def ensure_gateway(
+    paths: Paths, moto: Process, region: str, standby: Standby | None = None
+) -> Process:
+    """The running data plane serving what the state file describes, started if needed (from
+    `standby` when given)."""
     process = running(paths.gateway, "gateway")
     if process and gateway_serves(paths) == moto.url:
+        if standby:
+            standby.discard()
         return GATEWAY_PORT.keep(process)
     if process:  # serving an older moto instance
         stop(paths.gateway)
     if not paths.gateway_state.exists():
         write_json(paths.gateway_state, {"restApis": {}})
     port = _port(GATEWAY_PORT)
-    command = [
-        sys.executable,
-        "-m",
-        "emulator.gateway",
+    argv = [
         "--state-file",
         str(paths.gateway_state),
         "--aws-endpoint",
@@ -317,7 +427,7 @@ def ensure_gateway(paths: Paths, moto: Process, region: str) -> Process:
         "--log-file",
         str(paths.log("gateway")),
     ]
-    started = _start(paths, "gateway", command, port)
+    started = _start(paths, "gateway", "emulator.gateway", argv, port, standby)
     write_json(
         paths.gateway,
         {
