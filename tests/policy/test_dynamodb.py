@@ -602,7 +602,8 @@ def test_alarms_are_priced_by_resolution_and_metrics(
 
     cost = stack_cost(_policy_resources([*Stack().resources(), alarm("watch", **inputs)]))
     [item] = [i for i in cost.items if i.subject == "MetricAlarm 'watch'"]
-    assert (item.what, item.monthly_usd) == (what, pytest.approx(usd))
+    assert item.what == what
+    assert item.monthly_usd == pytest.approx(usd)
     assert cost.problems == []
 
 

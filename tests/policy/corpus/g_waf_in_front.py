@@ -33,7 +33,9 @@ def apply(service: Any) -> None:
         return aws.wafv2.WebAclRuleArgs(
             name=name,
             priority=priority,
-            override_action=aws.wafv2.WebAclRuleOverrideActionArgs(none={}),
+            override_action=aws.wafv2.WebAclRuleOverrideActionArgs(
+                none=aws.wafv2.WebAclRuleOverrideActionNoneArgs()
+            ),
             statement=aws.wafv2.WebAclRuleStatementArgs(
                 managed_rule_group_statement=aws.wafv2.WebAclRuleStatementManagedRuleGroupStatementArgs(
                     vendor_name="AWS", name=name
@@ -47,7 +49,9 @@ def apply(service: Any) -> None:
     acl = aws.wafv2.WebAcl(
         "comments-prod-waf",
         scope="REGIONAL",
-        default_action=aws.wafv2.WebAclDefaultActionArgs(allow={}),
+        default_action=aws.wafv2.WebAclDefaultActionArgs(
+            allow=aws.wafv2.WebAclDefaultActionAllowArgs()
+        ),
         rules=[
             rule("AWSManagedRulesCommonRuleSet", 1),
             rule("AWSManagedRulesKnownBadInputsRuleSet", 2),
