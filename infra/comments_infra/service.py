@@ -329,9 +329,9 @@ class CommentsService(pulumi.ComponentResource):
             stage_name=settings.stage_name,
             access_log_settings=aws.apigateway.StageAccessLogSettingsArgs(
                 destination_arn=pulumi.Output.all(where, log_group.name).apply(
-                    lambda values: log_group_arn(
-                        values[0][0], values[0][1], values[0][2], values[1]
-                    )
+                    # mypy cannot count a starred argument; the four parts are (partition,
+                    # region, account) and the group's name.
+                    lambda values: log_group_arn(*values[0], values[1])  # type: ignore[call-arg]
                 ),
                 format=ACCESS_LOG_FORMAT,
             ),
