@@ -19,8 +19,10 @@ creates the REST API: its id, and so the inputs that name it (`ASSIGNED_AT_CREAT
 those may be unknown at preview only when its value comes from resources of the listed types of
 this stack and from nothing else: `stack-references-own-resources` checks that from the engine's
 `propertyDependencies`, which are known at preview, and a resource policy that meets one of them
-leaves it to that rule at preview and checks the value itself at `up`, before the step. Any other
-unknown is a violation.
+leaves it to that rule at preview and checks the value itself at `up`, before the step (what that
+policy would have read after it on the same resource waits for `up` too: the pack's resource
+rules read these inputs last or alone, or catch the unknown themselves). Any other unknown is a
+violation.
 
 Stack policies compare values whenever they are known; where a resource's own output is unknown
 but fully determined by what is known (a table's ARN is its partition, region, account and name;
