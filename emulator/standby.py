@@ -64,6 +64,60 @@ def _regions_are_read_once() -> None:
     boto3.session.Session.get_available_regions = get_available_regions
 
 
+class _DeferredEcsBackend:
+    """moto's ECS backend of one account and region, looked up when first used."""
+
+    def __init__(self, account_id: str, region: str) -> None:
+        self._where = (account_id, region)
+
+    def __getattr__(self, name: str) -> Any:
+        from moto.ecs.models import ecs_backends
+
+        account_id, region = self._where
+        return getattr(ecs_backends[account_id][region], name)
+
+
+class _DeferredEcsAccount:
+    def __init__(self, account_id: str) -> None:
+        self._account_id = account_id
+
+    def __getitem__(self, region: str) -> _DeferredEcsBackend:
+        return _DeferredEcsBackend(self._account_id, region)
+
+
+class _DeferredEcsBackends:
+    """Stands for `moto.ecs.ecs_backends` in moto.applicationautoscaling, which keeps one ECS
+    backend per account and region and calls it only for targets in the `ecs` namespace."""
+
+    def __getitem__(self, account_id: str) -> _DeferredEcsAccount:
+        return _DeferredEcsAccount(account_id)
+
+    def __getattr__(self, name: str) -> Any:
+        from moto.ecs.models import ecs_backends
+
+        return getattr(ecs_backends, name)
+
+
+def _ecs_loads_when_used() -> None:
+    """moto.applicationautoscaling imports moto.ecs, which imports moto.ec2: its instance types
+    and regions for every partition (~0.6 s), for the ECS checks of `ecs` targets alone (the
+    stacks scale DynamoDB tables). It gets ECS's backends looked up when used instead; every
+    other import of moto.ecs is moto's own. Must run before moto.applicationautoscaling is
+    imported (emulator.moto_provider_calls imports it). Drop when moto imports ECS lazily there."""
+    if "moto.applicationautoscaling.models" in sys.modules or "moto.ecs" in sys.modules:
+        return  # loaded already: nothing left to defer
+    import importlib
+    import types
+
+    stand_in = types.ModuleType("moto.ecs")
+    stand_in.ecs_backends = _DeferredEcsBackends()  # type: ignore[attr-defined]
+    sys.modules["moto.ecs"] = stand_in
+    try:
+        importlib.import_module("moto.applicationautoscaling.models")
+    finally:
+        del sys.modules["moto.ecs"]  # any later import of moto.ecs is moto's own
+
+
 def _scope(service: str, region: str) -> dict[str, str]:
     """The headers of a SigV4-signed request, as far as moto reads them (it routes by the
     credential scope and checks no signature)."""
@@ -75,9 +129,9 @@ def _scope(service: str, region: str) -> dict[str, str]:
     }
 
 
-def warm_up_requests(region: str) -> list[dict[str, Any]]:
+def warm_up_requests(region: str) -> dict[str, dict[str, Any]]:
     """One read-only request per service the local deploy, the data plane and the moderator
-    call, as boto3 sends it (werkzeug test-client arguments)."""
+    call, as boto3 sends it: werkzeug test-client arguments by signing name."""
     form = "application/x-www-form-urlencoded; charset=utf-8"
 
     def json_call(service: str, target: str, version: str, body: str = "{}") -> dict[str, Any]:
@@ -98,34 +152,41 @@ def warm_up_requests(region: str) -> list[dict[str, Any]]:
             "headers": _scope(service, region),
         }
 
-    return [
-        query_call("sts", "Action=GetCallerIdentity&Version=2011-06-15"),
-        query_call("iam", "Action=ListRoles&Version=2010-05-08"),
-        json_call("dynamodb", "DynamoDB_20120810.ListTables", "1.0"),
-        json_call("logs", "Logs_20140328.DescribeLogGroups", "1.1"),
-        {"method": "GET", "path": "/restapis", "headers": _scope("apigateway", region)},
-        json_call("monitoring", "GraniteServiceVersion20100801.DescribeAlarms", "1.0"),
-        query_call("sns", "Action=ListTopics&Version=2010-03-31"),
-        json_call(
+    return {
+        "sts": query_call("sts", "Action=GetCallerIdentity&Version=2011-06-15"),
+        "iam": query_call("iam", "Action=ListRoles&Version=2010-05-08"),
+        "dynamodb": json_call("dynamodb", "DynamoDB_20120810.ListTables", "1.0"),
+        "logs": json_call("logs", "Logs_20140328.DescribeLogGroups", "1.1"),
+        "apigateway": {
+            "method": "GET",
+            "path": "/restapis",
+            "headers": _scope("apigateway", region),
+        },
+        "monitoring": json_call(
+            "monitoring", "GraniteServiceVersion20100801.DescribeAlarms", "1.0"
+        ),
+        "sns": query_call("sns", "Action=ListTopics&Version=2010-03-31"),
+        "budgets": json_call(
             "budgets",
             "AWSBudgetServiceGateway.DescribeBudgets",
             "1.1",
             json.dumps({"AccountId": ACCOUNT_ID}),
         ),
-        json_call(
+        "application-autoscaling": json_call(
             "application-autoscaling",
             "AnyScaleFrontendService.DescribeScalableTargets",
             "1.1",
             json.dumps({"ServiceNamespace": "dynamodb"}),
         ),
-    ]
+    }
 
 
 def prepare_moto(region: str) -> dict[str, int]:
     """Import moto with the project's fixes, build the apps of the services a deploy calls and
     answer one read-only request with each; the server moto_backend starts then serves those
-    apps. The status of each warm-up request, by path and target."""
+    apps. The status of each warm-up request, by signing name."""
     _regions_are_read_once()
+    _ecs_loads_when_used()
     import moto.server
     from moto.moto_server import werkzeug_app
     from werkzeug.test import Client
@@ -146,15 +207,19 @@ def prepare_moto(region: str) -> dict[str, int]:
     moto.server.create_backend_app = build  # type: ignore[attr-defined]
     client = Client(werkzeug_app.DomainDispatcherApplication(build))
     statuses = {}
-    for request in warm_up_requests(region):
+    for service, request in warm_up_requests(region).items():
         response = client.open(**request)
-        statuses[request["headers"].get("X-Amz-Target", request["path"])] = response.status_code
+        statuses[service] = response.status_code
         response.close()
     return statuses
 
 
-def prepare_gateway() -> None:
+def prepare_gateway(region: str) -> None:
+    """Import the data plane and read botocore's files for the clients it makes."""
     import emulator.gateway.__main__  # noqa: F401 - imported ahead: what the data plane loads
+    from emulator.gateway import aws
+
+    aws.preload(region)
 
 
 def _log_to(path: str) -> None:
@@ -213,7 +278,7 @@ def main() -> int:
     if args.name == "moto":
         prepare_moto(args.region)
     else:
-        prepare_gateway()
+        prepare_gateway(args.region)
     released.wait()
     release = _RELEASE[0]
     _log_to(str(release["log"]))

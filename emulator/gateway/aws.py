@@ -24,7 +24,46 @@ SECRET_ACCESS_KEY = "testing"  # noqa: S105 - moto's dummy credentials
 # AWS's own IAM takes seconds to propagate a change. Re-reading the role (several IAM calls) on
 # every request would cost more than the DynamoDB call the request is for.
 CACHE_SECONDS = 5.0
+# The services the gateway makes boto3 clients for.
+CLIENT_SERVICES = ("iam", "logs")
 T = TypeVar("T")
+# Every client comes from one boto3 session: botocore reads its endpoint and service files once
+# per session, so a session of its own for each client read them again (~0.3 s on the first
+# request). Sessions are not thread-safe: clients are made under the lock.
+_SESSION_LOCK = threading.Lock()
+_SESSIONS: list[boto3.session.Session] = []
+
+
+def _session() -> boto3.session.Session:
+    """The shared session (the caller holds _SESSION_LOCK)."""
+    if not _SESSIONS:
+        _SESSIONS.append(boto3.session.Session())
+    return _SESSIONS[0]
+
+
+def _new_client(service: str, endpoint: str, region: str) -> Any:
+    with _SESSION_LOCK:
+        return _session().client(
+            service,
+            endpoint_url=endpoint,
+            region_name=region,
+            aws_access_key_id=ACCESS_KEY_ID,
+            aws_secret_access_key=SECRET_ACCESS_KEY,
+            # The gateway builds every request itself: validating each log event's
+            # parameters again only costs CPU.
+            config=Config(
+                retries={"max_attempts": 1},
+                max_pool_connections=64,
+                parameter_validation=False,
+            ),
+        )
+
+
+def preload(region: str) -> None:
+    """Read botocore's files for the clients the gateway makes, before it serves (a client
+    made now and dropped: it connects to nothing)."""
+    for service in CLIENT_SERVICES:
+        _new_client(service, "http://127.0.0.1:9", region)
 
 
 @dataclass(frozen=True)
@@ -94,20 +133,7 @@ class AwsBackend:
         """A shared boto3 client for ``service`` (clients are thread-safe; sessions are not)."""
         with self._lock:
             if service not in self._clients:
-                self._clients[service] = boto3.session.Session().client(
-                    service,
-                    endpoint_url=self.endpoint,
-                    region_name=self.region,
-                    aws_access_key_id=ACCESS_KEY_ID,
-                    aws_secret_access_key=SECRET_ACCESS_KEY,
-                    # The gateway builds every request itself: validating each log event's
-                    # parameters again only costs CPU.
-                    config=Config(
-                        retries={"max_attempts": 1},
-                        max_pool_connections=64,
-                        parameter_validation=False,
-                    ),
-                )
+                self._clients[service] = _new_client(service, self.endpoint, self.region)
             return self._clients[service]
 
     def get(self, path: str, params: dict[str, str], timeout: float = 10.0) -> tuple[int, bytes]:
