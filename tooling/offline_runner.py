@@ -531,6 +531,24 @@ def _drawn_uuid(seed: str) -> str:
     return f"{digest[:8]}-{digest[8:12]}-{digest[12:16]}-{digest[16:20]}-{digest[20:32]}"
 
 
+def _alias_urn(request: Any, alias: Any) -> str:
+    """An alias as the engine hands it to analyzers: a URN. A spec alias (a name, type, stack or
+    project that differ) becomes the URN it names, the rest taken from the resource itself
+    (pulumi/pulumi sdk/go/common/resource/alias.go, Alias.GetURN), built as the mock monitor
+    builds the resources' own URNs so the two compare."""
+    if alias.urn:
+        return str(alias.urn)
+    spec = alias.spec
+    stack = spec.stack or pulumi.get_stack()
+    project = spec.project or pulumi.get_project()
+    type_ = spec.type or request.type
+    parent = "" if spec.noParent else (spec.parentUrn or request.parent)
+    if parent:
+        parent_type = parent.split("::")[2]
+        type_ = f"{parent_type.split('$')[-1]}${type_}"
+    return f"urn:pulumi:{stack}::{project}::{type_}::{spec.name or request.name}"
+
+
 def _options_of(request: Any) -> ResourceOptions:
     timeouts = request.customTimeouts
     return ResourceOptions(
@@ -541,7 +559,7 @@ def _options_of(request: Any) -> ResourceOptions:
         retain_on_delete=bool(request.retainOnDelete),
         import_id=request.importId or None,
         provider=request.provider or None,
-        aliases=[alias.urn or alias.spec.name for alias in request.aliases]
+        aliases=[_alias_urn(request, alias) for alias in request.aliases]
         or list(request.aliasURNs),
         additional_secret_outputs=list(request.additionalSecretOutputs),
         replace_on_changes=list(request.replaceOnChanges),

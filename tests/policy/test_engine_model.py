@@ -242,3 +242,17 @@ def test_an_update_keeps_the_auto_name_the_resource_was_created_with() -> None:
     assert table.inputs["name"] == table.id == "comments-prod-table-1234abc"
     role = plan.of_type("aws:iam/role:Role")[0]
     assert re.fullmatch(r"comments-prod-[a-z]+-role-[0-9a-f]{7}", role.inputs["name"])
+
+
+def test_a_named_alias_reaches_the_pack_as_the_urn_it_names(repo_copy: Path) -> None:
+    main_py = repo_copy / "infra" / "__main__.py"
+    main_py.write_text(
+        main_py.read_text(encoding="utf-8")
+        + '\nimport pulumi_aws as _aws\n_aws.sns.Topic("renamed-topic", opts=pulumi.ResourceOptions('
+        'aliases=[pulumi.Alias(name="old-topic")]))\n',
+        encoding="utf-8",
+    )
+    plan = _prod(repo_copy)
+    (topic,) = [r for r in plan.resources if r.name == "renamed-topic"]
+    # The URN the resource had under its old name: same stack, project, parent and type.
+    assert topic.options.aliases == [topic.urn.removesuffix("renamed-topic") + "old-topic"]
