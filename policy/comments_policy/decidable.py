@@ -33,7 +33,6 @@ provider (its region and its one allowed account), so the comparison is still ex
 from __future__ import annotations
 
 import inspect
-import json
 import re
 from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from typing import Any
@@ -60,6 +59,7 @@ from comments_policy.common import (
     STAGE,
     TABLE,
     label,
+    load_json,
 )
 
 TOPIC = "aws:sns/topic:Topic"
@@ -396,9 +396,9 @@ def provider_account(resource: PolicyResource | ResourceValidationArgs) -> str |
         return None
     value = known(provider.props, "allowedAccountIds")
     if isinstance(value, str):
-        try:
-            value = json.loads(value)  # a default provider's inputs are the config's strings
-        except json.JSONDecodeError:
+        # A default provider's inputs are the config's strings; read as every pack JSON is.
+        value, error = load_json(value)
+        if error is not None:
             return None
     accounts = list(value) if isinstance(value, Sequence) and not isinstance(value, str) else []
     return accounts[0] if len(accounts) == 1 and isinstance(accounts[0], str) else None

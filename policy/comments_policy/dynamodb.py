@@ -204,7 +204,7 @@ def _budget_limits(args: StackValidationArgs, budget: float) -> Iterator[str]:
             except NotANumber as error:
                 yield f"{subject} {where} is not an amount ({error})"
                 continue
-            if unit != "USD":
+            if unit is not None and unit != "USD":  # unset is resource-inputs-reviewed's
                 yield f"{subject} {where} is in {unit!r}; the stack's budget is in USD"
             if value is not None and value > budget:
                 yield (

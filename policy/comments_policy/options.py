@@ -77,6 +77,7 @@ from comments_policy.common import (
     ConfigMissing,
     config_account,
     label,
+    load_json,
     misconfigured,
 )
 
@@ -193,10 +194,9 @@ def _json(value: Any) -> Any:
     """Provider inputs arrive JSON-encoded (the engine passes config values as strings; pulumi_aws's
     Provider class JSON-encodes lists and objects); a value that is not JSON stays as it is."""
     if isinstance(value, str):
-        try:
-            return json.loads(value)
-        except json.JSONDecodeError:
-            return value
+        # Read as every JSON the pack reads: a repeated key leaves the value as text, refused.
+        parsed, error = load_json(value)
+        return value if error is not None else parsed
     return value
 
 

@@ -203,3 +203,15 @@ def test_a_retention_given_as_text_counts_by_its_value() -> None:
     )
     kept = resource("aws:cloudwatch/logGroup:LogGroup", "logs", {"retentionInDays": "30"})
     assert [f.message for f in findings(ACCESS_LOGGING, Stack(extra=[kept]).resources())] == []
+
+
+def test_provider_inputs_are_read_by_the_same_parser() -> None:
+    """A provider's JSON-encoded inputs (endpoints, allowed accounts) with a repeated key stay
+    unread text, which the provider rules refuse, instead of one of their two meanings."""
+    from comments_policy.options import _json
+
+    assert _json('{"dynamodb": "https://dynamodb.us-east-1.amazonaws.com"}') == {
+        "dynamodb": "https://dynamodb.us-east-1.amazonaws.com"
+    }
+    twice = '{"dynamodb": "https://dynamodb.us-east-1.amazonaws.com", "dynamodb": "http://evil"}'
+    assert _json(twice) == twice
