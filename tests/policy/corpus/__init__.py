@@ -14,7 +14,9 @@ A module says what it tries in its docstring and declares:
 - optionally `EXPECT_PREVIEW`: the exact mandatory findings at preview, when they differ from
   `EXPECT` (a value unknown at preview is refused as undecidable, by the rules that read it);
 - optionally `PREVIEW_GAP`: why the entry does not yet fail at preview (a known gap, reported as
-  a strict xfail, so the day it fails there the marker must go).
+  a strict xfail, so the day it fails there the marker must go);
+- optionally `KNOWN_GAP`: why the pack does not refuse the entry yet in either mode (an attempt a
+  review got through, recorded with the findings it should produce; a strict xfail in both).
 
 tests/policy/test_corpus.py checks every entry against `make policy ENV=prod` in both offline
 modes: known values, and a preview of a first deploy (every created resource's outputs unknown).
