@@ -164,7 +164,7 @@ cost: $(RUNTIME_INSTALLED) ## Markdown cost table per environment, or only ENV's
 	@$(if $(filter command line,$(origin ENV)),$(BIN)/python -m tooling.offline_runner '$(ENV)' --config-only &&) \
 	$(BIN)/python -m tooling.cost_report $(COST_STACKS)
 
-bench: $(DEV_INSTALLED) ## Server CPU data plane vs direct moto (1/4/16 clients), GET p50 at 100 vs 50k items, cold deploy; fails on a missed target
+bench: $(DEV_INSTALLED) ## Cold start to the first 200 vs a bare moto_server start and its target, server CPU data plane vs direct moto (1/4/16 clients), GET p50 at 100 vs 50k items; writes docs/evidence/bench.md; fails on a missed target
 	$(BIN)/python -m benchmarks.local_environment
 
 fuzz: $(DEV_INSTALLED) ## Attack a local environment of its own with 5,000+ generated requests and print the report
