@@ -93,8 +93,16 @@ def test_served_pack_blocks_a_wildcard_action(analyzer: analyzer_pb2_grpc.Analyz
             properties=struct(role_policy.inputs),
         )
     )
-    [diagnostic] = response.diagnostics
-    assert diagnostic.policyName == "iam-least-privilege"
+    by_policy = {d.policyName: d for d in response.diagnostics}
+    # The builders' resources carry no `comments-prod-` name prefix, which the two name rules
+    # refuse on their own; the wildcard is iam-least-privilege's.
+    assert sorted(by_policy) == [
+        "iam-least-privilege",
+        "resource-inputs-reviewed",
+        "stack-names-own-resources",
+    ]
+    assert len(response.diagnostics) == 3
+    diagnostic = by_policy["iam-least-privilege"]
     assert diagnostic.enforcementLevel == analyzer_pb2.MANDATORY
     assert "allows the wildcard action 'dynamodb:*'" in diagnostic.message
 
@@ -161,8 +169,11 @@ def test_served_pack_refuses_a_dynamic_provider_resource(
             properties=struct({"__provider": "opaque pickled provider"}),
         )
     )
-    [diagnostic] = response.diagnostics
-    assert diagnostic.policyName == "allowed-resource-types"
+    by_policy = {d.policyName: d for d in response.diagnostics}
+    # The input allow-list has no entry for the type either, and says so on its own.
+    assert sorted(by_policy) == ["allowed-resource-types", "resource-inputs-reviewed"]
+    assert len(response.diagnostics) == 2
+    diagnostic = by_policy["allowed-resource-types"]
     assert diagnostic.enforcementLevel == analyzer_pb2.MANDATORY
     assert (
         "allowed-resource-types: 'direct-calls' is of type pulumi-python:dynamic:Resource, which "
