@@ -34,16 +34,21 @@ MODULES = {"moto": "emulator.moto_backend", "gateway": "emulator.gateway"}
 ACCOUNT_ID = "123456789012"
 
 
-def _regions_are_read_once() -> None:
-    """moto asks a new boto3 Session for a service's regions (moto.ec2 three times as it is
-    imported, which moto.applicationautoscaling imports), and each new session reads botocore's
-    endpoint and service files again (~0.3 s each). The answer depends only on those files and
-    the arguments: one session answers every call, once per set of arguments."""
+def _botocore_files_are_read_once() -> None:
+    """botocore's data files (endpoints, service models) are read once per loader, and moto
+    makes a new one for every read: a new boto3 Session for each region lookup (moto.ec2 three
+    times as it is imported, every backend once), a new moto loader for each service model
+    (each lists ~400 service directories, then parses the same JSON again: ~0.3 s a session).
+    The answers depend only on those files and the arguments: one session answers every region
+    lookup, once per set of arguments, and one moto loader reads every model."""
     import boto3.session
+    from moto.core import loaders as moto_loaders
+    from moto.core import utils as moto_utils
 
+    shared = boto3.session.Session()
+    moto_utils.create_loader = functools.cache(moto_loaders.create_loader)  # type: ignore[attr-defined]
     original = boto3.session.Session.get_available_regions
     answers: dict[tuple[str, str, bool], list[str]] = {}
-    shared: list[boto3.session.Session] = []
     lock = threading.Lock()
 
     @functools.wraps(original)
@@ -56,9 +61,7 @@ def _regions_are_read_once() -> None:
         key = (service_name, partition_name, allow_non_regional)
         with lock:
             if key not in answers:
-                if not shared:
-                    shared.append(boto3.session.Session())
-                answers[key] = original(shared[0], service_name, partition_name, allow_non_regional)
+                answers[key] = original(shared, service_name, partition_name, allow_non_regional)
             return list(answers[key])
 
     boto3.session.Session.get_available_regions = get_available_regions
@@ -185,7 +188,7 @@ def prepare_moto(region: str) -> dict[str, int]:
     """Import moto with the project's fixes, build the apps of the services a deploy calls and
     answer one read-only request with each; the server moto_backend starts then serves those
     apps. The status of each warm-up request, by signing name."""
-    _regions_are_read_once()
+    _botocore_files_are_read_once()
     _ecs_loads_when_used()
     import moto.server
     from moto.moto_server import werkzeug_app
