@@ -178,7 +178,8 @@ def test_the_deploy_creates_alarms_topic_budget_dashboard_and_scaling(env: dict[
     budget = client(env, "budgets").describe_budget(
         AccountId="123456789012", BudgetName="comments-local-monthly"
     )["Budget"]
-    assert budget["BudgetLimit"] == {"Amount": "5.00", "Unit": "USD"}
+    # The local stack's comments:monthlyBudgetUsd (environments/Pulumi.local.yaml).
+    assert budget["BudgetLimit"] == {"Amount": "10.00", "Unit": "USD"}
 
     scaling = client(env, "application-autoscaling")
     targets = scaling.describe_scalable_targets(ServiceNamespace="dynamodb")["ScalableTargets"]
