@@ -80,6 +80,7 @@ class Machine:
     nproc: int  # the CPUs this process may run on, as nproc counts them
     arch: str  # uname -m
     load: tuple[float, float, float]  # 1, 5 and 15 minute load averages at the start
+    commit: str = "unknown"  # git describe --always --dirty of the code measured
 
     @classmethod
     def now(cls) -> Machine:
@@ -89,13 +90,30 @@ class Machine:
             nproc=cpus or 1,
             arch=platform.machine(),
             load=load_averages(),
+            commit=_commit(),
         )
 
     def line(self) -> str:
         return (
-            f"{self.date}, nproc {self.nproc}, {self.arch}, "
+            f"{self.date}, nproc {self.nproc}, {self.arch}, {self.commit}, "
             f"load average at the start {_load_text(self.load)}"
         )
+
+
+def _commit() -> str:
+    """The commit measured (-dirty: with uncommitted changes), or why it is not known."""
+    try:
+        described = subprocess.run(
+            ["git", "describe", "--always", "--dirty"],  # noqa: S607 - git from PATH
+            cwd=REPO_ROOT,
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=True,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return "unknown (not a git checkout)"
+    return described.stdout.strip()
 
 
 def load_averages() -> tuple[float, float, float]:
@@ -627,6 +645,7 @@ def evidence(machine: Machine, figures: list[Figure], cold: ColdStartRounds | No
         "",
         f"- date: {machine.date}",
         f"- machine: nproc {machine.nproc}, {machine.arch}",
+        f"- code: {machine.commit}",
         f"- load averages (1, 5, 15 min) at the start: {_load_text(machine.load)}; "
         f"at the end: {_load_text(load_averages())}",
         f"- cold-start target: {COLD_START_TARGET_SECONDS:.2f} s, "

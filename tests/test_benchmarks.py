@@ -208,6 +208,7 @@ def test_the_evidence_file_holds_the_run_its_machine_and_every_round(
     machine = local_environment.Machine.now()
     assert f"nproc {machine.nproc}, {machine.arch}" in text
     assert f"- date: {machine.date[:10]}" in text
+    assert f"- code: {machine.commit}" in text
     assert "load averages (1, 5, 15 min) at the start: " in text
     assert (
         "| cold start to the API's first 200, median of 2 | 4.25 s = 3.4x moto_server "
