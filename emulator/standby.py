@@ -25,6 +25,7 @@ import json
 import os
 import sys
 import threading
+import traceback
 from collections.abc import Callable
 from typing import Any
 
@@ -278,13 +279,20 @@ def main() -> int:
     parser.add_argument("--region", default="us-east-1")
     args = parser.parse_args()
     released = _await_release()
-    if args.name == "moto":
-        prepare_moto(args.region)
-    else:
-        prepare_gateway(args.region)
+    failure = None
+    try:
+        if args.name == "moto":
+            prepare_moto(args.region)
+        else:
+            prepare_gateway(args.region)
+    except Exception:  # said in the log once there is one: the release names it
+        failure = traceback.format_exc()
     released.wait()
     release = _RELEASE[0]
     _log_to(str(release["log"]))
+    if failure:
+        print(f"{MODULES[args.name]} failed as it loaded:\n{failure}", file=sys.stderr, flush=True)
+        return 1
     return run(args.name, [str(arg) for arg in release["argv"]])
 
 

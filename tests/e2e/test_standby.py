@@ -246,3 +246,34 @@ def test_independent_resources_are_created_at_once_and_listed_in_registration_or
         ("created", "second"),
     ]
     assert set(saved[-1]) == {f"{type_}::first", f"{type_}::second"}
+
+
+def test_a_standby_that_fails_as_it_loads_says_why_in_the_log_it_is_given(
+    tmp_path: Path,
+) -> None:
+    """Its output goes nowhere until the release names a log: the failure waits for it, so
+    the deploy's "did not start" error shows the cause."""
+    script = (
+        "import sys\n"
+        "from emulator import standby\n"
+        "def fail(region):\n"
+        "    raise RuntimeError('botocore data missing')\n"
+        "standby.prepare_gateway = fail\n"
+        "sys.argv = ['emulator.standby', 'gateway']\n"
+        "sys.exit(standby.main())\n"
+    )
+    child = subprocess.Popen(
+        [sys.executable, "-c", script],
+        cwd=REPO_ROOT,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    log = tmp_path / "gateway.log"
+    assert child.stdin is not None
+    child.stdin.write(json.dumps({"argv": ["--port", "0"], "log": str(log)}).encode() + b"\n")
+    child.stdin.close()
+    assert child.wait(timeout=120) == 1
+    text = log.read_text()
+    assert text.startswith("emulator.gateway failed as it loaded:\n")
+    assert "RuntimeError: botocore data missing" in text
